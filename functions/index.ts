@@ -1,0 +1,7 @@
+/**
+ * The entry module the Functions Framework loads (package.json `main`). Each deployed
+ * function picks its handler with `--entry-point`: addDevice, removeDevice or cron.
+ */
+import './add-device';
+import './remove-device';
+import './cron';

@@ -1,0 +1,95 @@
+/**
+ * The one configuration parser. Pure: takes an environment map, validates every value,
+ * applies defaults and throws a single ConfigError naming the offending variable.
+ */
+export class ConfigError extends Error {
+  constructor(readonly variable: string, problem: string) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
+
+export interface Config {
+  /** Google Cloud project id (for Firestore and logging trace ids). */
+  projectId: string | undefined;
+  /** FCM sender id (the project number) sent as the `project_id` header. */
+  fcmSenderId: string;
+  /** `host:port` of a local FCM emulator; when set no Google credential is used. */
+  fcmEmulatorHost: string | undefined;
+  /** Per-call timeout for FCM requests. */
+  fcmTimeoutMs: number;
+  /** Device-group name prefix: groups are named `{prefix}_users-{id}`. */
+  deviceGroupPrefix: string;
+  /** Devices kept per user; the least recently registered go first. FCM allows 20. */
+  maxDevicesPerUser: number;
+  /** How long a per-user lock is valid before another instance may take it over. */
+  lockTtlMs: number;
+  /** How long a request waits for a busy per-user lock before answering 503. */
+  lockWaitMs: number;
+  /** Realm announced in `WWW-Authenticate`. */
+  authRealm: string;
+  /** Successful Basic-auth verifications are cached this long (0 disables the cache). */
+  authCacheTtlMs: number;
+  /** Maximum entries of the verification cache. */
+  authCacheMaxEntries: number;
+  logLevel: LogLevel;
+}
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  const upper = raw.toUpperCase() as T;
+  if (!allowed.includes(upper)) throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+  return upper;
+}
+
+function hostPort(env: Env, name: string): string | undefined {
+  const raw = str(env, name);
+  if (raw === undefined) return undefined;
+  if (!/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/.test(raw)) throw new ConfigError(name, `must be host:port, got "${raw}"`);
+  return raw;
+}
+
+/** Parses and validates the environment. Throws ConfigError on the first bad value. */
+export function parseConfig(env: Env = process.env): Config {
+  const fcmEmulatorHost = hostPort(env, 'FCM_EMULATOR_HOST');
+  const projectId = str(env, 'GOOGLE_CLOUD_PROJECT') ?? str(env, 'GCLOUD_PROJECT');
+  const fcmSenderId = str(env, 'FCM_SENDER_ID') ?? (fcmEmulatorHost ? 'emulator' : undefined);
+  if (fcmSenderId === undefined) throw new ConfigError('FCM_SENDER_ID', 'is required (the Firebase project number)');
+  const prefix = str(env, 'DEVICE_GROUP_PREFIX') ?? 'app';
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(prefix)) {
+    throw new ConfigError('DEVICE_GROUP_PREFIX', 'must be 1-64 letters, digits, dots, dashes or underscores');
+  }
+  return {
+    projectId,
+    fcmSenderId,
+    fcmEmulatorHost,
+    fcmTimeoutMs: int(env, 'FCM_TIMEOUT_MS', 5000, 100, 60000),
+    deviceGroupPrefix: prefix,
+    maxDevicesPerUser: int(env, 'MAX_DEVICES_PER_USER', 20, 1, 20),
+    lockTtlMs: int(env, 'LOCK_TTL_MS', 60000, 1000, 600000),
+    lockWaitMs: int(env, 'LOCK_WAIT_MS', 20000, 0, 120000),
+    authRealm: str(env, 'AUTH_REALM') ?? 'Device registration API',
+    authCacheTtlMs: int(env, 'AUTH_CACHE_TTL_MS', 0, 0, 3600000),
+    authCacheMaxEntries: int(env, 'AUTH_CACHE_MAX_ENTRIES', 1000, 1, 1000000),
+    logLevel: oneOf(env, 'LOG_LEVEL', ['DEBUG', 'INFO', 'WARNING', 'ERROR'] as const, 'INFO'),
+  };
+}

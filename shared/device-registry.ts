@@ -1,0 +1,205 @@
+/**
+ * Registration and removal of a user's devices, keeping Firestore (the source of truth)
+ * and the user's FCM device group in agreement. Every change to a user's group happens
+ * under that user's lease (user-lock.ts); FCM calls come first and the Firestore batch
+ * that records them also ends the lease, so a failure in between leaves the operation
+ * pending on the lease, to be reconciled by the next holder or by cron's repair task.
+ */
+import { Timestamp, type Firestore } from 'firebase-admin/firestore';
+import { TOKENS, USERS, tokenId } from './collections';
+import { groupName, type DeviceGroups } from './device-groups';
+import { readToken, readUserDevices, type StoredToken, type UserDevices } from './device-state';
+import { AppError, RETRY_AFTER_SECONDS } from './errors';
+import { firestore } from './firestore-errors';
+import type { Logger } from './logger';
+import { reconcile } from './reconcile';
+import type { HeldLock, PendingOp, UserLocks } from './user-lock';
+
+export interface DeviceRegistryDeps {
+  db: () => Promise<Firestore>;
+  groups: DeviceGroups;
+  locks: UserLocks;
+  groupPrefix: string;
+  maxDevices: number;
+  /** Time an FCM call may take: a lease with less validity left than two of them is not used. */
+  fcmTimeoutMs: number;
+  clock: () => Date;
+  log: Logger;
+}
+
+export interface AddResult {
+  token: StoredToken;
+  /** False when the user already had this token and only its `updated_at` was refreshed. */
+  created: boolean;
+}
+
+const MAX_ATTEMPTS = 8;
+
+export class DeviceRegistry {
+  constructor(private readonly deps: DeviceRegistryDeps) {}
+
+  private name(userId: string): string {
+    return groupName(this.deps.groupPrefix, userId);
+  }
+
+  /** Refuses to start an FCM call that could outlive the lease. */
+  private ensureLease(...locks: HeldLock[]): void {
+    if (locks.some((lock) => lock.remainingMs() < 2 * this.deps.fcmTimeoutMs)) {
+      throw new AppError('busy', 'The operation took too long. Please retry.', {
+        headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+      });
+    }
+  }
+
+  /** Runs `work` under held leases; on failure leaves their operations pending for repair. */
+  private async guarded<T>(locks: Array<[HeldLock, PendingOp | null]>, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      await Promise.all(
+        locks.map(([lock, op]) => this.deps.locks.abandon(lock, op ? [...lock.leftover, op] : lock.leftover)),
+      );
+      throw err;
+    }
+  }
+
+  private async repairLeftover(db: Firestore, lock: HeldLock): Promise<void> {
+    if (lock.leftover.length === 0) return;
+    this.deps.log.warn('reconciling a device group left pending by a failed operation', {
+      userId: lock.userId,
+      pending: lock.leftover.length,
+    });
+    await reconcile({ db, groups: this.deps.groups, groupName: this.name(lock.userId) }, lock);
+  }
+
+  /** Registers `registrationId` for `userId` (see README for the rules). */
+  async add(userId: string, registrationId: string): Promise<AddResult> {
+    const db = await firestore(this.deps.db);
+    const op: PendingOp = { op: 'add', token_id: tokenId(registrationId), registration_id: registrationId };
+    for (let attempt = 1; ; attempt++) {
+      const lock = (await this.deps.locks.acquire(userId, op))!;
+      const result = await this.guarded([[lock, op]], async () => {
+        await this.repairLeftover(db, lock);
+        const [existing, mine] = await Promise.all([readToken(db, registrationId), readUserDevices(db, userId)]);
+        if (existing?.user_id === userId) return this.refresh(db, lock, existing);
+        if (!existing) return this.register(db, registrationId, mine, [lock, op]);
+        // The token is another user's: take their lease too, without waiting (no deadlock).
+        const theirOp: PendingOp = { ...op, op: 'remove' };
+        const other = await this.deps.locks.acquire(existing.user_id, theirOp, { wait: false });
+        if (!other) return null;
+        return this.guarded([[other, theirOp]], async () => {
+          await this.repairLeftover(db, other);
+          const [token, theirs] = await Promise.all([readToken(db, registrationId), readUserDevices(db, other.userId)]);
+          if (token?.user_id !== other.userId) {
+            await this.deps.locks.release(other); // changed hands meanwhile: start over
+            return null;
+          }
+          return this.register(db, registrationId, mine, [lock, op], { devices: theirs, lock: other });
+        });
+      });
+      if (result) return result;
+      await this.deps.locks.release(lock);
+      if (attempt >= MAX_ATTEMPTS) {
+        throw new AppError('busy', 'This device is being registered elsewhere. Please retry.', {
+          headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt * Math.random()));
+    }
+  }
+
+  private async refresh(db: Firestore, lock: HeldLock, token: StoredToken): Promise<AddResult> {
+    const updatedAt = Timestamp.fromDate(this.deps.clock());
+    const batch = db.batch();
+    batch.update(db.collection(TOKENS).doc(token.id), { updated_at: updatedAt });
+    this.deps.locks.releaseIn(batch, lock);
+    await firestore(() => batch.commit());
+    return { token: { ...token, updated_at: updatedAt }, created: false };
+  }
+
+  private async register(
+    db: Firestore,
+    registrationId: string,
+    mine: UserDevices,
+    [lock]: [HeldLock, PendingOp],
+    from?: { devices: UserDevices; lock: HeldLock },
+  ): Promise<AddResult> {
+    const { groups, maxDevices } = this.deps;
+    const evicted = mine.tokens.slice(0, Math.max(0, mine.tokens.length - (maxDevices - 1)));
+    if (from) {
+      this.ensureLease(lock, from.lock);
+      await groups.remove(this.name(from.devices.userId), from.devices.notificationKey, [registrationId]);
+    }
+    if (evicted.length > 0) {
+      this.ensureLease(lock);
+      await groups.remove(this.name(mine.userId), mine.notificationKey, evicted.map((t) => t.registration_id));
+    }
+    this.ensureLease(lock);
+    const groupEmptied = evicted.length === mine.tokens.length;
+    const key = await groups.add(this.name(mine.userId), groupEmptied ? null : mine.notificationKey, [registrationId]);
+
+    const now = Timestamp.fromDate(this.deps.clock());
+    const token: StoredToken = {
+      id: tokenId(registrationId),
+      user_id: mine.userId,
+      registration_id: registrationId,
+      created_at: now,
+      updated_at: now,
+    };
+    const batch = db.batch();
+    for (const old of evicted) batch.delete(db.collection(TOKENS).doc(old.id));
+    const { id, ...fields } = token;
+    batch.set(db.collection(TOKENS).doc(id), fields);
+    batch.set(db.collection(USERS).doc(mine.userId), { notification_key: key }, { merge: true });
+    this.deps.locks.releaseIn(batch, lock);
+    if (from) {
+      if (from.devices.tokens.length <= 1) {
+        batch.set(db.collection(USERS).doc(from.devices.userId), { notification_key: null }, { merge: true });
+      }
+      this.deps.locks.releaseIn(batch, from.lock);
+    }
+    await firestore(() => batch.commit());
+    if (evicted.length > 0) this.deps.log.info('evicted least recently registered devices', { userId: mine.userId, evicted: evicted.map((t) => t.id) });
+    if (from) this.deps.log.info('moved a device to another user', { from: from.devices.userId, to: mine.userId, tokenId: id });
+    return { token, created: true };
+  }
+
+  /** Removes `registrationId` from `userId`'s devices; a token the user does not have is a no-op. */
+  async remove(userId: string, registrationId: string): Promise<void> {
+    const db = await firestore(this.deps.db);
+    const before = await readToken(db, registrationId);
+    if (before?.user_id !== userId) return; // not theirs: nothing to do, and nothing revealed
+    const op: PendingOp = { op: 'remove', token_id: before.id, registration_id: registrationId };
+    const lock = (await this.deps.locks.acquire(userId, op))!;
+    await this.guarded([[lock, op]], async () => {
+      await this.repairLeftover(db, lock);
+      const [token, mine] = await Promise.all([readToken(db, registrationId), readUserDevices(db, userId)]);
+      if (token?.user_id !== userId) {
+        await this.deps.locks.release(lock);
+        return;
+      }
+      this.ensureLease(lock);
+      await this.deps.groups.remove(this.name(userId), mine.notificationKey, [registrationId]);
+      const batch = db.batch();
+      batch.delete(db.collection(TOKENS).doc(token.id));
+      if (mine.tokens.length <= 1) batch.set(db.collection(USERS).doc(userId), { notification_key: null }, { merge: true });
+      this.deps.locks.releaseIn(batch, lock);
+      await firestore(() => batch.commit());
+    });
+  }
+
+  /**
+   * Reconciles a user whose lease was left pending by a failed operation (cron's repair
+   * task). Answers false when the lease is busy or there is nothing to repair.
+   */
+  async repair(userId: string): Promise<boolean> {
+    const db = await firestore(this.deps.db);
+    const lock = await this.deps.locks.acquire(userId, null, { wait: false });
+    if (!lock) return false;
+    await this.guarded([[lock, null]], async () => {
+      await this.repairLeftover(db, lock);
+      await this.deps.locks.release(lock);
+    });
+    return lock.leftover.length > 0;
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The Functions Framework parses request bodies with body-parser before our function
+ * runs, and lets Express answer parse failures with an HTML page (with a stack trace
+ * outside production). This installs a JSON final handler on the framework's own copy
+ * of Express so those answers follow the API's contract: `{"message": …}` with the
+ * parser's 4xx status. test/integration/framework-errors.test.ts pins the behaviour
+ * against the installed framework version.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+type Handle = (req: IncomingMessage, res: ServerResponse, callback?: (err?: unknown) => void) => void;
+
+const MESSAGES: Record<string, string> = {
+  'entity.parse.failed': 'The request body is not valid JSON.',
+  'entity.too.large': 'The request body is too large.',
+  'charset.unsupported': 'The request body uses an unsupported charset.',
+  'encoding.unsupported': 'The request body uses an unsupported content encoding.',
+  'request.aborted': 'The request was aborted.',
+  'request.size.invalid': 'The request body does not match its Content-Length.',
+};
+
+let installed = false;
+
+function answer(res: ServerResponse, status: number, message: string): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const body = JSON.stringify({ message });
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
+}
+
+/** The final handler: body-parser errors keep their 4xx status; anything else is a 500. */
+export function finalJsonHandler(req: IncomingMessage, res: ServerResponse) {
+  return (err?: unknown): void => {
+    req.resume(); // drain an unread body so the socket can be reused
+    if (!err) return answer(res, 404, 'Not Found.');
+    const e = err as { status?: number; type?: string };
+    const status = typeof e.status === 'number' && e.status >= 400 && e.status < 500 ? e.status : 500;
+    const message = status === 500 ? 'Server Error' : (MESSAGES[e.type ?? ''] ?? 'Bad Request.');
+    if (status === 500) {
+      process.stdout.write(JSON.stringify({ severity: 'ERROR', message: 'framework error', error: String(err) }) + '\n');
+    }
+    answer(res, status, message);
+  };
+}
+
+/** Installs the JSON final handler once per process. */
+export function installFrameworkErrorHandler(): void {
+  if (installed) return;
+  installed = true;
+  const frameworkEntry = require.resolve('@google-cloud/functions-framework');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const express = require(require.resolve('express', { paths: [frameworkEntry] })) as {
+    application: { handle: Handle };
+  };
+  const original = express.application.handle;
+  express.application.handle = function handle(this: unknown, req, res, callback) {
+    return original.call(this, req, res, callback ?? finalJsonHandler(req, res));
+  };
+}

@@ -1,0 +1,14 @@
+/**
+ * Memoizes the promise of an async initialisation. A failure is not memoized, so a
+ * failed cold start is retried by the next request instead of poisoning the instance.
+ */
+export function lazy<T>(init: () => Promise<T>): () => Promise<T> {
+  let promise: Promise<T> | null = null;
+  return () => {
+    promise ??= init().catch((err: unknown) => {
+      promise = null;
+      throw err;
+    });
+    return promise;
+  };
+}

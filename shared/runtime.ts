@@ -1,0 +1,68 @@
+/**
+ * Wires the real clients from the configuration, lazily: nothing here touches an SDK
+ * until a request needs it. The function entry points share one runtime per instance.
+ */
+import { makeAuthenticator, type Authenticate } from './authenticate';
+import { parseConfig, type Config } from './config';
+import { DeviceRegistry } from './device-registry';
+import { emulatorTokenSource, credentialTokenSource } from './fcm-access-token';
+import { createFcmDeviceGroups, fcmBaseUrl } from './fcm-device-groups';
+import { lazyApp, lazyFirestore } from './firebase';
+import { createLogger, type Logger } from './logger';
+import { UserLocks } from './user-lock';
+import { firestoreUsers } from './users';
+import { createVerificationCache } from './verification-cache';
+import type { Firestore } from 'firebase-admin/firestore';
+
+export interface Runtime {
+  config: Config;
+  log: Logger;
+  db: () => Promise<Firestore>;
+  authenticate: Authenticate;
+  devices: DeviceRegistry;
+}
+
+/** Builds a runtime from a parsed configuration (cheap: clients are created on first use). */
+export function createRuntime(config: Config, log: Logger = createLogger(config.logLevel)): Runtime {
+  const app = lazyApp(config.projectId);
+  const db = lazyFirestore(app);
+  const groups = createFcmDeviceGroups({
+    baseUrl: fcmBaseUrl(config.fcmEmulatorHost),
+    senderId: config.fcmSenderId,
+    timeoutMs: config.fcmTimeoutMs,
+    accessToken: config.fcmEmulatorHost ? emulatorTokenSource : credentialTokenSource(app),
+    log,
+  });
+  const locks = new UserLocks(db, { ttlMs: config.lockTtlMs, waitMs: config.lockWaitMs });
+  return {
+    config,
+    log,
+    db,
+    authenticate: makeAuthenticator({
+      users: firestoreUsers(db),
+      realm: config.authRealm,
+      cache: createVerificationCache(config.authCacheTtlMs, config.authCacheMaxEntries),
+    }),
+    devices: new DeviceRegistry({
+      db,
+      groups,
+      locks,
+      groupPrefix: config.deviceGroupPrefix,
+      maxDevices: config.maxDevicesPerUser,
+      fcmTimeoutMs: config.fcmTimeoutMs,
+      clock: () => new Date(),
+      log,
+    }),
+  };
+}
+
+let current: Runtime | null = null;
+
+/**
+ * The instance's runtime, from process.env on first use. A configuration error is
+ * thrown on every call (and answered 500 by the handler), so a bad deploy fails closed.
+ */
+export function productionRuntime(): Runtime {
+  current ??= createRuntime(parseConfig(process.env));
+  return current;
+}

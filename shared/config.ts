@@ -86,7 +86,7 @@ export function parseConfig(env: Env = process.env): Config {
     deviceGroupPrefix: prefix,
     maxDevicesPerUser: int(env, 'MAX_DEVICES_PER_USER', 20, 1, 20),
     lockTtlMs: int(env, 'LOCK_TTL_MS', 60000, 1000, 600000),
-    lockWaitMs: int(env, 'LOCK_WAIT_MS', 20000, 0, 120000),
+    lockWaitMs: int(env, 'LOCK_WAIT_MS', 30000, 0, 120000),
     authRealm: str(env, 'AUTH_REALM') ?? 'Device registration API',
     authCacheTtlMs: int(env, 'AUTH_CACHE_TTL_MS', 0, 0, 3600000),
     authCacheMaxEntries: int(env, 'AUTH_CACHE_MAX_ENTRIES', 1000, 1, 1000000),

@@ -76,36 +76,50 @@ export class DeviceRegistry {
   async add(userId: string, registrationId: string): Promise<AddResult> {
     const db = await firestore(this.deps.db);
     const op: PendingOp = { op: 'add', token_id: tokenId(registrationId), registration_id: registrationId };
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const lock = (await this.deps.locks.acquire(userId, op))!;
-      const result = await this.guarded([[lock, op]], async () => {
+      const outcome = await this.guarded([[lock, op]], async () => {
         await this.repairLeftover(db, lock);
         const [existing, mine] = await Promise.all([readToken(db, registrationId), readUserDevices(db, userId)]);
         if (existing?.user_id === userId) return this.refresh(db, lock, existing);
-        if (!existing) return this.register(db, registrationId, mine, [lock, op]);
-        // The token is another user's: take their lease too, without waiting (no deadlock).
-        const theirOp: PendingOp = { ...op, op: 'remove' };
-        const other = await this.deps.locks.acquire(existing.user_id, theirOp, { wait: false });
-        if (!other) return null;
-        return this.guarded([[other, theirOp]], async () => {
-          await this.repairLeftover(db, other);
-          const [token, theirs] = await Promise.all([readToken(db, registrationId), readUserDevices(db, other.userId)]);
-          if (token?.user_id !== other.userId) {
-            await this.deps.locks.release(other); // changed hands meanwhile: start over
-            return null;
-          }
-          return this.register(db, registrationId, mine, [lock, op], { devices: theirs, lock: other });
-        });
+        if (!existing) return this.register(db, registrationId, mine, lock);
+        return existing.user_id;
       });
-      if (result) return result;
+      if (typeof outcome !== 'string') return outcome;
+      // The token is another user's: take both leases in a global order (no deadlock).
       await this.deps.locks.release(lock);
-      if (attempt >= MAX_ATTEMPTS) {
-        throw new AppError('busy', 'This device is being registered elsewhere. Please retry.', {
-          headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
-        });
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20 * attempt * Math.random()));
+      const moved = await this.move(db, registrationId, op, userId, outcome);
+      if (moved) return moved;
     }
+    throw new AppError('busy', 'This device is being registered elsewhere. Please retry.', {
+      headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+    });
+  }
+
+  /** Moves a token from `fromUser` to `userId`; null when it changed hands meanwhile. */
+  private async move(db: Firestore, registrationId: string, op: PendingOp, userId: string, fromUser: string) {
+    const theirOp: PendingOp = { ...op, op: 'remove' };
+    const wanted: Array<[string, PendingOp]> = [[userId, op], [fromUser, theirOp]];
+    wanted.sort(([a], [b]) => (a < b ? -1 : 1));
+    const first = (await this.deps.locks.acquire(...wanted[0]!))!;
+    const held: Array<[HeldLock, PendingOp]> = [[first, wanted[0]![1]]];
+    return this.guarded(held, async () => {
+      held.push([(await this.deps.locks.acquire(...wanted[1]!))!, wanted[1]![1]]);
+      const lock = held.find(([l]) => l.userId === userId)![0];
+      const other = held.find(([l]) => l.userId === fromUser)![0];
+      await this.repairLeftover(db, lock);
+      await this.repairLeftover(db, other);
+      const [token, mine, theirs] = await Promise.all([
+        readToken(db, registrationId),
+        readUserDevices(db, userId),
+        readUserDevices(db, fromUser),
+      ]);
+      if (token?.user_id !== fromUser) {
+        await Promise.all(held.map(([l]) => this.deps.locks.release(l))); // changed hands: start over
+        return null;
+      }
+      return this.register(db, registrationId, mine, lock, { devices: theirs, lock: other });
+    });
   }
 
   private async refresh(db: Firestore, lock: HeldLock, token: StoredToken): Promise<AddResult> {
@@ -121,7 +135,7 @@ export class DeviceRegistry {
     db: Firestore,
     registrationId: string,
     mine: UserDevices,
-    [lock]: [HeldLock, PendingOp],
+    lock: HeldLock,
     from?: { devices: UserDevices; lock: HeldLock },
   ): Promise<AddResult> {
     const { groups, maxDevices } = this.deps;

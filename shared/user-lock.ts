@@ -77,7 +77,7 @@ export class UserLocks {
     const started = performance.now();
     const sleep = this.options.sleep ?? defaultSleep;
     for (let attempt = 0; ; attempt++) {
-      const lock = await this.tryAcquire(db, ref, userId, holder, op);
+      const lock = await this.tryAcquire(db, ref, userId, holder, op, attempt === 0);
       if (lock) return lock;
       if (!wait) return null;
       if (performance.now() - started >= this.options.waitMs) throw busy();
@@ -92,6 +92,7 @@ export class UserLocks {
     userId: string,
     holder: string,
     op: PendingOp | null,
+    firstAttempt: boolean,
   ): Promise<HeldLock | null> {
     const ttlMs = this.options.ttlMs;
     const fields = (pending: PendingOp[]) => ({ holder, acquired_at: FieldValue.serverTimestamp(), ttl_ms: ttlMs, pending });
@@ -103,12 +104,26 @@ export class UserLocks {
       leftover,
       remainingMs: () => ttlMs - (performance.now() - acquiredAt),
     });
-    try {
-      const result = await ref.create(fields(op ? [op] : []));
-      return held(result.writeTime, []);
-    } catch (err) {
-      if (grpcCode(err) !== GRPC.ALREADY_EXISTS) return firestore(() => Promise.reject(err));
+    const create = async (): Promise<HeldLock | null> => {
+      try {
+        const result = await ref.create(fields(op ? [op] : []));
+        return held(result.writeTime, []);
+      } catch (err) {
+        if (grpcCode(err) !== GRPC.ALREADY_EXISTS) return firestore(() => Promise.reject(err));
+        return null;
+      }
+    };
+    // The first attempt just creates the lease; waiters poll with a read (cheaper than a
+    // failing write) and only write when the lease looks free.
+    if (firstAttempt) {
+      const created = await create();
+      if (created) return created;
     }
+    const current = await firestore(() => ref.get());
+    if (!current.exists) return create();
+    const seen = current.data() as LockDoc;
+    const seenExpiry = (seen.acquired_at?.toMillis() ?? 0) + (seen.ttl_ms ?? 0);
+    if (seen.holder !== null && current.readTime.toMillis() < seenExpiry) return null;
     // Someone holds the lease, or left it behind: take it over only if it is free.
     const leftover = await firestore(() =>
       db.runTransaction(async (tx) => {

@@ -1,0 +1,123 @@
+import { FcmErrors } from './errors';
+import { newNotificationKey } from './notification-key';
+import type { GroupOperation } from './operation';
+
+/** FCM's documented limit on the members of one notification key. */
+export const MAX_MEMBERS = 20;
+
+/** A device group as the control API shows it. */
+export interface GroupSnapshot {
+  notification_key_name: string;
+  notification_key: string;
+  /** Sorted, so snapshots compare equal regardless of insertion order. */
+  registration_ids: string[];
+}
+
+/** What applying an operation gives: the group's key, or the error text FCM would answer. */
+export type Outcome = { ok: true; key: string } | { ok: false; error: string };
+
+interface Group {
+  name: string;
+  key: string;
+  members: Set<string>;
+}
+
+interface ProjectGroups {
+  byName: Map<string, Group>;
+  byKey: Map<string, Group>;
+}
+
+/**
+ * In-memory device groups, namespaced by project (FCM's sender id), with FCM's rules.
+ * Synchronous on purpose: each operation is atomic, as FCM's are, without any locking.
+ */
+export class GroupStore {
+  private readonly projects = new Map<string, ProjectGroups>();
+  // Kept across resets and deletions so a re-created group always gets a key never seen before.
+  private readonly issuedKeys = new Set<string>();
+
+  constructor(private readonly makeKey: () => string = newNotificationKey) {}
+
+  /** Applies a validated operation; on error the store is left unchanged. */
+  apply(project: string, op: GroupOperation): Outcome {
+    const groups = this.groupsOf(project);
+    if (op.operation === 'create') return this.create(groups, op.name, op.ids);
+    const group = groups.byKey.get(op.key);
+    if (!group) return { ok: false, error: FcmErrors.notFound };
+    if (group.name !== op.name) return { ok: false, error: FcmErrors.nameMismatch };
+    return op.operation === 'add' ? add(group, op.ids) : remove(groups, group, op.ids);
+  }
+
+  /** The key of the named group, as FCM's GET retrieve answers it. */
+  keyFor(project: string, name: string): string | undefined {
+    return this.projects.get(project)?.byName.get(name)?.key;
+  }
+
+  /** All groups of a project, sorted by name. */
+  list(project: string): GroupSnapshot[] {
+    const groups = [...(this.projects.get(project)?.byName.values() ?? [])];
+    return groups
+      .sort((a, b) => compare(a.name, b.name))
+      .map((g) => ({
+        notification_key_name: g.name,
+        notification_key: g.key,
+        registration_ids: [...g.members].sort(compare),
+      }));
+  }
+
+  /** Forgets the groups of one project, or of every project when none is given. */
+  reset(project?: string): void {
+    if (project === undefined) this.projects.clear();
+    else this.projects.delete(project);
+  }
+
+  private create(groups: ProjectGroups, name: string, ids: string[]): Outcome {
+    if (groups.byName.has(name)) return { ok: false, error: FcmErrors.alreadyExists };
+    if (ids.length > MAX_MEMBERS) return { ok: false, error: FcmErrors.tooManyMembers };
+    const group: Group = { name, key: this.uniqueKey(), members: new Set(ids) };
+    groups.byName.set(name, group);
+    groups.byKey.set(group.key, group);
+    return { ok: true, key: group.key };
+  }
+
+  private uniqueKey(): string {
+    let key = this.makeKey();
+    while (this.issuedKeys.has(key)) key = this.makeKey();
+    this.issuedKeys.add(key);
+    return key;
+  }
+
+  private groupsOf(project: string): ProjectGroups {
+    let groups = this.projects.get(project);
+    if (!groups) {
+      groups = { byName: new Map(), byKey: new Map() };
+      this.projects.set(project, groups);
+    }
+    return groups;
+  }
+}
+
+function add(group: Group, ids: string[]): Outcome {
+  const added = ids.filter((id) => !group.members.has(id));
+  if (group.members.size + added.length > MAX_MEMBERS) {
+    return { ok: false, error: FcmErrors.tooManyMembers };
+  }
+  for (const id of added) group.members.add(id);
+  return { ok: true, key: group.key };
+}
+
+function remove(groups: ProjectGroups, group: Group, ids: string[]): Outcome {
+  const present = ids.filter((id) => group.members.has(id));
+  if (present.length === 0) return { ok: false, error: FcmErrors.noValidIds };
+  for (const id of present) group.members.delete(id);
+  // FCM deletes a group with no members left: its name becomes free and its key unknown.
+  if (group.members.size === 0) {
+    groups.byName.delete(group.name);
+    groups.byKey.delete(group.key);
+  }
+  return { ok: true, key: group.key };
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -23,7 +23,7 @@ describe('FCM device-group client', () => {
 
   beforeEach(async () => {
     await fcm.reset(senderId);
-    await fcm.clearFaults();
+    await fcm.clearFaults(senderId);
   });
 
   it('creates a group on first use and adds to it with the key afterwards', async () => {

@@ -582,3 +582,13 @@ describe('command line', () => {
     expect(() => parseArgs(argv)).toThrow(message);
   });
 });
+
+describe('clearing faults of one project', () => {
+  it('leaves the other projects\' faults pending', async () => {
+    const [a, b] = [newProject(), newProject()];
+    await control.injectFault({ mode: 'http500', project: a });
+    await control.injectFault({ mode: 'http503', project: b });
+    await control.clearFaults(a);
+    expect(await control.faults()).toEqual([{ mode: 'http503', count: 1, project: b, afterApply: false, remaining: 1 }]);
+  });
+});

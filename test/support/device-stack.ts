@@ -111,7 +111,7 @@ export async function startDeviceStack(env: Record<string, string> = {}): Promis
       return { tokens: byUser, keys, groups, locks: locks.docs.map((d) => d.id) };
     },
     async reset() {
-      await Promise.all([resetFirestore(projectId), fcm.reset(senderId), fcm.clearFaults()]);
+      await Promise.all([resetFirestore(projectId), fcm.reset(senderId), fcm.clearFaults(senderId)]);
     },
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));

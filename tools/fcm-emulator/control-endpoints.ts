@@ -33,7 +33,7 @@ export async function handleControl(
     deps.calls.reset();
     return json(200, {});
   }
-  if (path === '/emulator/faults') return faults(req, method, deps.faults);
+  if (path === '/emulator/faults') return faults(req, method, deps.faults, url.searchParams.get('project'));
   const match = PROJECT_ROUTE.exec(path);
   if (!match) return jsonError(404, 'not found');
   const project = decodeSegment(match[1] as string);
@@ -54,10 +54,11 @@ export async function handleControl(
   return json(200, {});
 }
 
-async function faults(req: IncomingMessage, method: string, queue: FaultQueue): Promise<Reply> {
+async function faults(req: IncomingMessage, method: string, queue: FaultQueue, project: string | null): Promise<Reply> {
   if (method === 'GET') return json(200, { faults: queue.list() });
   if (method === 'DELETE') {
-    queue.clear();
+    // `?project=P` clears only P's faults, so parallel test files do not clear each other's.
+    queue.clear(project ?? undefined);
     return json(200, {});
   }
   if (method !== 'POST') return methodNotAllowed('GET, POST, DELETE');

@@ -25,7 +25,8 @@ export interface FcmControl {
   reset(project?: string): Promise<void>;
   injectFault(fault: FaultRequest): Promise<PendingFault>;
   faults(): Promise<PendingFault[]>;
-  clearFaults(): Promise<void>;
+  /** Clears every pending fault, or only those scoped to `project`. */
+  clearFaults(project?: string): Promise<void>;
   /** The `/fcm/notification` calls received for the project, oldest first. */
   calls(project: string): Promise<CallRecord[]>;
 }
@@ -48,8 +49,9 @@ export function fcmControl(url: string): FcmControl {
     injectFault: async (fault) =>
       (await request<{ fault: PendingFault }>(base, 'POST', '/emulator/faults', fault)).fault,
     faults: async () => (await request<{ faults: PendingFault[] }>(base, 'GET', '/emulator/faults')).faults,
-    clearFaults: async () => {
-      await request(base, 'DELETE', '/emulator/faults');
+    clearFaults: async (project) => {
+      const query = project === undefined ? '' : `?project=${encodeURIComponent(project)}`;
+      await request(base, 'DELETE', `/emulator/faults${query}`);
     },
     calls: async (project) =>
       (await request<{ calls: CallRecord[] }>(base, 'GET', projectPath(project, 'calls'))).calls,

@@ -72,8 +72,9 @@ export class FaultQueue {
     return this.pending.map((f) => ({ ...f }));
   }
 
-  clear(): void {
-    this.pending = [];
+  /** Clears every fault, or only those scoped to `project`. */
+  clear(project?: string): void {
+    this.pending = project === undefined ? [] : this.pending.filter((fault) => fault.project !== project);
   }
 }
 

@@ -1,0 +1,60 @@
+/**
+ * jest globalSetup: provides the official Cloud Firestore emulator and our FCM emulator to every
+ * test worker through environment variables (workers are spawned afterwards and inherit them):
+ *   FIRESTORE_EMULATOR_HOST     `127.0.0.1:PORT`, or
+ *   FIRESTORE_EMULATOR_MISSING  why there is no Firestore emulator (tests needing it are skipped)
+ *   FCM_EMULATOR_HOST           `127.0.0.1:PORT`
+ * Emulators already named by the environment are used as they are and not stopped afterwards.
+ */
+import { startFcmEmulator } from '../../tools/fcm-emulator/server';
+import { locateFirestoreEmulator } from '../../tools/firestore-emulator/locate';
+import { startFirestoreEmulator } from '../../tools/firestore-emulator/start';
+import { saveHandles, type HarnessHandles } from './harness-state';
+import { firestoreMissingBanner } from './notice';
+
+export default async function globalSetup(): Promise<void> {
+  const handles: HarnessHandles = { stops: [] };
+  saveHandles(handles);
+  try {
+    await provideFirestore(handles);
+    await provideFcm(handles);
+  } catch (err) {
+    // jest skips globalTeardown when setup throws: stop what did start.
+    await Promise.allSettled(handles.stops.map((s) => s.stop()));
+    throw err;
+  }
+}
+
+async function provideFirestore(handles: HarnessHandles): Promise<void> {
+  if (process.env.FIRESTORE_EMULATOR_HOST) {
+    delete process.env.FIRESTORE_EMULATOR_MISSING;
+    return;
+  }
+  const where = locateFirestoreEmulator();
+  if ('missing' in where) {
+    process.env.FIRESTORE_EMULATOR_MISSING = where.missing;
+    process.stderr.write(firestoreMissingBanner(where.missing));
+    return;
+  }
+  // Found but failing to start is a broken machine, not a reason to skip: the error stops the run.
+  const emulator = await startFirestoreEmulator({ command: where.command, port: 0 });
+  handles.stops.push({
+    name: 'Cloud Firestore emulator',
+    stop: () => stopAndForget(emulator.stop(), 'FIRESTORE_EMULATOR_HOST'),
+  });
+  process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
+  delete process.env.FIRESTORE_EMULATOR_MISSING;
+}
+
+async function provideFcm(handles: HarnessHandles): Promise<void> {
+  if (process.env.FCM_EMULATOR_HOST) return;
+  const fcm = await startFcmEmulator({ port: 0 });
+  handles.stops.push({ name: 'FCM emulator', stop: () => stopAndForget(fcm.close(), 'FCM_EMULATOR_HOST') });
+  process.env.FCM_EMULATOR_HOST = fcm.host;
+}
+
+/** Clears the variable naming a stopped emulator, so a re-run (jest --watch) starts a new one. */
+async function stopAndForget(stopped: Promise<void>, variable: string): Promise<void> {
+  await stopped;
+  delete process.env[variable];
+}

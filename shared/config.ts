@@ -35,6 +35,29 @@ export interface Config {
   /** Maximum entries of the verification cache. */
   authCacheMaxEntries: number;
   logLevel: LogLevel;
+  /** Who may trigger cron, and how scheduled tasks run (see docs/readme-cron.md). */
+  cron: CronConfig;
+}
+
+/**
+ * `oidc`: Cloud Scheduler's OIDC token is verified (audience and service account set).
+ * `appengine`: the App Engine header check, for migration only (CRON_APPENGINE_COMPAT=true).
+ * `none`: nothing configured: cron refuses every request (fails closed).
+ */
+export type CronAuthMode = 'oidc' | 'appengine' | 'none';
+
+export interface CronConfig {
+  authMode: CronAuthMode;
+  /** Expected `aud` of the OIDC token: the cron function's URL. */
+  oidcAudience: string | undefined;
+  /** The only service account whose OIDC token may trigger cron. */
+  serviceAccount: string | undefined;
+  /** How long a task's lease lasts: longer than the function timeout, so a live run is never taken over. */
+  leaseTtlMs: number;
+  /** Tokens not refreshed for this many days are pruned (FCM expires inactive tokens at 270). */
+  pruneTokenAgeDays: number;
+  /** Stale tokens read per page by the prune task. */
+  prunePageSize: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -59,6 +82,41 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   const upper = raw.toUpperCase() as T;
   if (!allowed.includes(upper)) throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
   return upper;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function cronConfig(env: Env): CronConfig {
+  const oidcAudience = str(env, 'CRON_OIDC_AUDIENCE');
+  const serviceAccount = str(env, 'CRON_SERVICE_ACCOUNT');
+  if (oidcAudience !== undefined && !/^https?:\/\/\S+$/.test(oidcAudience)) {
+    throw new ConfigError('CRON_OIDC_AUDIENCE', `must be the cron function's URL, got "${oidcAudience}"`);
+  }
+  if (serviceAccount !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(serviceAccount)) {
+    throw new ConfigError('CRON_SERVICE_ACCOUNT', `must be a service account email, got "${serviceAccount}"`);
+  }
+  // Half an OIDC configuration is a mistake, not a choice: name what is missing.
+  if (oidcAudience !== undefined && serviceAccount === undefined) {
+    throw new ConfigError('CRON_SERVICE_ACCOUNT', 'is required when CRON_OIDC_AUDIENCE is set');
+  }
+  if (serviceAccount !== undefined && oidcAudience === undefined) {
+    throw new ConfigError('CRON_OIDC_AUDIENCE', 'is required when CRON_SERVICE_ACCOUNT is set');
+  }
+  const compat = bool(env, 'CRON_APPENGINE_COMPAT', false);
+  return {
+    authMode: compat ? 'appengine' : oidcAudience ? 'oidc' : 'none',
+    oidcAudience,
+    serviceAccount,
+    leaseTtlMs: int(env, 'CRON_LEASE_TTL_MS', 600000, 10000, 3600000),
+    pruneTokenAgeDays: int(env, 'PRUNE_TOKEN_AGE_DAYS', 270, 1, 3650),
+    prunePageSize: int(env, 'PRUNE_PAGE_SIZE', 100, 1, 500),
+  };
 }
 
 function hostPort(env: Env, name: string): string | undefined {
@@ -91,5 +149,6 @@ export function parseConfig(env: Env = process.env): Config {
     authCacheTtlMs: int(env, 'AUTH_CACHE_TTL_MS', 0, 0, 3600000),
     authCacheMaxEntries: int(env, 'AUTH_CACHE_MAX_ENTRIES', 1000, 1, 1000000),
     logLevel: oneOf(env, 'LOG_LEVEL', ['DEBUG', 'INFO', 'WARNING', 'ERROR'] as const, 'INFO'),
+    cron: cronConfig(env),
   };
 }

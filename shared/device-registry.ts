@@ -5,7 +5,7 @@
  * that records them also ends the lease, so a failure in between leaves the operation
  * pending on the lease, to be reconciled by the next holder or by cron's repair task.
  */
-import { Timestamp, type Firestore } from 'firebase-admin/firestore';
+import type { Firestore, Timestamp } from 'firebase-admin/firestore';
 import { TOKENS, USERS, tokenId } from './collections';
 import { groupName, type DeviceGroups } from './device-groups';
 import { readToken, readUserDevices, type StoredToken, type UserDevices } from './device-state';
@@ -34,6 +34,17 @@ export interface AddResult {
 }
 
 const MAX_ATTEMPTS = 8;
+
+export interface RemoveOptions {
+  /** Remove only if the token's `updated_at` is older than this (checked under the lease). */
+  onlyIfUpdatedBefore?: Date;
+}
+
+/** A Firestore Timestamp; the SDK is loaded on first use so importing this module stays cheap (cold start). */
+async function timestampOf(date: Date): Promise<Timestamp> {
+  const { Timestamp } = await import('firebase-admin/firestore');
+  return Timestamp.fromDate(date);
+}
 
 export class DeviceRegistry {
   constructor(private readonly deps: DeviceRegistryDeps) {}
@@ -123,7 +134,7 @@ export class DeviceRegistry {
   }
 
   private async refresh(db: Firestore, lock: HeldLock, token: StoredToken): Promise<AddResult> {
-    const updatedAt = Timestamp.fromDate(this.deps.clock());
+    const updatedAt = await timestampOf(this.deps.clock());
     const batch = db.batch();
     batch.update(db.collection(TOKENS).doc(token.id), { updated_at: updatedAt });
     this.deps.locks.releaseIn(batch, lock);
@@ -152,7 +163,7 @@ export class DeviceRegistry {
     const groupEmptied = evicted.length === mine.tokens.length;
     const key = await groups.add(this.name(mine.userId), groupEmptied ? null : mine.notificationKey, [registrationId]);
 
-    const now = Timestamp.fromDate(this.deps.clock());
+    const now = await timestampOf(this.deps.clock());
     const token: StoredToken = {
       id: tokenId(registrationId),
       user_id: mine.userId,
@@ -178,19 +189,25 @@ export class DeviceRegistry {
     return { token, created: true };
   }
 
-  /** Removes `registrationId` from `userId`'s devices; a token the user does not have is a no-op. */
-  async remove(userId: string, registrationId: string): Promise<void> {
+  /**
+   * Removes `registrationId` from `userId`'s devices; a token the user does not have is a
+   * no-op. With `onlyIfUpdatedBefore` (pruning), a token refreshed since then is kept.
+   * @returns whether the token was removed
+   */
+  async remove(userId: string, registrationId: string, options: RemoveOptions = {}): Promise<boolean> {
     const db = await firestore(this.deps.db);
     const before = await readToken(db, registrationId);
-    if (before?.user_id !== userId) return; // not theirs: nothing to do, and nothing revealed
+    if (before?.user_id !== userId) return false; // not theirs: nothing to do, and nothing revealed
     const op: PendingOp = { op: 'remove', token_id: before.id, registration_id: registrationId };
     const lock = (await this.deps.locks.acquire(userId, op))!;
-    await this.guarded([[lock, op]], async () => {
+    return this.guarded([[lock, op]], async () => {
       await this.repairLeftover(db, lock);
       const [token, mine] = await Promise.all([readToken(db, registrationId), readUserDevices(db, userId)]);
-      if (token?.user_id !== userId) {
+      const cutoff = options.onlyIfUpdatedBefore?.getTime();
+      // Checked under the lease: a device that registered again meanwhile is not stale.
+      if (token?.user_id !== userId || (cutoff !== undefined && token.updated_at.toMillis() >= cutoff)) {
         await this.deps.locks.release(lock);
-        return;
+        return false;
       }
       this.ensureLease(lock);
       await this.deps.groups.remove(this.name(userId), mine.notificationKey, [registrationId]);
@@ -199,6 +216,7 @@ export class DeviceRegistry {
       if (mine.tokens.length <= 1) batch.set(db.collection(USERS).doc(userId), { notification_key: null }, { merge: true });
       this.deps.locks.releaseIn(batch, lock);
       await firestore(() => batch.commit());
+      return true;
     });
   }
 

@@ -13,6 +13,12 @@ import { UserLocks } from './user-lock';
 import { firestoreUsers } from './users';
 import { createVerificationCache } from './verification-cache';
 import type { Firestore } from 'firebase-admin/firestore';
+import { makeCronAuth, type CronAuth } from './cron/auth';
+import { googleIdTokenVerifier, type CertFetcher } from './cron/oidc';
+import { CronRunner } from './cron/runner';
+import type { CronTask } from './cron/task';
+import { TaskLeases } from './cron/task-lease';
+import { TASKS } from './cron/tasks';
 
 export interface Runtime {
   config: Config;
@@ -20,10 +26,26 @@ export interface Runtime {
   db: () => Promise<Firestore>;
   authenticate: Authenticate;
   devices: DeviceRegistry;
+  /** Checks who triggers cron (OIDC, or the App Engine compatibility check). */
+  cronAuth: CronAuth;
+  /** Runs the due scheduled tasks. */
+  cron: CronRunner;
+}
+
+/** What tests replace: the clock, Google's certificate download, the task list. */
+export interface RuntimeOverrides {
+  clock?: () => Date;
+  fetchCerts?: CertFetcher;
+  tasks?: readonly CronTask[];
 }
 
 /** Builds a runtime from a parsed configuration (cheap: clients are created on first use). */
-export function createRuntime(config: Config, log: Logger = createLogger(config.logLevel)): Runtime {
+export function createRuntime(
+  config: Config,
+  log: Logger = createLogger(config.logLevel),
+  overrides: RuntimeOverrides = {},
+): Runtime {
+  const clock = overrides.clock ?? (() => new Date());
   const app = lazyApp(config.projectId);
   const db = lazyFirestore(app);
   const groups = createFcmDeviceGroups({
@@ -34,6 +56,16 @@ export function createRuntime(config: Config, log: Logger = createLogger(config.
     log,
   });
   const locks = new UserLocks(db, { ttlMs: config.lockTtlMs, waitMs: config.lockWaitMs });
+  const devices = new DeviceRegistry({
+    db,
+    groups,
+    locks,
+    groupPrefix: config.deviceGroupPrefix,
+    maxDevices: config.maxDevicesPerUser,
+    fcmTimeoutMs: config.fcmTimeoutMs,
+    clock,
+    log,
+  });
   return {
     config,
     log,
@@ -43,14 +75,14 @@ export function createRuntime(config: Config, log: Logger = createLogger(config.
       realm: config.authRealm,
       cache: createVerificationCache(config.authCacheTtlMs, config.authCacheMaxEntries),
     }),
-    devices: new DeviceRegistry({
-      db,
-      groups,
-      locks,
-      groupPrefix: config.deviceGroupPrefix,
-      maxDevices: config.maxDevicesPerUser,
-      fcmTimeoutMs: config.fcmTimeoutMs,
-      clock: () => new Date(),
+    devices,
+    cronAuth: makeCronAuth(config.cron, googleIdTokenVerifier(overrides.fetchCerts)),
+    cron: new CronRunner({
+      tasks: overrides.tasks ?? TASKS,
+      leases: new TaskLeases(db, config.cron.leaseTtlMs),
+      taskDeps: { db, devices, config },
+      leaseTtlMs: config.cron.leaseTtlMs,
+      clock,
       log,
     }),
   };

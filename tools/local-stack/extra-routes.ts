@@ -1,8 +1,9 @@
 /**
- * Paths the local server serves besides the functions (the API documentation).
+ * Paths the local server serves besides the functions: the API documentation.
  */
+import { docsRoute } from '../docs/serve';
 import type { ExtraRoute } from './router';
 
 export function localExtraRoutes(): ExtraRoute[] {
-  return [];
+  return [docsRoute];
 }

@@ -15,6 +15,9 @@ import { firestoreMissingBanner } from './notice';
 export default async function globalSetup(): Promise<void> {
   const handles: HarnessHandles = { stops: [] };
   saveHandles(handles);
+  // Everything runs against emulators: stop the Google SDKs from probing for a GCE
+  // metadata server (a slow network lookup and a warning on every new client).
+  process.env.METADATA_SERVER_DETECTION ??= 'none';
   try {
     await provideFirestore(handles);
     await provideFcm(handles);

@@ -17,6 +17,8 @@ export interface LocalStack {
 
 /** Starts the stack; the functions read their configuration from process.env, as in production. */
 export async function startLocalStack(port: number): Promise<LocalStack> {
+  // Only emulators here: no GCE metadata server to probe for (a slow lookup and a warning).
+  process.env.METADATA_SERVER_DETECTION ??= 'none';
   const emulators = await startEmulators();
   process.env.FIRESTORE_EMULATOR_HOST = emulators.firestoreHost;
   process.env.FCM_EMULATOR_HOST = emulators.fcmHost;

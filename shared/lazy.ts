@@ -12,3 +12,9 @@ export function lazy<T>(init: () => Promise<T>): () => Promise<T> {
     return promise;
   };
 }
+
+/** Memoizes a synchronous initialisation, run on first call (for costly module-scope values). */
+export function lazySync<T>(init: () => T): () => T {
+  let value: { v: T } | null = null;
+  return () => (value ??= { v: init() }).v;
+}

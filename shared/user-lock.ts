@@ -11,7 +11,7 @@
  * crashes leaves the lease to expire after ttl_ms, measured on Firestore's clock.
  */
 import { randomUUID } from 'node:crypto';
-import { FieldValue, type DocumentReference, type Firestore, type Timestamp, type WriteBatch } from 'firebase-admin/firestore';
+import type { DocumentReference, Firestore, Timestamp, WriteBatch } from 'firebase-admin/firestore';
 import { LOCKS } from './collections';
 import { AppError, RETRY_AFTER_SECONDS } from './errors';
 import { firestore, grpcCode, GRPC } from './firestore-errors';
@@ -95,6 +95,8 @@ export class UserLocks {
     firstAttempt: boolean,
   ): Promise<HeldLock | null> {
     const ttlMs = this.options.ttlMs;
+    // Loaded here, not at import, so that importing the functions stays cheap (cold start).
+    const { FieldValue } = await import('firebase-admin/firestore');
     const fields = (pending: PendingOp[]) => ({ holder, acquired_at: FieldValue.serverTimestamp(), ttl_ms: ttlMs, pending });
     const acquiredAt = performance.now();
     const held = (writeTime: Timestamp, leftover: PendingOp[]): HeldLock => ({

@@ -2,7 +2,8 @@
  * Request validation with ajv, answering in Laravel's 422 format. Values pass through
  * Laravel's TrimStrings and ConvertEmptyStringsToNull first, so "  " counts as missing.
  */
-import Ajv, { type JSONSchemaType, type ErrorObject } from 'ajv';
+import type { ErrorObject, JSONSchemaType, ValidateFunction } from 'ajv';
+import { lazySync } from './lazy';
 import { AppError } from './errors';
 
 export interface RegistrationBody {
@@ -29,8 +30,15 @@ export const registrationBodySchema: JSONSchemaType<RegistrationBody> = {
   additionalProperties: true, // like Laravel, unknown fields are ignored
 };
 
-const ajv = new Ajv({ allErrors: false, strict: true });
-const validateRegistration = ajv.compile(registrationBodySchema);
+/**
+ * Compiled on first use rather than at import: loading and compiling ajv takes a few hundred
+ * milliseconds of a cold start, and cron (which shares the entry module) never validates a body.
+ */
+const validateRegistration = lazySync((): ValidateFunction<RegistrationBody> => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { default: Ajv } = require('ajv') as typeof import('ajv');
+  return new Ajv({ allErrors: false, strict: true }).compile(registrationBodySchema);
+});
 
 const MESSAGES: Record<string, (attribute: string) => string> = {
   required: (a) => `The ${a} field is required.`,
@@ -61,9 +69,10 @@ export function parseRegistrationBody(body: Record<string, unknown>): Registrati
   const input: Record<string, unknown> = {};
   const value = laravelInput(body.registration_id);
   if (value !== undefined) input.registration_id = value;
-  if (validateRegistration(input)) return input;
+  const validate = validateRegistration();
+  if (validate(input)) return input;
   const errors: Record<string, string[]> = {};
-  for (const error of validateRegistration.errors ?? []) {
+  for (const error of validate.errors ?? []) {
     const field = fieldOf(error);
     const message = MESSAGES[error.keyword]?.(field.replace(/_/g, ' ')) ?? `The ${field} is invalid.`;
     (errors[field] ??= []).push(message);

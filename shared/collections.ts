@@ -3,7 +3,8 @@
  * by the database itself: a token's document id is a hash of the token, so one token can
  * only ever belong to one user.
  *
- *   users/{userId}                      { email, password (bcrypt), notification_key }
+ *   users/{userId}                      { email, password (bcrypt), notification_key,
+ *                                         devices: { tokenId: { registration_id, updated_at } } }
  *   fcm_registration_tokens/{tokenId}   { user_id, registration_id, created_at, updated_at }
  *   device_group_locks/{userId}         per-user lease and repair marker (see user-lock.ts)
  */
@@ -14,10 +15,17 @@ export const USERS = 'users';
 export const TOKENS = 'fcm_registration_tokens';
 export const LOCKS = 'device_group_locks';
 
+/** A user's device as listed on the user document (see device-state.ts). */
+export interface DeviceEntry {
+  registration_id: string;
+  updated_at: Timestamp;
+}
+
 export interface UserDoc {
   email: string;
   password: string;
   notification_key?: string | null;
+  devices?: Record<string, DeviceEntry>;
   name?: string;
 }
 

@@ -146,7 +146,7 @@ export function parseConfig(env: Env = process.env): Config {
     lockTtlMs: int(env, 'LOCK_TTL_MS', 60000, 1000, 600000),
     lockWaitMs: int(env, 'LOCK_WAIT_MS', 30000, 0, 120000),
     authRealm: str(env, 'AUTH_REALM') ?? 'Device registration API',
-    authCacheTtlMs: int(env, 'AUTH_CACHE_TTL_MS', 0, 0, 3600000),
+    authCacheTtlMs: int(env, 'AUTH_CACHE_TTL_MS', 60000, 0, 3600000),
     authCacheMaxEntries: int(env, 'AUTH_CACHE_MAX_ENTRIES', 1000, 1, 1000000),
     logLevel: oneOf(env, 'LOG_LEVEL', ['DEBUG', 'INFO', 'WARNING', 'ERROR'] as const, 'INFO'),
     cron: cronConfig(env),

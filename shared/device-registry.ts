@@ -8,7 +8,7 @@
 import type { Firestore, Timestamp } from 'firebase-admin/firestore';
 import { TOKENS, USERS, tokenId } from './collections';
 import { groupName, type DeviceGroups } from './device-groups';
-import { readToken, readUserDevices, type StoredToken, type UserDevices } from './device-state';
+import { readDeviceState, readToken, type StoredToken, type UserDevices } from './device-state';
 import { AppError, RETRY_AFTER_SECONDS } from './errors';
 import { firestore } from './firestore-errors';
 import type { Logger } from './logger';
@@ -40,10 +40,21 @@ export interface RemoveOptions {
   onlyIfUpdatedBefore?: Date;
 }
 
-/** A Firestore Timestamp; the SDK is loaded on first use so importing this module stays cheap (cold start). */
+/** The Firestore SDK, loaded on first use so importing this module stays cheap (cold start). */
+const sdk = () => import('firebase-admin/firestore');
+
 async function timestampOf(date: Date): Promise<Timestamp> {
-  const { Timestamp } = await import('firebase-admin/firestore');
-  return Timestamp.fromDate(date);
+  return (await sdk()).Timestamp.fromDate(date);
+}
+
+/** The user-document change that drops devices from its `devices` map (and the key with the last one). */
+async function withoutDevices(devices: UserDevices, ids: readonly string[]): Promise<Record<string, unknown>> {
+  const { FieldValue } = await sdk();
+  const remaining = devices.tokens.filter((t) => !ids.includes(t.id)).length;
+  return {
+    devices: Object.fromEntries(ids.map((id) => [id, FieldValue.delete()])),
+    ...(remaining === 0 ? { notification_key: null } : {}),
+  };
 }
 
 export class DeviceRegistry {
@@ -91,9 +102,9 @@ export class DeviceRegistry {
       const lock = (await this.deps.locks.acquire(userId, op))!;
       const outcome = await this.guarded([[lock, op]], async () => {
         await this.repairLeftover(db, lock);
-        const [existing, mine] = await Promise.all([readToken(db, registrationId), readUserDevices(db, userId)]);
+        const { token: existing, users: [mine] } = await readDeviceState(db, registrationId, [userId]);
         if (existing?.user_id === userId) return this.refresh(db, lock, existing);
-        if (!existing) return this.register(db, registrationId, mine, lock);
+        if (!existing) return this.register(db, registrationId, mine!, lock);
         return existing.user_id;
       });
       if (typeof outcome !== 'string') return outcome;
@@ -120,16 +131,12 @@ export class DeviceRegistry {
       const other = held.find(([l]) => l.userId === fromUser)![0];
       await this.repairLeftover(db, lock);
       await this.repairLeftover(db, other);
-      const [token, mine, theirs] = await Promise.all([
-        readToken(db, registrationId),
-        readUserDevices(db, userId),
-        readUserDevices(db, fromUser),
-      ]);
+      const { token, users: [mine, theirs] } = await readDeviceState(db, registrationId, [userId, fromUser]);
       if (token?.user_id !== fromUser) {
         await Promise.all(held.map(([l]) => this.deps.locks.release(l))); // changed hands: start over
         return null;
       }
-      return this.register(db, registrationId, mine, lock, { devices: theirs, lock: other });
+      return this.register(db, registrationId, mine!, lock, { devices: theirs!, lock: other });
     });
   }
 
@@ -137,6 +144,8 @@ export class DeviceRegistry {
     const updatedAt = await timestampOf(this.deps.clock());
     const batch = db.batch();
     batch.update(db.collection(TOKENS).doc(token.id), { updated_at: updatedAt });
+    const entry = { registration_id: token.registration_id, updated_at: updatedAt };
+    batch.set(db.collection(USERS).doc(token.user_id), { devices: { [token.id]: entry } }, { merge: true });
     this.deps.locks.releaseIn(batch, lock);
     await firestore(() => batch.commit());
     return { token: { ...token, updated_at: updatedAt }, created: false };
@@ -175,12 +184,12 @@ export class DeviceRegistry {
     for (const old of evicted) batch.delete(db.collection(TOKENS).doc(old.id));
     const { id, ...fields } = token;
     batch.set(db.collection(TOKENS).doc(id), fields);
-    batch.set(db.collection(USERS).doc(mine.userId), { notification_key: key }, { merge: true });
+    const mineChange = await withoutDevices(mine, evicted.map((t) => t.id));
+    (mineChange.devices as Record<string, unknown>)[id] = { registration_id: registrationId, updated_at: now };
+    batch.set(db.collection(USERS).doc(mine.userId), { ...mineChange, notification_key: key }, { merge: true });
     this.deps.locks.releaseIn(batch, lock);
     if (from) {
-      if (from.devices.tokens.length <= 1) {
-        batch.set(db.collection(USERS).doc(from.devices.userId), { notification_key: null }, { merge: true });
-      }
+      batch.set(db.collection(USERS).doc(from.devices.userId), await withoutDevices(from.devices, [id]), { merge: true });
       this.deps.locks.releaseIn(batch, from.lock);
     }
     await firestore(() => batch.commit());
@@ -202,7 +211,7 @@ export class DeviceRegistry {
     const lock = (await this.deps.locks.acquire(userId, op))!;
     return this.guarded([[lock, op]], async () => {
       await this.repairLeftover(db, lock);
-      const [token, mine] = await Promise.all([readToken(db, registrationId), readUserDevices(db, userId)]);
+      const { token, users: [mine] } = await readDeviceState(db, registrationId, [userId]);
       const cutoff = options.onlyIfUpdatedBefore?.getTime();
       // Checked under the lease: a device that registered again meanwhile is not stale.
       if (token?.user_id !== userId || (cutoff !== undefined && token.updated_at.toMillis() >= cutoff)) {
@@ -210,10 +219,10 @@ export class DeviceRegistry {
         return false;
       }
       this.ensureLease(lock);
-      await this.deps.groups.remove(this.name(userId), mine.notificationKey, [registrationId]);
+      await this.deps.groups.remove(this.name(userId), mine!.notificationKey, [registrationId]);
       const batch = db.batch();
       batch.delete(db.collection(TOKENS).doc(token.id));
-      if (mine.tokens.length <= 1) batch.set(db.collection(USERS).doc(userId), { notification_key: null }, { merge: true });
+      batch.set(db.collection(USERS).doc(userId), await withoutDevices(mine!, [token.id]), { merge: true });
       this.deps.locks.releaseIn(batch, lock);
       await firestore(() => batch.commit());
       return true;

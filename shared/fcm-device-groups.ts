@@ -28,6 +28,14 @@ export const FCM_ERRORS = {
 
 type Outcome = { ok: true; key: string } | { ok: false; error: string };
 
+/** Token-like runs in a remote text, which must never reach the logs whole. */
+const TOKEN_LIKE = /[A-Za-z0-9_:-]{24,}/g;
+
+/** A remote text safe to log: anything token-shaped is cut to its first 6 characters. */
+export function redactTokens(text: string): string {
+  return text.replace(TOKEN_LIKE, (run) => `${run.slice(0, 6)}…[redacted]`);
+}
+
 /** Production base URL of the device-group API. */
 export const FCM_BASE_URL = 'https://fcm.googleapis.com';
 
@@ -74,13 +82,14 @@ export function createFcmDeviceGroups(options: FcmDeviceGroupsOptions): DeviceGr
     if (response.status === 400 && typeof parsed.error === 'string') {
       return { ok: false, error: parsed.error };
     }
-    options.log.warn('unexpected FCM answer', { operation, status: response.status, body: text.slice(0, 200) });
+    options.log.warn('unexpected FCM answer', { operation, status: response.status, body: redactTokens(text.slice(0, 200)) });
     throw unavailable('Firebase Cloud Messaging', new Error(`FCM answered ${response.status}`));
   }
 
   function failure(operation: string, error: string): never {
-    options.log.warn('FCM refused a device-group operation', { operation, error });
-    throw unavailable('Firebase Cloud Messaging', new Error(`FCM ${operation}: ${error}`));
+    const safe = redactTokens(error);
+    options.log.warn('FCM refused a device-group operation', { operation, error: safe });
+    throw unavailable('Firebase Cloud Messaging', new Error(`FCM ${operation}: ${safe}`));
   }
 
   async function lookup(name: string): Promise<string | null> {

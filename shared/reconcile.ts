@@ -7,7 +7,7 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import { USERS } from './collections';
 import type { DeviceGroups } from './device-groups';
-import { readUserDevices } from './device-state';
+import { readUserDevicesFromTokens } from './device-state';
 import { firestore } from './firestore-errors';
 import type { HeldLock } from './user-lock';
 
@@ -19,13 +19,15 @@ export interface ReconcileDeps {
 
 /** Makes the group of `lock.userId` hold exactly the user's tokens in Firestore. */
 export async function reconcile({ db, groups, groupName }: ReconcileDeps, lock: HeldLock): Promise<void> {
-  const devices = await readUserDevices(db, lock.userId);
+  const devices = await readUserDevicesFromTokens(db, lock.userId);
   const owned = devices.tokens.map((t) => t.registration_id);
   const ownedSet = new Set(owned);
   const strays = [...new Set(lock.leftover.map((p) => p.registration_id))].filter((r) => r !== '' && !ownedSet.has(r));
   await groups.remove(groupName, devices.notificationKey, strays);
   const key = owned.length > 0 ? await groups.add(groupName, devices.notificationKey, owned) : null;
-  if (key !== devices.notificationKey) {
-    await firestore(() => db.collection(USERS).doc(lock.userId).set({ notification_key: key }, { merge: true }));
-  }
+  // The token documents are the truth: rewrite the user's key and `devices` map from them.
+  const map = Object.fromEntries(devices.tokens.map((t) => [t.id, { registration_id: t.registration_id, updated_at: t.updated_at }]));
+  await firestore(() =>
+    db.collection(USERS).doc(lock.userId).set({ notification_key: key, devices: map }, { mergeFields: ['notification_key', 'devices'] }),
+  );
 }

@@ -6,7 +6,9 @@
  * leaves the lease to expire after its TTL.
  */
 import { randomUUID } from 'node:crypto';
-import { Timestamp, type DocumentReference, type Firestore } from 'firebase-admin/firestore';
+// Dates are written as Dates (Firestore stores them as timestamps), so importing this
+// module loads no SDK: the cron cold start stays cheap.
+import type { DocumentReference, Firestore, Timestamp } from 'firebase-admin/firestore';
 import { firestore } from '../firestore-errors';
 import { CRON_RUNS, CRON_TASKS, RUN_RECORD_DAYS } from './collections';
 
@@ -71,19 +73,19 @@ export class TaskLeases {
           ref,
           {
             holder,
-            lease_expires_at: Timestamp.fromMillis(now.getTime() + this.ttlMs),
-            running_due_at: Timestamp.fromDate(dueAt),
+            lease_expires_at: new Date(now.getTime() + this.ttlMs),
+            running_due_at: dueAt,
             run_id: runRef.id,
           },
           { merge: true },
         );
         tx.create(runRef, {
           task,
-          due_at: Timestamp.fromDate(dueAt),
-          schedule_time: scheduleTime ? Timestamp.fromDate(scheduleTime) : null,
-          started_at: Timestamp.fromDate(now),
+          due_at: dueAt,
+          schedule_time: scheduleTime ? scheduleTime : null,
+          started_at: now,
           outcome: 'running',
-          expire_at: Timestamp.fromMillis(now.getTime() + RUN_RECORD_DAYS * DAY_MS),
+          expire_at: new Date(now.getTime() + RUN_RECORD_DAYS * DAY_MS),
         });
         return { state: 'acquired', lease: { task, holder, dueAt, runRef, tookOver } };
       }),
@@ -100,7 +102,7 @@ export class TaskLeases {
     const ref = db.collection(CRON_TASKS).doc(lease.task);
     const record = {
       outcome: result.outcome,
-      finished_at: Timestamp.fromDate(result.finishedAt),
+      finished_at: result.finishedAt,
       duration_ms: result.durationMs,
       counts: result.counts,
       error: result.error ?? null,
@@ -118,8 +120,8 @@ export class TaskLeases {
               lease_expires_at: null,
               running_due_at: null,
               run_id: null,
-              ...(result.outcome === 'succeeded' ? { last_due_at: Timestamp.fromDate(lease.dueAt) } : {}),
-              last_run: { run_id: lease.runRef.id, due_at: Timestamp.fromDate(lease.dueAt), ...record },
+              ...(result.outcome === 'succeeded' ? { last_due_at: lease.dueAt } : {}),
+              last_run: { run_id: lease.runRef.id, due_at: lease.dueAt, ...record },
             },
             { merge: true },
           );

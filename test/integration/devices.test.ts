@@ -123,7 +123,7 @@ describeWithFirestore('device endpoints', () => {
       expect(violations(state)).toEqual([]);
       expect(await remove(TOKEN)).toMatchObject({ status: 204, text: '' });
       state = await stack.snapshot();
-      expect(state).toEqual({ tokens: {}, keys: {}, groups: [], locks: [] });
+      expect(state).toEqual({ tokens: {}, keys: {}, devices: {}, groups: [], locks: [] });
     });
 
     it("answers 204 and changes nothing for a token the user does not have, even another user's", async () => {

@@ -41,6 +41,8 @@ export interface StoresSnapshot {
   tokens: Record<string, string[]>;
   /** notification_key per user id, as Firestore holds it (users with a key only). */
   keys: Record<string, string>;
+  /** registration ids per user id, sorted, as the user documents' `devices` maps list them. */
+  devices: Record<string, string[]>;
   groups: GroupSnapshot[];
   /** Leases still present (should be none once all requests are answered). */
   locks: string[];
@@ -107,8 +109,14 @@ export async function startDeviceStack(env: Record<string, string> = {}): Promis
       for (const doc of tokens.docs) (byUser[doc.get('user_id')] ??= []).push(doc.get('registration_id'));
       for (const list of Object.values(byUser)) list.sort();
       const keys: Record<string, string> = {};
-      for (const doc of users.docs) if (doc.get('notification_key')) keys[doc.id] = doc.get('notification_key');
-      return { tokens: byUser, keys, groups, locks: locks.docs.map((d) => d.id) };
+      const devices: Record<string, string[]> = {};
+      for (const doc of users.docs) {
+        if (doc.get('notification_key')) keys[doc.id] = doc.get('notification_key');
+        const map = (doc.get('devices') ?? {}) as Record<string, { registration_id: string }>;
+        const listed = Object.values(map).map((entry) => entry.registration_id).sort();
+        if (listed.length > 0) devices[doc.id] = listed;
+      }
+      return { tokens: byUser, keys, devices, groups, locks: locks.docs.map((d) => d.id) };
     },
     async reset() {
       await Promise.all([resetFirestore(projectId), fcm.reset(senderId), fcm.clearFaults(senderId)]);
@@ -128,7 +136,7 @@ export async function startDeviceStack(env: Record<string, string> = {}): Promis
 export function violations(state: StoresSnapshot, max = 20): string[] {
   const problems: string[] = [];
   const groupOf = new Map(state.groups.map((g) => [g.notification_key_name, g]));
-  const users = new Set([...Object.keys(state.tokens), ...Object.keys(state.keys)]);
+  const users = new Set([...Object.keys(state.tokens), ...Object.keys(state.keys), ...Object.keys(state.devices)]);
   for (const group of state.groups) {
     const id = group.notification_key_name.replace(`${PREFIX}_users-`, '');
     users.add(id);
@@ -140,6 +148,7 @@ export function violations(state: StoresSnapshot, max = 20): string[] {
     const stored = state.tokens[id] ?? [];
     if (JSON.stringify(members) !== JSON.stringify(stored)) problems.push(`user ${id}: Firestore ${stored.length} tokens, FCM ${members.length} members`);
     if ((state.keys[id] ?? null) !== (group?.notification_key ?? null)) problems.push(`user ${id}: stored key differs from the group's`);
+    if (JSON.stringify(state.devices[id] ?? []) !== JSON.stringify(stored)) problems.push(`user ${id}: devices map differs from the token documents`);
   }
   const seen = new Map<string, string>();
   for (const group of state.groups) {

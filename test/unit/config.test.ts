@@ -13,7 +13,7 @@ describe('parseConfig', () => {
       maxDevicesPerUser: 20,
       lockTtlMs: 60000,
       lockWaitMs: 30000,
-      authCacheTtlMs: 0,
+      authCacheTtlMs: 60000,
       logLevel: 'INFO',
     });
   });

@@ -7,7 +7,7 @@
  * the single-field index on fcm_registration_tokens.updated_at (declared in
  * firestore.indexes.json as a field override): its cost follows the stale tokens, not all.
  */
-import { Timestamp, type QueryDocumentSnapshot } from 'firebase-admin/firestore';
+import type { QueryDocumentSnapshot } from 'firebase-admin/firestore';
 import { TOKENS, type TokenDoc } from '../../collections';
 import { firestore } from '../../firestore-errors';
 import { forEachLimit } from '../pool';
@@ -23,7 +23,7 @@ const USER_CONCURRENCY = 8;
 async function prune({ deps, now, counts, log, timeLeftMs }: TaskContext): Promise<void> {
   const db = await firestore(deps.db);
   const { pruneTokenAgeDays, prunePageSize } = deps.config.cron;
-  const cutoff = Timestamp.fromMillis(now.getTime() - pruneTokenAgeDays * DAY_MS);
+  const cutoff = new Date(now.getTime() - pruneTokenAgeDays * DAY_MS);
   Object.assign(counts, { stale: 0, removed: 0, refreshed: 0, failed: 0, pages: 0 });
   let cursor: QueryDocumentSnapshot | undefined;
   for (;;) {
@@ -47,12 +47,12 @@ async function prune({ deps, now, counts, log, timeLeftMs }: TaskContext): Promi
           // Re-read: a device that registered again since the query is no longer stale.
           const fresh = await firestore(() => doc.ref.get());
           const token = fresh.data() as TokenDoc | undefined;
-          if (!token || token.user_id !== userId || token.updated_at.toMillis() >= cutoff.toMillis()) {
+          if (!token || token.user_id !== userId || token.updated_at.toMillis() >= cutoff.getTime()) {
             counts.refreshed += 1;
             continue;
           }
           const removed = await deps.devices.remove(userId, token.registration_id, {
-            onlyIfUpdatedBefore: cutoff.toDate(),
+            onlyIfUpdatedBefore: cutoff,
           });
           counts[removed ? 'removed' : 'refreshed'] += 1;
         } catch (err) {

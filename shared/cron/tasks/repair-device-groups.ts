@@ -4,7 +4,6 @@
  * an expired lease), through DeviceRegistry.repair, which takes the lease itself.
  * Both queries use single-field indexes Firestore maintains automatically.
  */
-import { Timestamp } from 'firebase-admin/firestore';
 import { LOCKS } from '../../collections';
 import { firestore } from '../../firestore-errors';
 import { forEachLimit } from '../pool';
@@ -17,7 +16,7 @@ const CONCURRENCY = 8;
 async function repair({ deps, now, counts, log }: TaskContext): Promise<void> {
   const db = await firestore(deps.db);
   const locks = db.collection(LOCKS);
-  const expiredBefore = Timestamp.fromMillis(now.getTime() - deps.config.lockTtlMs);
+  const expiredBefore = new Date(now.getTime() - deps.config.lockTtlMs);
   const [abandoned, expired] = await firestore(() =>
     Promise.all([
       locks.where('holder', '==', null).limit(MAX_LEASES).get(),

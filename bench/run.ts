@@ -34,10 +34,16 @@ async function main(): Promise<void> {
   const emulators = await startEmulators();
   const suites: SuiteReport[] = [];
   try {
+    const { Firestore } = await import('@google-cloud/firestore');
     for (const [i, { config, env }] of CONFIGS.entries()) {
-      await emulators.reset();
-      await seedUsers(emulators.db, FULL_USER);
-      const server = await startServer(functionEnv(emulators, env));
+      // A fresh project per configuration rather than a reset: a stopped server can leave
+      // emulator transaction locks behind that block a reset for a long while.
+      const projectId = `bench-run-${i}`;
+      await fetch(`${emulators.fcm.url}/emulator/groups`, { method: 'DELETE' });
+      const db = new Firestore({ projectId });
+      await seedUsers(db as unknown as Parameters<typeof seedUsers>[0], FULL_USER);
+      await db.terminate();
+      const server = await startServer(functionEnv(emulators, { ...env, GOOGLE_CLOUD_PROJECT: projectId }));
       process.stdout.write(`\nAuth cache ${config}: ${durationS} s per scenario, ${connections} connections, ${USERS} users (bcrypt cost 10)\n`);
       try {
         suites.push({ config, env, scenarios: await runSuite({ server, durationS, connections, tag: `s${i}` }) });
@@ -48,7 +54,6 @@ async function main(): Promise<void> {
     process.stdout.write('\nCold starts…\n');
     // A project of their own: a stopped server can leave emulator transaction locks behind
     // in the load runs' project for a while.
-    const { Firestore } = await import('@google-cloud/firestore');
     const coldDb = new Firestore({ projectId: COLD_PROJECT });
     await seedUsers(coldDb as unknown as Parameters<typeof seedUsers>[0], 1);
     await coldDb.terminate();

@@ -20,6 +20,8 @@ export interface Config {
   fcmEmulatorHost: string | undefined;
   /** Per-call timeout for FCM requests. */
   fcmTimeoutMs: number;
+  /** How long one Firestore operation may take before the request answers 503. */
+  firestoreTimeoutMs: number;
   /** Device-group name prefix: groups are named `{prefix}_users-{id}`. */
   deviceGroupPrefix: string;
   /** Devices kept per user; the least recently registered go first. FCM allows 20. */
@@ -136,14 +138,22 @@ export function parseConfig(env: Env = process.env): Config {
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(prefix)) {
     throw new ConfigError('DEVICE_GROUP_PREFIX', 'must be 1-64 letters, digits, dots, dashes or underscores');
   }
+  const fcmTimeoutMs = int(env, 'FCM_TIMEOUT_MS', 5000, 100, 60000);
+  const lockTtlMs = int(env, 'LOCK_TTL_MS', 60000, 1000, 600000);
+  // A holder starts an FCM call only with two timeouts of lease left; a shorter lease
+  // could never do its work.
+  if (lockTtlMs < 3 * fcmTimeoutMs) {
+    throw new ConfigError('LOCK_TTL_MS', `must be at least 3 × FCM_TIMEOUT_MS (${3 * fcmTimeoutMs}), got ${lockTtlMs}`);
+  }
   return {
     projectId,
     fcmSenderId,
     fcmEmulatorHost,
-    fcmTimeoutMs: int(env, 'FCM_TIMEOUT_MS', 5000, 100, 60000),
+    fcmTimeoutMs,
+    firestoreTimeoutMs: int(env, 'FIRESTORE_TIMEOUT_MS', 10000, 100, 60000),
     deviceGroupPrefix: prefix,
     maxDevicesPerUser: int(env, 'MAX_DEVICES_PER_USER', 20, 1, 20),
-    lockTtlMs: int(env, 'LOCK_TTL_MS', 60000, 1000, 600000),
+    lockTtlMs,
     lockWaitMs: int(env, 'LOCK_WAIT_MS', 30000, 0, 120000),
     authRealm: str(env, 'AUTH_REALM') ?? 'Device registration API',
     authCacheTtlMs: int(env, 'AUTH_CACHE_TTL_MS', 60000, 0, 3600000),

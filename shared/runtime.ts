@@ -8,6 +8,7 @@ import { DeviceRegistry } from './device-registry';
 import { emulatorTokenSource, credentialTokenSource } from './fcm-access-token';
 import { createFcmDeviceGroups, fcmBaseUrl } from './fcm-device-groups';
 import { lazyApp, lazyFirestore } from './firebase';
+import { setFirestoreDeadline } from './firestore-errors';
 import { createLogger, type Logger } from './logger';
 import { UserLocks } from './user-lock';
 import { firestoreUsers } from './users';
@@ -46,6 +47,7 @@ export function createRuntime(
   overrides: RuntimeOverrides = {},
 ): Runtime {
   const clock = overrides.clock ?? (() => new Date());
+  setFirestoreDeadline(config.firestoreTimeoutMs);
   const app = lazyApp(config.projectId);
   const db = lazyFirestore(app);
   const groups = createFcmDeviceGroups({

@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import type { DocumentReference, Firestore, Timestamp, WriteBatch } from 'firebase-admin/firestore';
 import { LOCKS } from './collections';
 import { AppError, RETRY_AFTER_SECONDS } from './errors';
-import { firestore, grpcCode, GRPC } from './firestore-errors';
+import { firestore, grpcCode, GRPC, withDeadline } from './firestore-errors';
 
 export interface PendingOp {
   op: 'add' | 'remove';
@@ -108,7 +108,7 @@ export class UserLocks {
     });
     const create = async (): Promise<HeldLock | null> => {
       try {
-        const result = await ref.create(fields(op ? [op] : []));
+        const result = await withDeadline(() => ref.create(fields(op ? [op] : [])));
         return held(result.writeTime, []);
       } catch (err) {
         if (grpcCode(err) !== GRPC.ALREADY_EXISTS) return firestore(() => Promise.reject(err));
@@ -156,7 +156,7 @@ export class UserLocks {
 
   /** Ends a lease whose work is fully done or was never started. */
   async release(lock: HeldLock): Promise<void> {
-    await lock.ref.delete({ lastUpdateTime: lock.writeTime }).catch(() => undefined);
+    await firestore(() => lock.ref.delete({ lastUpdateTime: lock.writeTime })).catch(() => undefined);
   }
 
   /**
@@ -165,8 +165,8 @@ export class UserLocks {
    * expires and its pending list is repaired then.
    */
   async abandon(lock: HeldLock, pending: PendingOp[]): Promise<void> {
-    await lock.ref
-      .update({ holder: null, pending }, { lastUpdateTime: lock.writeTime })
-      .catch(() => undefined);
+    await firestore(() => lock.ref.update({ holder: null, pending }, { lastUpdateTime: lock.writeTime })).catch(
+      () => undefined,
+    );
   }
 }

@@ -100,7 +100,7 @@ describeWithFirestore('device endpoints with FCM failing under mixed load', () =
     );
     await injector;
     expect(injected).toBe(faults.length);
-    await stack.fcm.clearFaults();
+    await stack.fcm.clearFaults(stack.senderId);
     expect(unclean).toEqual([]);
     const calls = await stack.fcm.calls(stack.senderId);
     expect(calls.filter((c) => c.fault !== null).length).toBeGreaterThan(10); // the faults did hit requests

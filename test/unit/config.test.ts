@@ -9,6 +9,7 @@ describe('parseConfig', () => {
       fcmSenderId: '123456789012',
       fcmEmulatorHost: undefined,
       fcmTimeoutMs: 5000,
+      firestoreTimeoutMs: 10000,
       deviceGroupPrefix: 'app',
       maxDevicesPerUser: 20,
       lockTtlMs: 60000,
@@ -41,6 +42,8 @@ describe('parseConfig', () => {
     [{ ...base, LOG_LEVEL: 'LOUD' }, 'LOG_LEVEL'],
     [{ ...base, FCM_EMULATOR_HOST: 'http://localhost:9099' }, 'FCM_EMULATOR_HOST'],
     [{ ...base, DEVICE_GROUP_PREFIX: 'has space' }, 'DEVICE_GROUP_PREFIX'],
+    [{ ...base, LOCK_TTL_MS: '10000', FCM_TIMEOUT_MS: '5000' }, 'LOCK_TTL_MS'],
+    [{ ...base, FIRESTORE_TIMEOUT_MS: '50' }, 'FIRESTORE_TIMEOUT_MS'],
   ])('rejects %j naming %s', (env, variable) => {
     let error: unknown;
     try {

@@ -15,6 +15,10 @@ const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGH
 export interface RunningFirestore {
   host: string;
   stop(): Promise<void>;
+  /** Freezes the emulator (SIGSTOP): it keeps its data but answers nothing, like an outage. */
+  pause?(): void;
+  /** Thaws a paused emulator (SIGCONT). */
+  resume?(): void;
 }
 
 export interface StartFirestoreOptions {
@@ -110,8 +114,11 @@ export async function startFirestoreEmulator(opts: StartFirestoreOptions = {}): 
   });
   return {
     host,
+    pause: () => killGroup('SIGSTOP'),
+    resume: () => killGroup('SIGCONT'),
     stop() {
       stopping ??= (async () => {
+        killGroup('SIGCONT'); // a paused JVM cannot act on SIGTERM
         killGroup('SIGTERM');
         const grace = setTimeout(() => killGroup('SIGKILL'), STOP_GRACE_MS);
         // 'close' waits for every holder of the output pipes, the JVM included.

@@ -10,7 +10,7 @@ import { TOKENS, USERS, tokenId } from './collections';
 import { groupName, type DeviceGroups } from './device-groups';
 import { readDeviceState, readToken, type StoredToken, type UserDevices } from './device-state';
 import { AppError, RETRY_AFTER_SECONDS } from './errors';
-import { firestore } from './firestore-errors';
+import { firestore, grpcCode, GRPC } from './firestore-errors';
 import type { Logger } from './logger';
 import { reconcile } from './reconcile';
 import type { HeldLock, PendingOp, UserLocks } from './user-lock';
@@ -34,6 +34,9 @@ export interface AddResult {
 }
 
 const MAX_ATTEMPTS = 8;
+
+/** The token was created by someone else between our read and our commit. */
+class TokenTaken extends Error {}
 
 export interface RemoveOptions {
   /** Remove only if the token's `updated_at` is older than this (checked under the lease). */
@@ -104,9 +107,21 @@ export class DeviceRegistry {
         await this.repairLeftover(db, lock);
         const { token: existing, users: [mine] } = await readDeviceState(db, registrationId, [userId]);
         if (existing?.user_id === userId) return this.refresh(db, lock, existing);
-        if (!existing) return this.register(db, registrationId, mine!, lock);
+        if (!existing) {
+          try {
+            return await this.register(db, registrationId, mine!, lock);
+          } catch (err) {
+            if (!(err instanceof TokenTaken)) throw err;
+            // Another user registered the same token at the same moment and committed first:
+            // undo what this attempt did to the group, then start over (it is now a move).
+            await reconcile({ db, groups: this.deps.groups, groupName: this.name(userId) }, { ...lock, leftover: [op] });
+            await this.deps.locks.release(lock);
+            return null;
+          }
+        }
         return existing.user_id;
       });
+      if (outcome === null) continue;
       if (typeof outcome !== 'string') return outcome;
       // The token is another user's: take both leases in a global order (no deadlock).
       await this.deps.locks.release(lock);
@@ -183,7 +198,10 @@ export class DeviceRegistry {
     const batch = db.batch();
     for (const old of evicted) batch.delete(db.collection(TOKENS).doc(old.id));
     const { id, ...fields } = token;
-    batch.set(db.collection(TOKENS).doc(id), fields);
+    // A new token is created with the precondition that nobody else did meanwhile (another
+    // user may register the same token under their own lease); a moved one is ours to set.
+    if (from) batch.set(db.collection(TOKENS).doc(id), fields);
+    else batch.create(db.collection(TOKENS).doc(id), fields);
     const mineChange = await withoutDevices(mine, evicted.map((t) => t.id));
     (mineChange.devices as Record<string, unknown>)[id] = { registration_id: registrationId, updated_at: now };
     batch.set(db.collection(USERS).doc(mine.userId), { ...mineChange, notification_key: key }, { merge: true });
@@ -192,7 +210,12 @@ export class DeviceRegistry {
       batch.set(db.collection(USERS).doc(from.devices.userId), await withoutDevices(from.devices, [id]), { merge: true });
       this.deps.locks.releaseIn(batch, from.lock);
     }
-    await firestore(() => batch.commit());
+    try {
+      await firestore(() => batch.commit());
+    } catch (err) {
+      if (!from && grpcCode((err as Error).cause) === GRPC.ALREADY_EXISTS) throw new TokenTaken();
+      throw err;
+    }
     if (evicted.length > 0) this.deps.log.info('evicted least recently registered devices', { userId: mine.userId, evicted: evicted.map((t) => t.id) });
     if (from) this.deps.log.info('moved a device to another user', { from: from.devices.userId, to: mine.userId, tokenId: id });
     return { token, created: true };

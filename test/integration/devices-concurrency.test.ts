@@ -54,6 +54,18 @@ describeWithFirestore('device endpoints under concurrency and faults', () => {
     expect(violations(await stack.snapshot())).toEqual([]);
   });
 
+  it('two users registering the same new token at the same moment: both succeed, one owns it', async () => {
+    for (let round = 0; round < 6; round++) {
+      const token = `contested-${round}`;
+      const replies = await Promise.all([add('1', token), add('2', token)]);
+      expect(replies.map((r) => r.status).sort()).toEqual([201, 201]);
+      const state = await stack.snapshot();
+      const owners = ['1', '2'].filter((u) => (state.tokens[u] ?? []).includes(token));
+      expect(owners).toHaveLength(1);
+      expect(violations(state)).toEqual([]);
+    }
+  });
+
   it.each([
     ['a 500', { mode: 'http500' as const }],
     ['a 400 with an unknown text', { mode: 'http400' as const, error: 'something new' }],

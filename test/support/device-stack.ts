@@ -10,6 +10,7 @@ import bcrypt from 'bcryptjs';
 import { Firestore } from 'firebase-admin/firestore';
 import { fcmControl, type FcmControl, type GroupSnapshot } from '../../tools/fcm-emulator/control';
 import { fcmEmulatorUrl, resetFirestore, uniqueProjectId, uniqueSenderId } from './emulators';
+import { rawRequest, type RawReply } from './raw-request';
 
 export const PREFIX = 'test';
 
@@ -29,12 +30,7 @@ export interface DeviceStack {
   close(): Promise<void>;
 }
 
-export interface Reply {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: unknown;
-}
+export type Reply = RawReply;
 
 export interface StoresSnapshot {
   /** registration ids per user id, sorted, as Firestore holds them. */
@@ -81,22 +77,11 @@ export async function startDeviceStack(env: Record<string, string> = {}): Promis
       return basic(email, password);
     },
     async send(method, path, { auth, body, headers = {} } = {}) {
-      const init: RequestInit = { method, headers: { ...headers } };
-      const h = init.headers as Record<string, string>;
+      const h: Record<string, string> = { ...headers };
       if (auth !== undefined) h.Authorization = auth;
-      if (body !== undefined) {
-        h['Content-Type'] ??= 'application/json';
-        init.body = typeof body === 'string' ? body : JSON.stringify(body);
-      }
-      const response = await fetch(url + path, init);
-      const text = await response.text();
-      let json: unknown;
-      try {
-        json = text === '' ? undefined : JSON.parse(text);
-      } catch {
-        json = undefined;
-      }
-      return { status: response.status, headers: response.headers, text, json };
+      if (body !== undefined) h['Content-Type'] ??= 'application/json';
+      const raw = body === undefined || typeof body === 'string' ? body : JSON.stringify(body);
+      return rawRequest(url, method, path, h, raw);
     },
     async snapshot() {
       const [tokens, users, locks, groups] = await Promise.all([

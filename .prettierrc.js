@@ -1,0 +1,3 @@
+'use strict';
+// gts's Prettier settings (Google's TypeScript style), unchanged.
+module.exports = {...require('gts/.prettierrc.json')};

@@ -23,19 +23,26 @@ declare module 'autocannon' {
       path?: string;
       headers?: Record<string, string>;
       body?: string;
-      setupRequest?: (request: RawRequest, context: Record<string, unknown>) => RawRequest;
-      onResponse?: (status: number, body: string, context: Record<string, unknown>) => void;
+      setupRequest?: (
+        request: RawRequest,
+        context: Record<string, unknown>,
+      ) => RawRequest;
+      onResponse?: (
+        status: number,
+        body: string,
+        context: Record<string, unknown>,
+      ) => void;
     }>;
   }
   interface Result {
-    requests: Histogram & { total: number };
+    requests: Histogram & {total: number};
     latency: Histogram;
     duration: number;
     errors: number;
     timeouts: number;
     non2xx: number;
-    statusCodeStats: Record<string, { count: number }>;
+    statusCodeStats: Record<string, {count: number}>;
   }
-  function autocannon(options: Options): Promise<Result> & { stop(): void };
+  function autocannon(options: Options): Promise<Result> & {stop(): void};
   export = autocannon;
 }

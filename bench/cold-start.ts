@@ -5,10 +5,10 @@
  * user), so the time includes loading the SDKs, the first Firestore round trips and bcrypt.
  * Also reports how long `require('dist/functions/index.js')` alone takes.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import {spawn, spawnSync} from 'node:child_process';
 import path from 'node:path';
-import { findFreePort } from '../tools/firestore-emulator/free-port';
-import { basicAuth } from './stack';
+import {findFreePort} from '../tools/firestore-emulator/free-port';
+import {basicAuth} from './stack';
 
 export interface ColdStartResult {
   target: string;
@@ -30,13 +30,20 @@ const CLI = path.join(ROOT, 'node_modules', '.bin', 'functions-framework');
 export const median = (xs: number[]) => {
   if (xs.length === 0) return null;
   const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  return s.length % 2
+    ? s[(s.length - 1) / 2]!
+    : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
 interface Target {
   name: string;
   source: string;
-  request: (run: number) => { method: string; path: string; headers?: Record<string, string>; body?: string };
+  request: (run: number) => {
+    method: string;
+    path: string;
+    headers?: Record<string, string>;
+    body?: string;
+  };
 }
 
 export function coldStartTargets(user: number): Target[] {
@@ -44,17 +51,39 @@ export function coldStartTargets(user: number): Target[] {
   const device = (method: string, run: number) => ({
     method,
     path: `/users/${user}/fcm_registration_tokens`,
-    headers: { authorization: basicAuth(user), 'content-type': 'application/json' },
-    body: JSON.stringify({ registration_id: `cold-start-${process.pid}-${run}-${Date.now()}` }),
+    headers: {
+      authorization: basicAuth(user),
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify({
+      registration_id: `cold-start-${process.pid}-${run}-${Date.now()}`,
+    }),
   });
   return [
-    { name: 'hello', source: path.join(ROOT, 'dist', 'bench', 'hello.js'), request: () => ({ method: 'GET', path: '/' }) },
-    { name: 'addDevice', source: index, request: (run) => device('POST', run) },
-    { name: 'removeDevice', source: index, request: (run) => device('DELETE', run) },
+    {
+      name: 'hello',
+      source: path.join(ROOT, 'dist', 'bench', 'hello.js'),
+      request: () => ({method: 'GET', path: '/'}),
+    },
+    {name: 'addDevice', source: index, request: run => device('POST', run)},
+    {
+      name: 'removeDevice',
+      source: index,
+      request: run => device('DELETE', run),
+    },
     {
       name: 'cron',
       source: index,
-      request: () => ({ method: 'GET', path: '/', headers: { 'x-cloudscheduler': 'true', 'x-appengine-cron': 'true', 'x-forwarded-for': '10.0.0.1', 'user-agent': 'Google-Cloud-Scheduler' } }),
+      request: () => ({
+        method: 'GET',
+        path: '/',
+        headers: {
+          'x-cloudscheduler': 'true',
+          'x-appengine-cron': 'true',
+          'x-forwarded-for': '10.0.0.1',
+          'user-agent': 'Google-Cloud-Scheduler',
+        },
+      }),
     },
   ];
 }
@@ -63,38 +92,63 @@ export function coldStartTargets(user: number): Target[] {
  * One spawn: polls with a request our code answers without any SDK (a wrong method: 405/404)
  * until the server answers ("ready"), then sends the real request ("first 2xx").
  */
-async function once(target: Target, run: number, env: NodeJS.ProcessEnv): Promise<{ readyMs: number | null; ms: number | null; status: number }> {
+async function once(
+  target: Target,
+  run: number,
+  env: NodeJS.ProcessEnv,
+): Promise<{readyMs: number | null; ms: number | null; status: number}> {
   const port = await findFreePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [CLI, `--target=${target.name}`, `--source=${target.source}`, `--port=${port}`], {
-    env: { ...env, PORT: String(port) },
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      CLI,
+      `--target=${target.name}`,
+      `--source=${target.source}`,
+      `--port=${port}`,
+    ],
+    {
+      env: {...env, PORT: String(port)},
+      stdio: 'ignore',
+    },
+  );
   const base = `http://127.0.0.1:${port}`;
   try {
     let readyMs: number | null = null;
     while (readyMs === null && performance.now() < started + 20_000) {
       try {
-        const res = await fetch(`${base}/ready-probe`, { method: 'PATCH' });
+        const res = await fetch(`${base}/ready-probe`, {method: 'PATCH'});
         await res.arrayBuffer();
         readyMs = performance.now() - started;
       } catch {
-        await new Promise((resolve) => setTimeout(resolve, 5)); // not listening yet
+        await new Promise(resolve => setTimeout(resolve, 5)); // not listening yet
       }
     }
-    if (readyMs === null) return { readyMs, ms: null, status: 0 };
+    if (readyMs === null) return {readyMs, ms: null, status: 0};
     const r = target.request(run);
-    const res = await fetch(base + r.path, { method: r.method, headers: r.headers, body: r.body });
+    const res = await fetch(base + r.path, {
+      method: r.method,
+      headers: r.headers,
+      body: r.body,
+    });
     await res.arrayBuffer();
-    return { readyMs, ms: res.ok ? performance.now() - started : null, status: res.status };
+    return {
+      readyMs,
+      ms: res.ok ? performance.now() - started : null,
+      status: res.status,
+    };
   } finally {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const exited = new Promise(resolve => child.once('exit', resolve));
     child.kill('SIGTERM');
     await exited;
   }
 }
 
-export async function measureColdStarts(env: NodeJS.ProcessEnv, user: number, runs: number): Promise<ColdStartResult[]> {
+export async function measureColdStarts(
+  env: NodeJS.ProcessEnv,
+  user: number,
+  runs: number,
+): Promise<ColdStartResult[]> {
   const results: ColdStartResult[] = [];
   for (const target of coldStartTargets(user)) {
     const times: number[] = [];
@@ -112,15 +166,21 @@ export async function measureColdStarts(env: NodeJS.ProcessEnv, user: number, ru
       readyMedianMs: median(ready),
       runs: times.map(Math.round),
       medianMs: median(times),
-      ...(times.length === 0 ? { firstStatus: status } : {}),
+      ...(times.length === 0 ? {firstStatus: status} : {}),
     };
     results.push(result);
-    process.stdout.write(`  cold start ${target.name}: ready ${Math.round(result.readyMedianMs ?? NaN)} ms, first 2xx ${times.length ? `${Math.round(result.medianMs!)} ms` : `none (answered ${status})`} (medians of ${runs})\n`);
+    process.stdout.write(
+      `  cold start ${target.name}: ready ${Math.round(result.readyMedianMs ?? NaN)} ms, first 2xx ${times.length ? `${Math.round(result.medianMs!)} ms` : `none (answered ${status})`} (medians of ${runs})\n`,
+    );
   }
-  const hello = results.find((r) => r.target === 'hello');
+  const hello = results.find(r => r.target === 'hello');
   for (const r of results) {
-    r.ratioToHello = hello?.medianMs && r.medianMs ? r.medianMs / hello.medianMs : null;
-    r.readyRatioToHello = hello?.readyMedianMs && r.readyMedianMs ? r.readyMedianMs / hello.readyMedianMs : null;
+    r.ratioToHello =
+      hello?.medianMs && r.medianMs ? r.medianMs / hello.medianMs : null;
+    r.readyRatioToHello =
+      hello?.readyMedianMs && r.readyMedianMs
+        ? r.readyMedianMs / hello.readyMedianMs
+        : null;
   }
   return results;
 }
@@ -131,7 +191,10 @@ export function measureImport(runs: number): number[] {
   const script = `const t=performance.now();require(${JSON.stringify(index)});process.stdout.write(String(performance.now()-t))`;
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, FCM_SENDER_ID: '1' } });
+    const r = spawnSync(process.execPath, ['-e', script], {
+      encoding: 'utf8',
+      env: {...process.env, FCM_SENDER_ID: '1'},
+    });
     times.push(Math.round(Number(r.stdout)));
   }
   return times;

@@ -37,27 +37,43 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     url: opts.url,
     connections: opts.connections,
     duration: opts.durationS,
-    ...(opts.amount !== undefined ? { amount: opts.amount } : {}),
+    ...(opts.amount !== undefined ? {amount: opts.amount} : {}),
     timeout: 30,
     requests: [
       {
         setupRequest: () => {
           const r = opts.next();
-          const headers: Record<string, string> = { ...r.headers };
-          if (r.body !== undefined) headers['content-type'] ??= 'application/json';
-          return { method: r.method, path: r.path, headers, body: r.body === undefined ? undefined : JSON.stringify(r.body) };
+          const headers: Record<string, string> = {...r.headers};
+          if (r.body !== undefined)
+            headers['content-type'] ??= 'application/json';
+          return {
+            method: r.method,
+            path: r.path,
+            headers,
+            body: r.body === undefined ? undefined : JSON.stringify(r.body),
+          };
         },
-        ...(opts.onResponse ? { onResponse: (status: number, body: string) => opts.onResponse!(status, body) } : {}),
+        ...(opts.onResponse
+          ? {
+              onResponse: (status: number, body: string) =>
+                opts.onResponse!(status, body),
+            }
+          : {}),
       },
     ],
   });
   // `amount` overrides duration in autocannon: keep such a run bounded all the same.
-  const guard = opts.amount !== undefined ? setTimeout(() => instance.stop(), opts.durationS * 3000) : undefined;
+  const guard =
+    opts.amount !== undefined
+      ? setTimeout(() => instance.stop(), opts.durationS * 3000)
+      : undefined;
   const result = await instance;
   if (guard) clearTimeout(guard);
   const statuses: Record<string, number> = {};
   let answered = 0;
-  for (const [status, { count }] of Object.entries(result.statusCodeStats ?? {})) {
+  for (const [status, {count}] of Object.entries(
+    result.statusCodeStats ?? {},
+  )) {
     statuses[status] = Number(count);
     answered += Number(count);
   }

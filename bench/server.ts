@@ -5,22 +5,28 @@
  * the counts). Configuration comes from the environment, as in production. Prints
  * `listening PORT` on stdout once it serves.
  */
-import type { AddressInfo } from 'node:net';
-import { firestoreCounts, installFirestoreCounter } from './firestore-counter';
+import type {AddressInfo} from 'node:net';
+import {firestoreCounts, installFirestoreCounter} from './firestore-counter';
 
 installFirestoreCounter();
 
 async function main(): Promise<void> {
-  const { getTestServer } = await import('@google-cloud/functions-framework/testing');
+  const {getTestServer} =
+    await import('@google-cloud/functions-framework/testing');
   await import('./floor');
-  const { createLocalServer } = await import('../tools/local-stack/router');
+  const {createLocalServer} = await import('../tools/local-stack/router');
   const floor = getTestServer('floor');
   const server = createLocalServer([
     (req, res) => {
       if (!req.url?.startsWith('/__bench/stats')) return false;
       const reset = req.url.includes('reset=1');
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ firestore: firestoreCounts(reset), memory: process.memoryUsage() }));
+      res.writeHead(200, {'Content-Type': 'application/json'});
+      res.end(
+        JSON.stringify({
+          firestore: firestoreCounts(reset),
+          memory: process.memoryUsage(),
+        }),
+      );
       return true;
     },
     (req, res) => {
@@ -31,7 +37,7 @@ async function main(): Promise<void> {
   ]);
   server.keepAliveTimeout = 30_000;
   const port = Number(process.env.PORT ?? 0);
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  await new Promise<void>(resolve => server.listen(port, '127.0.0.1', resolve));
   process.stdout.write(`listening ${(server.address() as AddressInfo).port}\n`);
 }
 

@@ -3,12 +3,16 @@
  * here, stopped at the end) and the server process (bench/server.ts), restarted per
  * configuration so each runs on a fresh instance with its own environment.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import {spawn, type ChildProcess} from 'node:child_process';
 import path from 'node:path';
 import bcrypt from 'bcryptjs';
-import type { Firestore } from 'firebase-admin/firestore';
-import { startFcmEmulator, type FcmEmulator } from '../tools/fcm-emulator/server';
-import { resetFirestore, startFirestoreEmulator, type RunningFirestore } from '../tools/firestore-emulator/start';
+import type {Firestore} from 'firebase-admin/firestore';
+import {startFcmEmulator, type FcmEmulator} from '../tools/fcm-emulator/server';
+import {
+  resetFirestore,
+  startFirestoreEmulator,
+  type RunningFirestore,
+} from '../tools/firestore-emulator/start';
 
 export const PROJECT = 'bench-device-registration';
 export const SENDER = '424242424242';
@@ -26,8 +30,8 @@ export async function startEmulators(): Promise<Emulators> {
   const firestore = await startFirestoreEmulator();
   const fcm = await startFcmEmulator();
   process.env.FIRESTORE_EMULATOR_HOST = firestore.host;
-  const { Firestore: Client } = await import('@google-cloud/firestore');
-  const db = new Client({ projectId: PROJECT }) as unknown as Firestore;
+  const {Firestore: Client} = await import('@google-cloud/firestore');
+  const db = new Client({projectId: PROJECT}) as unknown as Firestore;
   return {
     firestore,
     fcm,
@@ -40,10 +44,10 @@ export async function startEmulators(): Promise<Emulators> {
           break;
         } catch (err) {
           if (attempt >= 10) throw err;
-          await new Promise((resolve) => setTimeout(resolve, 2000));
+          await new Promise(resolve => setTimeout(resolve, 2000));
         }
       }
-      await fetch(`${fcm.url}/emulator/groups`, { method: 'DELETE' });
+      await fetch(`${fcm.url}/emulator/groups`, {method: 'DELETE'});
     },
     async stop() {
       await db.terminate();
@@ -54,7 +58,10 @@ export async function startEmulators(): Promise<Emulators> {
 }
 
 /** The environment of the functions: the emulators, this project and sender id. */
-export function functionEnv(emulators: Emulators, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+export function functionEnv(
+  emulators: Emulators,
+  extra: Record<string, string> = {},
+): NodeJS.ProcessEnv {
   return {
     ...process.env,
     FIRESTORE_EMULATOR_HOST: emulators.firestore.host,
@@ -78,15 +85,23 @@ export interface ServerProcess {
 }
 
 export interface ServerStats {
-  firestore: { reads: number; writes: number; rpcs: Record<string, number> };
+  firestore: {reads: number; writes: number; rpcs: Record<string, number>};
   memory: NodeJS.MemoryUsage;
 }
 
 /** Starts dist/bench/server.js with `env` and waits until it listens. */
-export async function startServer(env: NodeJS.ProcessEnv): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [path.join(__dirname, 'server.js')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+export async function startServer(
+  env: NodeJS.ProcessEnv,
+): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [path.join(__dirname, 'server.js')], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('bench server did not start within 30 s')), 30_000);
+    const timer = setTimeout(
+      () => reject(new Error('bench server did not start within 30 s')),
+      30_000,
+    );
     let out = '';
     child.stdout!.setEncoding('utf8');
     child.stdout!.on('data', (chunk: string) => {
@@ -97,7 +112,9 @@ export async function startServer(env: NodeJS.ProcessEnv): Promise<ServerProcess
         resolve(Number(match[1]));
       }
     });
-    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+    child.once('exit', code =>
+      reject(new Error(`bench server exited with ${code}`)),
+    );
   });
   child.stdout!.resume(); // warnings the functions log are not read: drop them
   const url = `http://127.0.0.1:${port}`;
@@ -110,7 +127,7 @@ export async function startServer(env: NodeJS.ProcessEnv): Promise<ServerProcess
     },
     async stop() {
       if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
+      const exited = new Promise(resolve => child.once('exit', resolve));
       child.kill('SIGTERM');
       await exited;
     },
@@ -119,19 +136,29 @@ export async function startServer(env: NodeJS.ProcessEnv): Promise<ServerProcess
 
 /** The Basic header of bench user `id` (all share one password). */
 export function basicAuth(id: number): string {
-  return 'Basic ' + Buffer.from(`user${id}@bench.example:${PASSWORD}`).toString('base64');
+  return (
+    'Basic ' +
+    Buffer.from(`user${id}@bench.example:${PASSWORD}`).toString('base64')
+  );
 }
 
 /**
  * Creates users 1..count with one cost-`cost` bcrypt hash of the shared password (one hash
  * serves every user, so seeding stays fast while each check costs a full cost-10 compare).
  */
-export async function seedUsers(db: Firestore, count: number, cost = 10): Promise<void> {
+export async function seedUsers(
+  db: Firestore,
+  count: number,
+  cost = 10,
+): Promise<void> {
   const hash = await bcrypt.hash(PASSWORD, cost);
   for (let first = 1; first <= count; first += 400) {
     const batch = db.batch();
     for (let id = first; id < Math.min(first + 400, count + 1); id++) {
-      batch.set(db.collection('users').doc(String(id)), { email: `user${id}@bench.example`, password: hash });
+      batch.set(db.collection('users').doc(String(id)), {
+        email: `user${id}@bench.example`,
+        password: hash,
+      });
     }
     await batch.commit();
   }

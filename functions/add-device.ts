@@ -2,20 +2,31 @@
  * addDevice: POST /users/{user}/fcm_registration_tokens
  */
 import * as functions from '@google-cloud/functions-framework';
-import { endpoint, type Endpoint } from '../shared/http/handler';
-import { parseDeviceRequest } from '../shared/http/device-request';
-import { sendJson } from '../shared/http/respond';
-import { productionRuntime, type Runtime } from '../shared/runtime';
-import { tokenJson } from '../shared/token-json';
+import {endpoint, type Endpoint} from '../shared/http/handler';
+import {parseDeviceRequest} from '../shared/http/device-request';
+import {sendJson} from '../shared/http/respond';
+import {productionRuntime, type Runtime} from '../shared/runtime';
+import {tokenJson} from '../shared/token-json';
 
 export const addDevice: Endpoint = async (req, res, runtime, log) => {
-  const { user, body } = await parseDeviceRequest(req, 'POST', runtime.authenticate);
-  const { token, created } = await runtime.devices.add(user.id, body.registration_id);
-  log.info(created ? 'device registered' : 'device registration refreshed', { userId: user.id, tokenId: token.id });
+  const {user, body} = await parseDeviceRequest(
+    req,
+    'POST',
+    runtime.authenticate,
+  );
+  const {token, created} = await runtime.devices.add(
+    user.id,
+    body.registration_id,
+  );
+  log.info(created ? 'device registered' : 'device registration refreshed', {
+    userId: user.id,
+    tokenId: token.id,
+  });
   sendJson(res, created ? 201 : 200, tokenJson(token));
 };
 
 /** The HTTP function, for a given runtime (tests) or the production one. */
-export const makeAddDevice = (getRuntime: () => Runtime = productionRuntime) => endpoint('addDevice', getRuntime, addDevice);
+export const makeAddDevice = (getRuntime: () => Runtime = productionRuntime) =>
+  endpoint('addDevice', getRuntime, addDevice);
 
 functions.http('addDevice', makeAddDevice());

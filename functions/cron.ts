@@ -4,26 +4,32 @@
  * succeeded, 500 naming the failed ones so that Cloud Scheduler records and retries.
  */
 import * as functions from '@google-cloud/functions-framework';
-import { AppError } from '../shared/errors';
-import { endpoint, type Endpoint } from '../shared/http/handler';
-import { methodNotAllowed, notFound } from '../shared/http/device-request';
-import { isCronPath } from '../shared/http/paths';
-import { sendEmpty } from '../shared/http/respond';
-import { productionRuntime, type Runtime } from '../shared/runtime';
+import {AppError} from '../shared/errors';
+import {endpoint, type Endpoint} from '../shared/http/handler';
+import {methodNotAllowed, notFound} from '../shared/http/device-request';
+import {isCronPath} from '../shared/http/paths';
+import {sendEmpty} from '../shared/http/respond';
+import {productionRuntime, type Runtime} from '../shared/runtime';
 
 export const cron: Endpoint = async (req, res, runtime, log) => {
   if (!isCronPath(req.path)) throw notFound();
   if (req.method !== 'GET') throw methodNotAllowed('GET');
   const caller = await runtime.cronAuth(req, log);
-  const summary = await runtime.cron.run(req.header('x-cloudscheduler-scheduletime'), log);
-  log.info('cron invocation', { caller, tasks: summary.reports });
+  const summary = await runtime.cron.run(
+    req.header('x-cloudscheduler-scheduletime'),
+    log,
+  );
+  log.info('cron invocation', {caller, tasks: summary.reports});
   if (summary.failed.length > 0) {
-    throw new AppError('internal', 'Some scheduled tasks failed.', { body: { failed: summary.failed } });
+    throw new AppError('internal', 'Some scheduled tasks failed.', {
+      body: {failed: summary.failed},
+    });
   }
   sendEmpty(res, 204);
 };
 
 /** The HTTP function, for a given runtime (tests) or the production one. */
-export const makeCron = (getRuntime: () => Runtime = productionRuntime) => endpoint('cron', getRuntime, cron);
+export const makeCron = (getRuntime: () => Runtime = productionRuntime) =>
+  endpoint('cron', getRuntime, cron);
 
 functions.http('cron', makeCron());

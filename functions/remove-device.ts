@@ -2,20 +2,28 @@
  * removeDevice: DELETE /users/{user}/fcm_registration_tokens
  */
 import * as functions from '@google-cloud/functions-framework';
-import { endpoint, type Endpoint } from '../shared/http/handler';
-import { parseDeviceRequest } from '../shared/http/device-request';
-import { sendEmpty } from '../shared/http/respond';
-import { tokenId } from '../shared/collections';
-import { productionRuntime, type Runtime } from '../shared/runtime';
+import {endpoint, type Endpoint} from '../shared/http/handler';
+import {parseDeviceRequest} from '../shared/http/device-request';
+import {sendEmpty} from '../shared/http/respond';
+import {tokenId} from '../shared/collections';
+import {productionRuntime, type Runtime} from '../shared/runtime';
 
 export const removeDevice: Endpoint = async (req, res, runtime, log) => {
-  const { user, body } = await parseDeviceRequest(req, 'DELETE', runtime.authenticate);
+  const {user, body} = await parseDeviceRequest(
+    req,
+    'DELETE',
+    runtime.authenticate,
+  );
   await runtime.devices.remove(user.id, body.registration_id);
-  log.info('device removed', { userId: user.id, tokenId: tokenId(body.registration_id) });
+  log.info('device removed', {
+    userId: user.id,
+    tokenId: tokenId(body.registration_id),
+  });
   sendEmpty(res, 204);
 };
 
-export const makeRemoveDevice = (getRuntime: () => Runtime = productionRuntime) =>
-  endpoint('removeDevice', getRuntime, removeDevice);
+export const makeRemoveDevice = (
+  getRuntime: () => Runtime = productionRuntime,
+) => endpoint('removeDevice', getRuntime, removeDevice);
 
 functions.http('removeDevice', makeRemoveDevice());

@@ -4,13 +4,14 @@
  * neither the answer nor its timing tells whether an account exists.
  */
 import bcrypt from 'bcryptjs';
-import { AppError } from './errors';
-import { parseBasicAuth } from './http/basic-auth';
-import type { UserRecord, UserStore } from './users';
-import type { VerificationCache } from './verification-cache';
+import {AppError} from './errors';
+import {parseBasicAuth} from './http/basic-auth';
+import type {UserRecord, UserStore} from './users';
+import type {VerificationCache} from './verification-cache';
 
 /** A cost-10 hash of a random string: compared against when the email is unknown. */
-const DUMMY_HASH = '$2b$10$TTPIL.391mRXY1FPgUSuBuupNmPmGZNbljldRkv.5F0RjfVnhy/oO';
+const DUMMY_HASH =
+  '$2b$10$TTPIL.391mRXY1FPgUSuBuupNmPmGZNbljldRkv.5F0RjfVnhy/oO';
 
 export interface AuthenticatorDeps {
   users: UserStore;
@@ -18,22 +19,33 @@ export interface AuthenticatorDeps {
   cache?: VerificationCache | null;
 }
 
-export type Authenticate = (authorization: string | undefined) => Promise<UserRecord>;
+export type Authenticate = (
+  authorization: string | undefined,
+) => Promise<UserRecord>;
 
 export function unauthenticated(realm: string): AppError {
   return new AppError('unauthenticated', 'Unauthenticated.', {
-    headers: { 'WWW-Authenticate': `Basic realm="${realm.replace(/"/g, '')}", charset="UTF-8"` },
+    headers: {
+      'WWW-Authenticate': `Basic realm="${realm.replace(/"/g, '')}", charset="UTF-8"`,
+    },
   });
 }
 
-export function makeAuthenticator({ users, realm, cache }: AuthenticatorDeps): Authenticate {
-  return async (authorization) => {
+export function makeAuthenticator({
+  users,
+  realm,
+  cache,
+}: AuthenticatorDeps): Authenticate {
+  return async authorization => {
     const credentials = parseBasicAuth(authorization);
     if (!credentials) throw unauthenticated(realm);
-    const { email, password } = credentials;
+    const {email, password} = credentials;
     const user = await users.findByEmail(email);
     if (user && cache?.has(email, password, user.passwordHash)) return user;
-    const matches = await bcrypt.compare(password, user?.passwordHash ?? DUMMY_HASH);
+    const matches = await bcrypt.compare(
+      password,
+      user?.passwordHash ?? DUMMY_HASH,
+    );
     if (!user || !matches) throw unauthenticated(realm);
     cache?.remember(email, password, user.passwordHash);
     return user;

@@ -8,8 +8,8 @@
  *   fcm_registration_tokens/{tokenId}   { user_id, registration_id, created_at, updated_at }
  *   device_group_locks/{userId}         per-user lease and repair marker (see user-lock.ts)
  */
-import { createHash } from 'node:crypto';
-import type { Timestamp } from 'firebase-admin/firestore';
+import {createHash} from 'node:crypto';
+import type {Timestamp} from 'firebase-admin/firestore';
 
 export const USERS = 'users';
 export const TOKENS = 'fcm_registration_tokens';

@@ -3,7 +3,10 @@
  * applies defaults and throws a single ConfigError naming the offending variable.
  */
 export class ConfigError extends Error {
-  constructor(readonly variable: string, problem: string) {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
     super(`Invalid configuration: ${variable} ${problem}`);
     this.name = 'ConfigError';
   }
@@ -69,20 +72,40 @@ function str(env: Env, name: string): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+function int(
+  env: Env,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const raw = str(env, name);
   if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  if (!/^\d+$/.test(raw))
+    throw new ConfigError(name, `must be a whole number, got "${raw}"`);
   const value = Number(raw);
-  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  if (value < min || value > max)
+    throw new ConfigError(
+      name,
+      `must be between ${min} and ${max}, got ${value}`,
+    );
   return value;
 }
 
-function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+function oneOf<T extends string>(
+  env: Env,
+  name: string,
+  allowed: readonly T[],
+  fallback: T,
+): T {
   const raw = str(env, name);
   if (raw === undefined) return fallback;
   const upper = raw.toUpperCase() as T;
-  if (!allowed.includes(upper)) throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+  if (!allowed.includes(upper))
+    throw new ConfigError(
+      name,
+      `must be one of ${allowed.join(', ')}, got "${raw}"`,
+    );
   return upper;
 }
 
@@ -98,17 +121,32 @@ function cronConfig(env: Env): CronConfig {
   const oidcAudience = str(env, 'CRON_OIDC_AUDIENCE');
   const serviceAccount = str(env, 'CRON_SERVICE_ACCOUNT');
   if (oidcAudience !== undefined && !/^https?:\/\/\S+$/.test(oidcAudience)) {
-    throw new ConfigError('CRON_OIDC_AUDIENCE', `must be the cron function's URL, got "${oidcAudience}"`);
+    throw new ConfigError(
+      'CRON_OIDC_AUDIENCE',
+      `must be the cron function's URL, got "${oidcAudience}"`,
+    );
   }
-  if (serviceAccount !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(serviceAccount)) {
-    throw new ConfigError('CRON_SERVICE_ACCOUNT', `must be a service account email, got "${serviceAccount}"`);
+  if (
+    serviceAccount !== undefined &&
+    !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(serviceAccount)
+  ) {
+    throw new ConfigError(
+      'CRON_SERVICE_ACCOUNT',
+      `must be a service account email, got "${serviceAccount}"`,
+    );
   }
   // Half an OIDC configuration is a mistake, not a choice: name what is missing.
   if (oidcAudience !== undefined && serviceAccount === undefined) {
-    throw new ConfigError('CRON_SERVICE_ACCOUNT', 'is required when CRON_OIDC_AUDIENCE is set');
+    throw new ConfigError(
+      'CRON_SERVICE_ACCOUNT',
+      'is required when CRON_OIDC_AUDIENCE is set',
+    );
   }
   if (serviceAccount !== undefined && oidcAudience === undefined) {
-    throw new ConfigError('CRON_OIDC_AUDIENCE', 'is required when CRON_SERVICE_ACCOUNT is set');
+    throw new ConfigError(
+      'CRON_OIDC_AUDIENCE',
+      'is required when CRON_SERVICE_ACCOUNT is set',
+    );
   }
   const compat = bool(env, 'CRON_APPENGINE_COMPAT', false);
   return {
@@ -124,26 +162,39 @@ function cronConfig(env: Env): CronConfig {
 function hostPort(env: Env, name: string): string | undefined {
   const raw = str(env, name);
   if (raw === undefined) return undefined;
-  if (!/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/.test(raw)) throw new ConfigError(name, `must be host:port, got "${raw}"`);
+  if (!/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/.test(raw))
+    throw new ConfigError(name, `must be host:port, got "${raw}"`);
   return raw;
 }
 
 /** Parses and validates the environment. Throws ConfigError on the first bad value. */
 export function parseConfig(env: Env = process.env): Config {
   const fcmEmulatorHost = hostPort(env, 'FCM_EMULATOR_HOST');
-  const projectId = str(env, 'GOOGLE_CLOUD_PROJECT') ?? str(env, 'GCLOUD_PROJECT');
-  const fcmSenderId = str(env, 'FCM_SENDER_ID') ?? (fcmEmulatorHost ? 'emulator' : undefined);
-  if (fcmSenderId === undefined) throw new ConfigError('FCM_SENDER_ID', 'is required (the Firebase project number)');
+  const projectId =
+    str(env, 'GOOGLE_CLOUD_PROJECT') ?? str(env, 'GCLOUD_PROJECT');
+  const fcmSenderId =
+    str(env, 'FCM_SENDER_ID') ?? (fcmEmulatorHost ? 'emulator' : undefined);
+  if (fcmSenderId === undefined)
+    throw new ConfigError(
+      'FCM_SENDER_ID',
+      'is required (the Firebase project number)',
+    );
   const prefix = str(env, 'DEVICE_GROUP_PREFIX') ?? 'app';
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(prefix)) {
-    throw new ConfigError('DEVICE_GROUP_PREFIX', 'must be 1-64 letters, digits, dots, dashes or underscores');
+    throw new ConfigError(
+      'DEVICE_GROUP_PREFIX',
+      'must be 1-64 letters, digits, dots, dashes or underscores',
+    );
   }
   const fcmTimeoutMs = int(env, 'FCM_TIMEOUT_MS', 5000, 100, 60000);
   const lockTtlMs = int(env, 'LOCK_TTL_MS', 60000, 1000, 600000);
   // A holder starts an FCM call only with two timeouts of lease left; a shorter lease
   // could never do its work.
   if (lockTtlMs < 3 * fcmTimeoutMs) {
-    throw new ConfigError('LOCK_TTL_MS', `must be at least 3 × FCM_TIMEOUT_MS (${3 * fcmTimeoutMs}), got ${lockTtlMs}`);
+    throw new ConfigError(
+      'LOCK_TTL_MS',
+      `must be at least 3 × FCM_TIMEOUT_MS (${3 * fcmTimeoutMs}), got ${lockTtlMs}`,
+    );
   }
   return {
     projectId,
@@ -158,7 +209,12 @@ export function parseConfig(env: Env = process.env): Config {
     authRealm: str(env, 'AUTH_REALM') ?? 'Device registration API',
     authCacheTtlMs: int(env, 'AUTH_CACHE_TTL_MS', 60000, 0, 3600000),
     authCacheMaxEntries: int(env, 'AUTH_CACHE_MAX_ENTRIES', 1000, 1, 1000000),
-    logLevel: oneOf(env, 'LOG_LEVEL', ['DEBUG', 'INFO', 'WARNING', 'ERROR'] as const, 'INFO'),
+    logLevel: oneOf(
+      env,
+      'LOG_LEVEL',
+      ['DEBUG', 'INFO', 'WARNING', 'ERROR'] as const,
+      'INFO',
+    ),
     cron: cronConfig(env),
   };
 }

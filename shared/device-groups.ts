@@ -12,13 +12,21 @@ export interface DeviceGroups {
    * @param knownKey - the key stored for the group, or null when none is known
    * @returns the group's notification key
    */
-  add(name: string, knownKey: string | null, tokens: readonly string[]): Promise<string>;
+  add(
+    name: string,
+    knownKey: string | null,
+    tokens: readonly string[],
+  ): Promise<string>;
 
   /**
    * Ensures `tokens` are not members of the group `name`. A missing group, or tokens that
    * are not members, count as done. Removing the last member deletes the group.
    */
-  remove(name: string, knownKey: string | null, tokens: readonly string[]): Promise<void>;
+  remove(
+    name: string,
+    knownKey: string | null,
+    tokens: readonly string[],
+  ): Promise<void>;
 }
 
 /** The group name of a user: `{prefix}_users-{id}`, as the Laravel app named them. */

@@ -47,11 +47,11 @@ export class AppError extends Error {
   readonly headers: Record<string, string>;
 
   constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
-    super(message, { cause: options.cause });
+    super(message, {cause: options.cause});
     this.name = 'AppError';
     this.code = code;
     this.status = STATUS[code];
-    this.body = { message, ...options.body };
+    this.body = {message, ...options.body};
     this.headers = options.headers ?? {};
   }
 }
@@ -66,8 +66,12 @@ export const RETRY_AFTER_SECONDS = 5;
 
 /** A dependency (Firestore, FCM) failed: the request may be retried later. */
 export function unavailable(what: string, cause?: unknown): AppError {
-  return new AppError('unavailable', `${what} is temporarily unavailable. Please retry.`, {
-    headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
-    cause,
-  });
+  return new AppError(
+    'unavailable',
+    `${what} is temporarily unavailable. Please retry.`,
+    {
+      headers: {'Retry-After': String(RETRY_AFTER_SECONDS)},
+      cause,
+    },
+  );
 }

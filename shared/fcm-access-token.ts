@@ -3,25 +3,31 @@
  * (firebase-admin has no device-group API of its own). Tokens are cached until shortly
  * before they expire; a failed fetch is not cached.
  */
-import type { App } from 'firebase-admin/app';
+import type {App} from 'firebase-admin/app';
 
 export type AccessTokenSource = () => Promise<string>;
 
 const REFRESH_MARGIN_MS = 5 * 60 * 1000;
 
 /** A token source backed by the app's credential, cached per instance. */
-export function credentialTokenSource(getApp: () => Promise<App>, now: () => number = Date.now): AccessTokenSource {
-  let cached: { token: string; expiresAt: number } | null = null;
+export function credentialTokenSource(
+  getApp: () => Promise<App>,
+  now: () => number = Date.now,
+): AccessTokenSource {
+  let cached: {token: string; expiresAt: number} | null = null;
   let inflight: Promise<string> | null = null;
   return async () => {
-    if (cached && cached.expiresAt - REFRESH_MARGIN_MS > now()) return cached.token;
+    if (cached && cached.expiresAt - REFRESH_MARGIN_MS > now())
+      return cached.token;
     inflight ??= (async () => {
       try {
         const app = await getApp();
         const credential = app.options.credential;
-        if (!credential) throw new Error('firebase-admin app has no credential');
-        const { access_token: token, expires_in: expiresIn } = await credential.getAccessToken();
-        cached = { token, expiresAt: now() + expiresIn * 1000 };
+        if (!credential)
+          throw new Error('firebase-admin app has no credential');
+        const {access_token: token, expires_in: expiresIn} =
+          await credential.getAccessToken();
+        cached = {token, expiresAt: now() + expiresIn * 1000};
         return token;
       } finally {
         inflight = null;

@@ -3,23 +3,25 @@
  * Firestore (with gRPC) are required on first use, so cold starts that do not touch
  * them stay cheap. Firestore and the FCM credential come from one firebase-admin app.
  */
-import type { App } from 'firebase-admin/app';
-import type { Firestore } from 'firebase-admin/firestore';
-import { lazy } from './lazy';
+import type {App} from 'firebase-admin/app';
+import type {Firestore} from 'firebase-admin/firestore';
+import {lazy} from './lazy';
 
 /** The default firebase-admin app (application default credentials in production). */
 export function lazyApp(projectId: string | undefined): () => Promise<App> {
   return lazy(async () => {
-    const { getApps, initializeApp } = await import('firebase-admin/app');
+    const {getApps, initializeApp} = await import('firebase-admin/app');
     const existing = getApps()[0];
-    return existing ?? initializeApp(projectId ? { projectId } : undefined);
+    return existing ?? initializeApp(projectId ? {projectId} : undefined);
   });
 }
 
 /** The app's Firestore, which honours FIRESTORE_EMULATOR_HOST like every Google SDK. */
-export function lazyFirestore(app: () => Promise<App>): () => Promise<Firestore> {
+export function lazyFirestore(
+  app: () => Promise<App>,
+): () => Promise<Firestore> {
   return lazy(async () => {
-    const { getFirestore } = await import('firebase-admin/firestore');
+    const {getFirestore} = await import('firebase-admin/firestore');
     return getFirestore(await app());
   });
 }

@@ -2,13 +2,18 @@
  * Firestore failures reach callers as 503 with Retry-After: the request may be retried
  * and nothing was committed that a later call does not repair.
  */
-import { isAppError, unavailable } from './errors';
+import {isAppError, unavailable} from './errors';
 
 /** gRPC status codes the Firestore SDK uses. */
-export const GRPC = { ABORTED: 10, ALREADY_EXISTS: 6, FAILED_PRECONDITION: 9, NOT_FOUND: 5 } as const;
+export const GRPC = {
+  ABORTED: 10,
+  ALREADY_EXISTS: 6,
+  FAILED_PRECONDITION: 9,
+  NOT_FOUND: 5,
+} as const;
 
 export function grpcCode(err: unknown): number | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
+  const code = (err as {code?: unknown} | null)?.code;
   return typeof code === 'number' ? code : undefined;
 }
 
@@ -28,7 +33,13 @@ export async function withDeadline<T>(operation: () => Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(unavailable('Firestore', new Error(`Firestore did not answer within ${deadlineMs} ms`))),
+      () =>
+        reject(
+          unavailable(
+            'Firestore',
+            new Error(`Firestore did not answer within ${deadlineMs} ms`),
+          ),
+        ),
       deadlineMs,
     );
   });

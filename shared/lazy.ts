@@ -15,6 +15,6 @@ export function lazy<T>(init: () => Promise<T>): () => Promise<T> {
 
 /** Memoizes a synchronous initialisation, run on first call (for costly module-scope values). */
 export function lazySync<T>(init: () => T): () => T {
-  let value: { v: T } | null = null;
-  return () => (value ??= { v: init() }).v;
+  let value: {v: T} | null = null;
+  return () => (value ??= {v: init()}).v;
 }

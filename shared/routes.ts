@@ -13,9 +13,24 @@ export interface Route {
 }
 
 export const ROUTES: readonly Route[] = [
-  { functionName: 'cron', method: 'GET', path: '/api/cron', summary: 'Run the scheduled tasks' },
-  { functionName: 'addDevice', method: 'POST', path: '/api/users/{user}/fcm_registration_tokens', summary: 'Add a device' },
-  { functionName: 'removeDevice', method: 'DELETE', path: '/api/users/{user}/fcm_registration_tokens', summary: 'Remove a device' },
+  {
+    functionName: 'cron',
+    method: 'GET',
+    path: '/api/cron',
+    summary: 'Run the scheduled tasks',
+  },
+  {
+    functionName: 'addDevice',
+    method: 'POST',
+    path: '/api/users/{user}/fcm_registration_tokens',
+    summary: 'Add a device',
+  },
+  {
+    functionName: 'removeDevice',
+    method: 'DELETE',
+    path: '/api/users/{user}/fcm_registration_tokens',
+    summary: 'Remove a device',
+  },
 ];
 
 function pattern(path: string): RegExp {
@@ -23,9 +38,9 @@ function pattern(path: string): RegExp {
   return new RegExp(`^(?:/api)?${body}$`);
 }
 
-const COMPILED = ROUTES.map((route) => ({ route, regex: pattern(route.path) }));
+const COMPILED = ROUTES.map(route => ({route, regex: pattern(route.path)}));
 
 /** The routes whose path matches `path` (any method). */
 export function routesFor(path: string): Route[] {
-  return COMPILED.filter(({ regex }) => regex.test(path)).map(({ route }) => route);
+  return COMPILED.filter(({regex}) => regex.test(path)).map(({route}) => route);
 }

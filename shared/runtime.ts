@@ -2,24 +2,24 @@
  * Wires the real clients from the configuration, lazily: nothing here touches an SDK
  * until a request needs it. The function entry points share one runtime per instance.
  */
-import { makeAuthenticator, type Authenticate } from './authenticate';
-import { parseConfig, type Config } from './config';
-import { DeviceRegistry } from './device-registry';
-import { emulatorTokenSource, credentialTokenSource } from './fcm-access-token';
-import { createFcmDeviceGroups, fcmBaseUrl } from './fcm-device-groups';
-import { lazyApp, lazyFirestore } from './firebase';
-import { setFirestoreDeadline } from './firestore-errors';
-import { createLogger, type Logger } from './logger';
-import { UserLocks } from './user-lock';
-import { firestoreUsers } from './users';
-import { createVerificationCache } from './verification-cache';
-import type { Firestore } from 'firebase-admin/firestore';
-import { makeCronAuth, type CronAuth } from './cron/auth';
-import { googleIdTokenVerifier, type CertFetcher } from './cron/oidc';
-import { CronRunner } from './cron/runner';
-import type { CronTask } from './cron/task';
-import { TaskLeases } from './cron/task-lease';
-import { TASKS } from './cron/tasks';
+import {makeAuthenticator, type Authenticate} from './authenticate';
+import {parseConfig, type Config} from './config';
+import {DeviceRegistry} from './device-registry';
+import {emulatorTokenSource, credentialTokenSource} from './fcm-access-token';
+import {createFcmDeviceGroups, fcmBaseUrl} from './fcm-device-groups';
+import {lazyApp, lazyFirestore} from './firebase';
+import {setFirestoreDeadline} from './firestore-errors';
+import {createLogger, type Logger} from './logger';
+import {UserLocks} from './user-lock';
+import {firestoreUsers} from './users';
+import {createVerificationCache} from './verification-cache';
+import type {Firestore} from 'firebase-admin/firestore';
+import {makeCronAuth, type CronAuth} from './cron/auth';
+import {googleIdTokenVerifier, type CertFetcher} from './cron/oidc';
+import {CronRunner} from './cron/runner';
+import type {CronTask} from './cron/task';
+import {TaskLeases} from './cron/task-lease';
+import {TASKS} from './cron/tasks';
 
 export interface Runtime {
   config: Config;
@@ -54,10 +54,15 @@ export function createRuntime(
     baseUrl: fcmBaseUrl(config.fcmEmulatorHost),
     senderId: config.fcmSenderId,
     timeoutMs: config.fcmTimeoutMs,
-    accessToken: config.fcmEmulatorHost ? emulatorTokenSource : credentialTokenSource(app),
+    accessToken: config.fcmEmulatorHost
+      ? emulatorTokenSource
+      : credentialTokenSource(app),
     log,
   });
-  const locks = new UserLocks(db, { ttlMs: config.lockTtlMs, waitMs: config.lockWaitMs });
+  const locks = new UserLocks(db, {
+    ttlMs: config.lockTtlMs,
+    waitMs: config.lockWaitMs,
+  });
   const devices = new DeviceRegistry({
     db,
     groups,
@@ -75,14 +80,20 @@ export function createRuntime(
     authenticate: makeAuthenticator({
       users: firestoreUsers(db),
       realm: config.authRealm,
-      cache: createVerificationCache(config.authCacheTtlMs, config.authCacheMaxEntries),
+      cache: createVerificationCache(
+        config.authCacheTtlMs,
+        config.authCacheMaxEntries,
+      ),
     }),
     devices,
-    cronAuth: makeCronAuth(config.cron, googleIdTokenVerifier(overrides.fetchCerts)),
+    cronAuth: makeCronAuth(
+      config.cron,
+      googleIdTokenVerifier(overrides.fetchCerts),
+    ),
     cron: new CronRunner({
       tasks: overrides.tasks ?? TASKS,
       leases: new TaskLeases(db, config.cron.leaseTtlMs),
-      taskDeps: { db, devices, config },
+      taskDeps: {db, devices, config},
       leaseTtlMs: config.cron.leaseTtlMs,
       clock,
       log,

@@ -1,7 +1,7 @@
 /**
  * The public shape of a registration token, as the Laravel API answered it.
  */
-import type { StoredToken } from './device-state';
+import type {StoredToken} from './device-state';
 
 export interface TokenJson {
   id: string;

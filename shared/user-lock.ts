@@ -10,11 +10,16 @@
  * cron's repair task, reconciles those tokens before doing anything else. A holder that
  * crashes leaves the lease to expire after ttl_ms, measured on Firestore's clock.
  */
-import { randomUUID } from 'node:crypto';
-import type { DocumentReference, Firestore, Timestamp, WriteBatch } from 'firebase-admin/firestore';
-import { LOCKS } from './collections';
-import { AppError, RETRY_AFTER_SECONDS } from './errors';
-import { firestore, grpcCode, GRPC, withDeadline } from './firestore-errors';
+import {randomUUID} from 'node:crypto';
+import type {
+  DocumentReference,
+  Firestore,
+  Timestamp,
+  WriteBatch,
+} from 'firebase-admin/firestore';
+import {LOCKS} from './collections';
+import {AppError, RETRY_AFTER_SECONDS} from './errors';
+import {firestore, grpcCode, GRPC, withDeadline} from './firestore-errors';
 
 export interface PendingOp {
   op: 'add' | 'remove';
@@ -47,12 +52,17 @@ export interface UserLocksOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const defaultSleep = (ms: number) =>
+  new Promise<void>(resolve => setTimeout(resolve, ms));
 
 function busy(): AppError {
-  return new AppError('busy', 'Too many concurrent changes to this user\'s devices. Please retry.', {
-    headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
-  });
+  return new AppError(
+    'busy',
+    "Too many concurrent changes to this user's devices. Please retry.",
+    {
+      headers: {'Retry-After': String(RETRY_AFTER_SECONDS)},
+    },
+  );
 }
 
 function samePending(a: PendingOp, b: PendingOp): boolean {
@@ -70,14 +80,25 @@ export class UserLocks {
    * while another holder has it; with `wait: false` answers null instead of waiting.
    * Throws a 503 AppError when the lease stays busy for longer than the wait budget.
    */
-  async acquire(userId: string, op: PendingOp | null, { wait = true } = {}): Promise<HeldLock | null> {
+  async acquire(
+    userId: string,
+    op: PendingOp | null,
+    {wait = true} = {},
+  ): Promise<HeldLock | null> {
     const db = await firestore(this.db);
     const ref = db.collection(LOCKS).doc(userId);
     const holder = randomUUID();
     const started = performance.now();
     const sleep = this.options.sleep ?? defaultSleep;
     for (let attempt = 0; ; attempt++) {
-      const lock = await this.tryAcquire(db, ref, userId, holder, op, attempt === 0);
+      const lock = await this.tryAcquire(
+        db,
+        ref,
+        userId,
+        holder,
+        op,
+        attempt === 0,
+      );
       if (lock) return lock;
       if (!wait) return null;
       if (performance.now() - started >= this.options.waitMs) throw busy();
@@ -96,8 +117,13 @@ export class UserLocks {
   ): Promise<HeldLock | null> {
     const ttlMs = this.options.ttlMs;
     // Loaded here, not at import, so that importing the functions stays cheap (cold start).
-    const { FieldValue } = await import('firebase-admin/firestore');
-    const fields = (pending: PendingOp[]) => ({ holder, acquired_at: FieldValue.serverTimestamp(), ttl_ms: ttlMs, pending });
+    const {FieldValue} = await import('firebase-admin/firestore');
+    const fields = (pending: PendingOp[]) => ({
+      holder,
+      acquired_at: FieldValue.serverTimestamp(),
+      ttl_ms: ttlMs,
+      pending,
+    });
     const acquiredAt = performance.now();
     const held = (writeTime: Timestamp, leftover: PendingOp[]): HeldLock => ({
       userId,
@@ -108,10 +134,13 @@ export class UserLocks {
     });
     const create = async (): Promise<HeldLock | null> => {
       try {
-        const result = await withDeadline(() => ref.create(fields(op ? [op] : [])));
+        const result = await withDeadline(() =>
+          ref.create(fields(op ? [op] : [])),
+        );
         return held(result.writeTime, []);
       } catch (err) {
-        if (grpcCode(err) !== GRPC.ALREADY_EXISTS) return firestore(() => Promise.reject(err));
+        if (grpcCode(err) !== GRPC.ALREADY_EXISTS)
+          return firestore(() => Promise.reject(err));
         return null;
       }
     };
@@ -125,21 +154,31 @@ export class UserLocks {
     if (!current.exists) return create();
     const seen = current.data() as LockDoc;
     const seenExpiry = (seen.acquired_at?.toMillis() ?? 0) + (seen.ttl_ms ?? 0);
-    if (seen.holder !== null && current.readTime.toMillis() < seenExpiry) return null;
+    if (seen.holder !== null && current.readTime.toMillis() < seenExpiry)
+      return null;
     // Someone holds the lease, or left it behind: take it over only if it is free.
     const leftover = await firestore(() =>
-      db.runTransaction(async (tx) => {
+      db.runTransaction(async tx => {
         const snapshot = await tx.get(ref);
         if (!snapshot.exists) {
           tx.create(ref, fields(op ? [op] : [])); // released meanwhile: take it
           return [] as PendingOp[];
         }
         const doc = snapshot.data() as LockDoc;
-        const expiresAt = (doc.acquired_at?.toMillis() ?? 0) + (doc.ttl_ms ?? 0);
-        const free = doc.holder === null || snapshot.readTime.toMillis() >= expiresAt;
+        const expiresAt =
+          (doc.acquired_at?.toMillis() ?? 0) + (doc.ttl_ms ?? 0);
+        const free =
+          doc.holder === null || snapshot.readTime.toMillis() >= expiresAt;
         if (!free) return null;
         const previous = doc.pending ?? [];
-        tx.set(ref, fields(op && !previous.some((p) => samePending(p, op)) ? [...previous, op] : previous));
+        tx.set(
+          ref,
+          fields(
+            op && !previous.some(p => samePending(p, op))
+              ? [...previous, op]
+              : previous,
+          ),
+        );
         return previous;
       }),
     );
@@ -151,12 +190,14 @@ export class UserLocks {
 
   /** Adds the end of the lease to the batch that commits the holder's work. */
   releaseIn(batch: WriteBatch, lock: HeldLock): void {
-    batch.delete(lock.ref, { lastUpdateTime: lock.writeTime });
+    batch.delete(lock.ref, {lastUpdateTime: lock.writeTime});
   }
 
   /** Ends a lease whose work is fully done or was never started. */
   async release(lock: HeldLock): Promise<void> {
-    await firestore(() => lock.ref.delete({ lastUpdateTime: lock.writeTime })).catch(() => undefined);
+    await firestore(() =>
+      lock.ref.delete({lastUpdateTime: lock.writeTime}),
+    ).catch(() => undefined);
   }
 
   /**
@@ -165,8 +206,11 @@ export class UserLocks {
    * expires and its pending list is repaired then.
    */
   async abandon(lock: HeldLock, pending: PendingOp[]): Promise<void> {
-    await firestore(() => lock.ref.update({ holder: null, pending }, { lastUpdateTime: lock.writeTime })).catch(
-      () => undefined,
-    );
+    await firestore(() =>
+      lock.ref.update(
+        {holder: null, pending},
+        {lastUpdateTime: lock.writeTime},
+      ),
+    ).catch(() => undefined);
   }
 }

@@ -1,9 +1,9 @@
 /**
  * The users repository: users are Firestore documents holding an email and a bcrypt hash.
  */
-import type { Firestore } from 'firebase-admin/firestore';
-import { USERS, type UserDoc } from './collections';
-import { firestore } from './firestore-errors';
+import type {Firestore} from 'firebase-admin/firestore';
+import {USERS, type UserDoc} from './collections';
+import {firestore} from './firestore-errors';
 
 export interface UserRecord {
   id: string;
@@ -25,13 +25,17 @@ export function firestoreUsers(db: () => Promise<Firestore>): UserStore {
   return {
     async findByEmail(email) {
       const snapshot = await firestore(async () =>
-        (await db()).collection(USERS).where('email', '==', normalizeEmail(email)).limit(1).get(),
+        (await db())
+          .collection(USERS)
+          .where('email', '==', normalizeEmail(email))
+          .limit(1)
+          .get(),
       );
       const doc = snapshot.docs[0];
       if (!doc) return null;
       const data = doc.data() as UserDoc;
       if (typeof data.password !== 'string') return null;
-      return { id: doc.id, email: data.email, passwordHash: data.password };
+      return {id: doc.id, email: data.email, passwordHash: data.password};
     },
   };
 }
@@ -39,9 +43,12 @@ export function firestoreUsers(db: () => Promise<Firestore>): UserStore {
 /** Creates or updates a user (used by the user command and tests). */
 export async function upsertUser(
   db: Firestore,
-  user: { id: string; email: string; passwordHash: string; name?: string },
+  user: {id: string; email: string; passwordHash: string; name?: string},
 ): Promise<void> {
-  const fields: Partial<UserDoc> = { email: normalizeEmail(user.email), password: user.passwordHash };
+  const fields: Partial<UserDoc> = {
+    email: normalizeEmail(user.email),
+    password: user.passwordHash,
+  };
   if (user.name !== undefined) fields.name = user.name;
-  await db.collection(USERS).doc(user.id).set(fields, { merge: true });
+  await db.collection(USERS).doc(user.id).set(fields, {merge: true});
 }

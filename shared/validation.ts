@@ -2,9 +2,9 @@
  * Request validation with ajv, answering in Laravel's 422 format. Values pass through
  * Laravel's TrimStrings and ConvertEmptyStringsToNull first, so "  " counts as missing.
  */
-import type { ErrorObject, JSONSchemaType, ValidateFunction } from 'ajv';
-import { lazySync } from './lazy';
-import { AppError } from './errors';
+import type {ErrorObject, JSONSchemaType, ValidateFunction} from 'ajv';
+import {lazySync} from './lazy';
+import {AppError} from './errors';
 
 export interface RegistrationBody {
   registration_id: string;
@@ -34,28 +34,35 @@ export const registrationBodySchema: JSONSchemaType<RegistrationBody> = {
  * Compiled on first use rather than at import: loading and compiling ajv takes a few hundred
  * milliseconds of a cold start, and cron (which shares the entry module) never validates a body.
  */
-const validateRegistration = lazySync((): ValidateFunction<RegistrationBody> => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { default: Ajv } = require('ajv') as typeof import('ajv');
-  return new Ajv({ allErrors: false, strict: true }).compile(registrationBodySchema);
-});
+const validateRegistration = lazySync(
+  (): ValidateFunction<RegistrationBody> => {
+    const {default: Ajv} = require('ajv') as typeof import('ajv');
+    return new Ajv({allErrors: false, strict: true}).compile(
+      registrationBodySchema,
+    );
+  },
+);
 
 const MESSAGES: Record<string, (attribute: string) => string> = {
-  required: (a) => `The ${a} field is required.`,
-  minLength: (a) => `The ${a} field is required.`,
-  type: (a) => `The ${a} must be a string.`,
-  maxLength: (a) => `The ${a} may not be greater than ${MAX_REGISTRATION_ID_LENGTH} characters.`,
-  pattern: (a) => `The ${a} format is invalid.`,
+  required: a => `The ${a} field is required.`,
+  minLength: a => `The ${a} field is required.`,
+  type: a => `The ${a} must be a string.`,
+  maxLength: a =>
+    `The ${a} may not be greater than ${MAX_REGISTRATION_ID_LENGTH} characters.`,
+  pattern: a => `The ${a} format is invalid.`,
 };
 
 function fieldOf(error: ErrorObject): string {
-  if (error.keyword === 'required') return String((error.params as { missingProperty: string }).missingProperty);
+  if (error.keyword === 'required')
+    return String((error.params as {missingProperty: string}).missingProperty);
   return error.instancePath.replace(/^\//, '').split('/')[0] ?? '';
 }
 
 /** Laravel's 422 answer for the given field errors. */
 export function validationError(errors: Record<string, string[]>): AppError {
-  return new AppError('validation-failed', 'The given data was invalid.', { body: { errors } });
+  return new AppError('validation-failed', 'The given data was invalid.', {
+    body: {errors},
+  });
 }
 
 function laravelInput(value: unknown): unknown {
@@ -65,7 +72,9 @@ function laravelInput(value: unknown): unknown {
 }
 
 /** Validates a device endpoint body; returns it typed or throws the 422 AppError. */
-export function parseRegistrationBody(body: Record<string, unknown>): RegistrationBody {
+export function parseRegistrationBody(
+  body: Record<string, unknown>,
+): RegistrationBody {
   const input: Record<string, unknown> = {};
   const value = laravelInput(body.registration_id);
   if (value !== undefined) input.registration_id = value;
@@ -74,7 +83,9 @@ export function parseRegistrationBody(body: Record<string, unknown>): Registrati
   const errors: Record<string, string[]> = {};
   for (const error of validate.errors ?? []) {
     const field = fieldOf(error);
-    const message = MESSAGES[error.keyword]?.(field.replace(/_/g, ' ')) ?? `The ${field} is invalid.`;
+    const message =
+      MESSAGES[error.keyword]?.(field.replace(/_/g, ' ')) ??
+      `The ${field} is invalid.`;
     (errors[field] ??= []).push(message);
   }
   throw validationError(errors);

@@ -5,7 +5,7 @@
  * and an entry only counts while the stored hash is the one it was verified against,
  * so changing a password invalidates it at once.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import {createHmac, randomBytes} from 'node:crypto';
 
 export interface VerificationCache {
   /** True when these credentials were verified against `passwordHash` within the TTL. */
@@ -21,9 +21,13 @@ export function createVerificationCache(
   if (ttlMs <= 0) return null;
   const secret = randomBytes(32);
   // A Map iterates in insertion order, which makes it a cheap LRU.
-  const entries = new Map<string, { hash: string; expiresAt: number }>();
+  const entries = new Map<string, {hash: string; expiresAt: number}>();
   const keyOf = (email: string, password: string) =>
-    createHmac('sha256', secret).update(email).update('\0').update(password).digest('base64url');
+    createHmac('sha256', secret)
+      .update(email)
+      .update('\0')
+      .update(password)
+      .digest('base64url');
   return {
     has(email, password, passwordHash) {
       const key = keyOf(email, password);
@@ -38,8 +42,9 @@ export function createVerificationCache(
     remember(email, password, passwordHash) {
       const key = keyOf(email, password);
       entries.delete(key);
-      entries.set(key, { hash: passwordHash, expiresAt: now() + ttlMs });
-      while (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
+      entries.set(key, {hash: passwordHash, expiresAt: now() + ttlMs});
+      while (entries.size > maxEntries)
+        entries.delete(entries.keys().next().value as string);
     },
   };
 }

@@ -7,41 +7,55 @@
  *   headers: for migration only, with the function kept private by IAM.
  * - `none`: nothing configured; every request is refused, so a bad deploy fails closed.
  */
-import type { Request } from '@google-cloud/functions-framework';
-import type { CronConfig } from '../config';
-import { AppError } from '../errors';
-import type { Logger } from '../logger';
-import { InvalidIdToken, type VerifyIdToken } from './oidc';
+import type {Request} from '@google-cloud/functions-framework';
+import type {CronConfig} from '../config';
+import {AppError} from '../errors';
+import type {Logger} from '../logger';
+import {InvalidIdToken, type VerifyIdToken} from './oidc';
 
 /** Resolves with a description of the caller, safe to log; rejects with a 401/403/500 AppError. */
 export type CronAuth = (req: Request, log: Logger) => Promise<string>;
 
 export const INVALID_HEADER = 'Request did not contain a valid HTTP header.';
 export const INVALID_IP = 'Cron request did not come from a valid IP address.';
-export const INVALID_ACCOUNT = 'Cron request did not come from an allowed service account.';
+export const INVALID_ACCOUNT =
+  'Cron request did not come from an allowed service account.';
 
 /** The address App Engine flexible put in X-Forwarded-For for cron requests. */
 export const APPENGINE_CRON_IP = '10.0.0.1';
 
 function appEngineCheck(req: Request): string {
-  if (req.header('x-appengine-cron') !== 'true') throw new AppError('unauthenticated', INVALID_HEADER);
-  const forwarded = (req.header('x-forwarded-for') ?? '').split(',').map((ip) => ip.trim());
-  if (!forwarded.includes(APPENGINE_CRON_IP)) throw new AppError('forbidden', INVALID_IP);
+  if (req.header('x-appengine-cron') !== 'true')
+    throw new AppError('unauthenticated', INVALID_HEADER);
+  const forwarded = (req.header('x-forwarded-for') ?? '')
+    .split(',')
+    .map(ip => ip.trim());
+  if (!forwarded.includes(APPENGINE_CRON_IP))
+    throw new AppError('forbidden', INVALID_IP);
   return 'appengine-cron-header';
 }
 
-export function makeCronAuth(config: CronConfig, verify: VerifyIdToken): CronAuth {
+export function makeCronAuth(
+  config: CronConfig,
+  verify: VerifyIdToken,
+): CronAuth {
   const unauthenticated = (log: Logger, reason: string) => {
-    log.info('cron request refused', { reason });
-    return new AppError('unauthenticated', INVALID_HEADER, { headers: { 'WWW-Authenticate': 'Bearer' } });
+    log.info('cron request refused', {reason});
+    return new AppError('unauthenticated', INVALID_HEADER, {
+      headers: {'WWW-Authenticate': 'Bearer'},
+    });
   };
   return async (req, log) => {
     if (config.authMode === 'appengine') return appEngineCheck(req);
     if (config.authMode === 'none') {
-      log.error('cron refuses every request: no authentication is configured. Set CRON_OIDC_AUDIENCE and CRON_SERVICE_ACCOUNT (or CRON_APPENGINE_COMPAT=true, for migration only).');
+      log.error(
+        'cron refuses every request: no authentication is configured. Set CRON_OIDC_AUDIENCE and CRON_SERVICE_ACCOUNT (or CRON_APPENGINE_COMPAT=true, for migration only).',
+      );
       throw new AppError('internal', 'Server Error');
     }
-    const match = /^Bearer +([A-Za-z0-9._~+/=-]+) *$/i.exec(req.header('authorization') ?? '');
+    const match = /^Bearer +([A-Za-z0-9._~+/=-]+) *$/i.exec(
+      req.header('authorization') ?? '',
+    );
     if (!match) throw unauthenticated(log, 'no bearer token');
     let claims;
     try {
@@ -50,8 +64,14 @@ export function makeCronAuth(config: CronConfig, verify: VerifyIdToken): CronAut
       if (err instanceof InvalidIdToken) throw unauthenticated(log, err.reason);
       throw err;
     }
-    if (claims.email !== config.serviceAccount || claims.email_verified !== true) {
-      log.warn('cron request from another account', { email: claims.email, emailVerified: claims.email_verified === true });
+    if (
+      claims.email !== config.serviceAccount ||
+      claims.email_verified !== true
+    ) {
+      log.warn('cron request from another account', {
+        email: claims.email,
+        emailVerified: claims.email_verified === true,
+      });
       throw new AppError('forbidden', INVALID_ACCOUNT);
     }
     return `service account ${claims.email}`;

@@ -3,9 +3,9 @@
  * google-auth-library, loaded on first use. The signing certificates come from Google
  * unless a fetcher is injected (tests sign with a local key and never reach Google).
  */
-import type { Certificates } from 'google-auth-library';
-import { unavailable } from '../errors';
-import { lazy } from '../lazy';
+import type {Certificates} from 'google-auth-library';
+import {unavailable} from '../errors';
+import {lazy} from '../lazy';
 
 /** Key id to PEM certificate or public key, as Google publishes them. */
 export type CertFetcher = () => Promise<Certificates>;
@@ -19,9 +19,15 @@ export interface IdTokenClaims {
 }
 
 /** Verifies signature, issuer, expiry and audience; resolves the claims or rejects with `InvalidIdToken`. */
-export type VerifyIdToken = (token: string, audience: string) => Promise<IdTokenClaims>;
+export type VerifyIdToken = (
+  token: string,
+  audience: string,
+) => Promise<IdTokenClaims>;
 
-export const GOOGLE_ISSUERS = ['https://accounts.google.com', 'accounts.google.com'];
+export const GOOGLE_ISSUERS = [
+  'https://accounts.google.com',
+  'accounts.google.com',
+];
 
 /** A token that failed verification. `reason` is safe to log (never contains the token). */
 export class InvalidIdToken extends Error {
@@ -38,17 +44,26 @@ function safeReason(err: unknown): string {
 }
 
 export function googleIdTokenVerifier(fetchCerts?: CertFetcher): VerifyIdToken {
-  const client = lazy(async () => new (await import('google-auth-library')).OAuth2Client());
+  const client = lazy(
+    async () => new (await import('google-auth-library')).OAuth2Client(),
+  );
   return async (token, audience) => {
     const oauth = await client();
     let certs: Certificates;
     try {
-      certs = fetchCerts ? await fetchCerts() : (await oauth.getFederatedSignonCertsAsync()).certs;
+      certs = fetchCerts
+        ? await fetchCerts()
+        : (await oauth.getFederatedSignonCertsAsync()).certs;
     } catch (err) {
       throw unavailable("Google's token signing keys", err);
     }
     try {
-      const ticket = await oauth.verifySignedJwtWithCertsAsync(token, certs, audience, GOOGLE_ISSUERS);
+      const ticket = await oauth.verifySignedJwtWithCertsAsync(
+        token,
+        certs,
+        audience,
+        GOOGLE_ISSUERS,
+      );
       return (ticket.getPayload() ?? {}) as IdTokenClaims;
     } catch (err) {
       throw new InvalidIdToken(safeReason(err));

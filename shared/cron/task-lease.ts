@@ -5,12 +5,16 @@
  * again by the next delivery (Cloud Scheduler's retry, or the next minute). A crashed run
  * leaves the lease to expire after its TTL.
  */
-import { randomUUID } from 'node:crypto';
+import {randomUUID} from 'node:crypto';
 // Dates are written as Dates (Firestore stores them as timestamps), so importing this
 // module loads no SDK: the cron cold start stays cheap.
-import type { DocumentReference, Firestore, Timestamp } from 'firebase-admin/firestore';
-import { firestore } from '../firestore-errors';
-import { CRON_RUNS, CRON_TASKS, RUN_RECORD_DAYS } from './collections';
+import type {
+  DocumentReference,
+  Firestore,
+  Timestamp,
+} from 'firebase-admin/firestore';
+import {firestore} from '../firestore-errors';
+import {CRON_RUNS, CRON_TASKS, RUN_RECORD_DAYS} from './collections';
 
 interface TaskDoc {
   holder?: string | null;
@@ -29,11 +33,11 @@ export interface TaskLease {
 }
 
 export type AcquireResult =
-  | { state: 'acquired'; lease: TaskLease }
+  | {state: 'acquired'; lease: TaskLease}
   /** The due time already ran successfully (a duplicate delivery, or nothing new is due). */
-  | { state: 'done' }
+  | {state: 'done'}
   /** Another invocation holds a live lease on the task. */
-  | { state: 'busy' };
+  | {state: 'busy'};
 
 export type RunOutcome = 'succeeded' | 'failed';
 
@@ -54,18 +58,31 @@ export class TaskLeases {
   ) {}
 
   /** Takes the lease of `task` for `dueAt` and records the run as started, in one transaction. */
-  async acquire(task: string, dueAt: Date, now: Date, scheduleTime: Date | null): Promise<AcquireResult> {
+  async acquire(
+    task: string,
+    dueAt: Date,
+    now: Date,
+    scheduleTime: Date | null,
+  ): Promise<AcquireResult> {
     const db = await firestore(this.db);
     const ref = db.collection(CRON_TASKS).doc(task);
     return firestore(() =>
       db.runTransaction(async (tx): Promise<AcquireResult> => {
         const doc = ((await tx.get(ref)).data() ?? {}) as TaskDoc;
-        if (doc.last_due_at && doc.last_due_at.toMillis() >= dueAt.getTime()) return { state: 'done' };
-        const live = doc.holder && doc.lease_expires_at && doc.lease_expires_at.toMillis() > now.getTime();
-        if (live) return { state: 'busy' };
+        if (doc.last_due_at && doc.last_due_at.toMillis() >= dueAt.getTime())
+          return {state: 'done'};
+        const live =
+          doc.holder &&
+          doc.lease_expires_at &&
+          doc.lease_expires_at.toMillis() > now.getTime();
+        if (live) return {state: 'busy'};
         const tookOver = Boolean(doc.holder);
         if (tookOver && doc.run_id) {
-          tx.set(db.collection(CRON_RUNS).doc(doc.run_id), { outcome: 'abandoned' }, { merge: true });
+          tx.set(
+            db.collection(CRON_RUNS).doc(doc.run_id),
+            {outcome: 'abandoned'},
+            {merge: true},
+          );
         }
         const holder = randomUUID();
         const runRef = db.collection(CRON_RUNS).doc();
@@ -77,7 +94,7 @@ export class TaskLeases {
             running_due_at: dueAt,
             run_id: runRef.id,
           },
-          { merge: true },
+          {merge: true},
         );
         tx.create(runRef, {
           task,
@@ -87,7 +104,10 @@ export class TaskLeases {
           outcome: 'running',
           expire_at: new Date(now.getTime() + RUN_RECORD_DAYS * DAY_MS),
         });
-        return { state: 'acquired', lease: { task, holder, dueAt, runRef, tookOver } };
+        return {
+          state: 'acquired',
+          lease: {task, holder, dueAt, runRef, tookOver},
+        };
       }),
     );
   }
@@ -108,10 +128,10 @@ export class TaskLeases {
       error: result.error ?? null,
     };
     return firestore(() =>
-      db.runTransaction(async (tx) => {
+      db.runTransaction(async tx => {
         const doc = ((await tx.get(ref)).data() ?? {}) as TaskDoc;
         const mine = doc.holder === lease.holder;
-        tx.set(lease.runRef, record, { merge: true });
+        tx.set(lease.runRef, record, {merge: true});
         if (mine) {
           tx.set(
             ref,
@@ -120,10 +140,16 @@ export class TaskLeases {
               lease_expires_at: null,
               running_due_at: null,
               run_id: null,
-              ...(result.outcome === 'succeeded' ? { last_due_at: lease.dueAt } : {}),
-              last_run: { run_id: lease.runRef.id, due_at: lease.dueAt, ...record },
+              ...(result.outcome === 'succeeded'
+                ? {last_due_at: lease.dueAt}
+                : {}),
+              last_run: {
+                run_id: lease.runRef.id,
+                due_at: lease.dueAt,
+                ...record,
+              },
             },
-            { merge: true },
+            {merge: true},
           );
         }
         return mine;

@@ -2,10 +2,10 @@
  * What a scheduled task is: a name, a cron expression and a handler. The registry of
  * tasks is tasks/index.ts; the runner (runner.ts) decides when each is due.
  */
-import type { Firestore } from 'firebase-admin/firestore';
-import type { Config } from '../config';
-import type { DeviceRegistry } from '../device-registry';
-import type { Logger } from '../logger';
+import type {Firestore} from 'firebase-admin/firestore';
+import type {Config} from '../config';
+import type {DeviceRegistry} from '../device-registry';
+import type {Logger} from '../logger';
 
 /** What tasks may use: our own interfaces, so tests can run tasks against the emulators. */
 export interface TaskDeps {

@@ -2,14 +2,17 @@
  * Reads the request body that the Functions Framework has already parsed, and enforces
  * what the framework does not: a size limit and the content types this API accepts.
  */
-import type { Request } from '@google-cloud/functions-framework';
-import { AppError } from '../errors';
+import type {Request} from '@google-cloud/functions-framework';
+import {AppError} from '../errors';
 
 /** Bodies above this many bytes answer 413. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
 function mediaType(req: Request): string {
-  return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  return (req.headers['content-type'] ?? '')
+    .split(';')[0]!
+    .trim()
+    .toLowerCase();
 }
 
 function bodyLength(req: Request): number {
@@ -25,11 +28,17 @@ function bodyLength(req: Request): number {
 export function readBodyObject(req: Request): Record<string, unknown> {
   const length = bodyLength(req);
   if (length > MAX_BODY_BYTES) {
-    throw new AppError('payload-too-large', `The request body may not be larger than ${MAX_BODY_BYTES} bytes.`);
+    throw new AppError(
+      'payload-too-large',
+      `The request body may not be larger than ${MAX_BODY_BYTES} bytes.`,
+    );
   }
   if (length === 0) return {};
   const type = mediaType(req);
-  if (type !== 'application/json' && type !== 'application/x-www-form-urlencoded') {
+  if (
+    type !== 'application/json' &&
+    type !== 'application/x-www-form-urlencoded'
+  ) {
     throw new AppError(
       'unsupported-media-type',
       'The request body must be application/json or application/x-www-form-urlencoded.',
@@ -37,7 +46,10 @@ export function readBodyObject(req: Request): Record<string, unknown> {
   }
   const body: unknown = req.body;
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new AppError('bad-request', 'The request body must be a JSON object.');
+    throw new AppError(
+      'bad-request',
+      'The request body must be a JSON object.',
+    );
   }
   return body as Record<string, unknown>;
 }

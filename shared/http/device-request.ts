@@ -3,13 +3,13 @@
  * route (404/405), authentication (401), authorization (403), body validation
  * (413/415/400/422).
  */
-import type { Request } from '@google-cloud/functions-framework';
-import type { Authenticate } from '../authenticate';
-import { AppError } from '../errors';
-import type { UserRecord } from '../users';
-import { parseRegistrationBody, type RegistrationBody } from '../validation';
-import { readBodyObject } from './body';
-import { matchDevicePath } from './paths';
+import type {Request} from '@google-cloud/functions-framework';
+import type {Authenticate} from '../authenticate';
+import {AppError} from '../errors';
+import type {UserRecord} from '../users';
+import {parseRegistrationBody, type RegistrationBody} from '../validation';
+import {readBodyObject} from './body';
+import {matchDevicePath} from './paths';
 
 export interface DeviceRequest {
   user: UserRecord;
@@ -17,9 +17,13 @@ export interface DeviceRequest {
 }
 
 export function methodNotAllowed(allowed: string): AppError {
-  return new AppError('method-not-allowed', 'The method is not supported for this route.', {
-    headers: { Allow: allowed },
-  });
+  return new AppError(
+    'method-not-allowed',
+    'The method is not supported for this route.',
+    {
+      headers: {Allow: allowed},
+    },
+  );
 }
 
 export const notFound = () => new AppError('not-found', 'Not Found.');
@@ -34,7 +38,8 @@ export async function parseDeviceRequest(
   if (!route) throw notFound();
   if (req.method !== method) throw methodNotAllowed(method);
   const user = await authenticate(req.headers.authorization);
-  if (user.id !== route.userId) throw new AppError('forbidden', 'This action is unauthorized.');
+  if (user.id !== route.userId)
+    throw new AppError('forbidden', 'This action is unauthorized.');
   const body = parseRegistrationBody(readBodyObject(req));
-  return { user, body };
+  return {user, body};
 }

@@ -6,15 +6,20 @@
  * parser's 4xx status. test/integration/framework-errors.test.ts pins the behaviour
  * against the installed framework version.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type {IncomingMessage, ServerResponse} from 'node:http';
 
-type Handle = (req: IncomingMessage, res: ServerResponse, callback?: (err?: unknown) => void) => void;
+type Handle = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  callback?: (err?: unknown) => void,
+) => void;
 
 const MESSAGES: Record<string, string> = {
   'entity.parse.failed': 'The request body is not valid JSON.',
   'entity.too.large': 'The request body is too large.',
   'charset.unsupported': 'The request body uses an unsupported charset.',
-  'encoding.unsupported': 'The request body uses an unsupported content encoding.',
+  'encoding.unsupported':
+    'The request body uses an unsupported content encoding.',
   'request.aborted': 'The request was aborted.',
   'request.size.invalid': 'The request body does not match its Content-Length.',
 };
@@ -26,7 +31,7 @@ function answer(res: ServerResponse, status: number, message: string): void {
     res.end();
     return;
   }
-  const body = JSON.stringify({ message });
+  const body = JSON.stringify({message});
   res.statusCode = status;
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.setHeader('Content-Length', Buffer.byteLength(body));
@@ -38,11 +43,23 @@ export function finalJsonHandler(req: IncomingMessage, res: ServerResponse) {
   return (err?: unknown): void => {
     req.resume(); // drain an unread body so the socket can be reused
     if (!err) return answer(res, 404, 'Not Found.');
-    const e = err as { status?: number; type?: string };
-    const status = typeof e.status === 'number' && e.status >= 400 && e.status < 500 ? e.status : 500;
-    const message = status === 500 ? 'Server Error' : (MESSAGES[e.type ?? ''] ?? 'Bad Request.');
+    const e = err as {status?: number; type?: string};
+    const status =
+      typeof e.status === 'number' && e.status >= 400 && e.status < 500
+        ? e.status
+        : 500;
+    const message =
+      status === 500
+        ? 'Server Error'
+        : (MESSAGES[e.type ?? ''] ?? 'Bad Request.');
     if (status === 500) {
-      process.stdout.write(JSON.stringify({ severity: 'ERROR', message: 'framework error', error: String(err) }) + '\n');
+      process.stdout.write(
+        JSON.stringify({
+          severity: 'ERROR',
+          message: 'framework error',
+          error: String(err),
+        }) + '\n',
+      );
     }
     answer(res, status, message);
   };
@@ -53,12 +70,24 @@ export function installFrameworkErrorHandler(): void {
   if (installed) return;
   installed = true;
   const frameworkEntry = require.resolve('@google-cloud/functions-framework');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const express = require(require.resolve('express', { paths: [frameworkEntry] })) as {
-    application: { handle: Handle };
+
+  const express = require(
+    require.resolve('express', {paths: [frameworkEntry]}),
+  ) as {
+    application: {handle: Handle};
   };
   const original = express.application.handle;
-  express.application.handle = function handle(this: unknown, req, res, callback) {
-    return original.call(this, req, res, callback ?? finalJsonHandler(req, res));
+  express.application.handle = function handle(
+    this: unknown,
+    req,
+    res,
+    callback,
+  ) {
+    return original.call(
+      this,
+      req,
+      res,
+      callback ?? finalJsonHandler(req, res),
+    );
   };
 }

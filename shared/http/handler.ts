@@ -2,16 +2,29 @@
  * Wraps an endpoint: a per-request logger carrying the trace id, one access log line,
  * and the single error-to-response translation.
  */
-import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
-import { traceFields, type Logger } from '../logger';
-import type { Runtime } from '../runtime';
-import { installFrameworkErrorHandler } from './framework-errors';
-import { sendError } from './respond';
+import type {
+  HttpFunction,
+  Request,
+  Response,
+} from '@google-cloud/functions-framework';
+import {traceFields, type Logger} from '../logger';
+import type {Runtime} from '../runtime';
+import {installFrameworkErrorHandler} from './framework-errors';
+import {sendError} from './respond';
 
-export type Endpoint = (req: Request, res: Response, runtime: Runtime, log: Logger) => Promise<void>;
+export type Endpoint = (
+  req: Request,
+  res: Response,
+  runtime: Runtime,
+  log: Logger,
+) => Promise<void>;
 
 /** Builds an HTTP function from an endpoint and a runtime provider. */
-export function endpoint(name: string, getRuntime: () => Runtime, handle: Endpoint): HttpFunction {
+export function endpoint(
+  name: string,
+  getRuntime: () => Runtime,
+  handle: Endpoint,
+): HttpFunction {
   installFrameworkErrorHandler();
   return async (req, res) => {
     const started = performance.now();
@@ -20,13 +33,22 @@ export function endpoint(name: string, getRuntime: () => Runtime, handle: Endpoi
       runtime = getRuntime();
     } catch (err) {
       // Invalid configuration: fail closed, loudly.
-      process.stdout.write(JSON.stringify({ severity: 'ERROR', message: String(err), function: name }) + '\n');
-      res.status(500).json({ message: 'Server Error' });
+      process.stdout.write(
+        JSON.stringify({
+          severity: 'ERROR',
+          message: String(err),
+          function: name,
+        }) + '\n',
+      );
+      res.status(500).json({message: 'Server Error'});
       return;
     }
     const log = runtime.log.child({
       function: name,
-      ...traceFields(req.header('x-cloud-trace-context'), runtime.config.projectId),
+      ...traceFields(
+        req.header('x-cloud-trace-context'),
+        runtime.config.projectId,
+      ),
     });
     try {
       await handle(req, res, runtime, log);
@@ -34,7 +56,11 @@ export function endpoint(name: string, getRuntime: () => Runtime, handle: Endpoi
       sendError(res, err, log);
     }
     log.debug('request', {
-      httpRequest: { requestMethod: req.method, status: res.statusCode, latency: `${((performance.now() - started) / 1000).toFixed(3)}s` },
+      httpRequest: {
+        requestMethod: req.method,
+        status: res.statusCode,
+        latency: `${((performance.now() - started) / 1000).toFixed(3)}s`,
+      },
     });
   };
 }

@@ -6,11 +6,11 @@ const DEVICE_PATH = /^(?:\/api)?\/users\/([^/]+)\/fcm_registration_tokens$/;
 const CRON_PATH = /^(?:\/api)?\/cron$/;
 
 /** The `{user}` segment of a device path, percent-decoded, or null when the path is not ours. */
-export function matchDevicePath(path: string): { userId: string } | null {
+export function matchDevicePath(path: string): {userId: string} | null {
   const match = DEVICE_PATH.exec(path);
   if (!match) return null;
   try {
-    return { userId: decodeURIComponent(match[1]!) };
+    return {userId: decodeURIComponent(match[1]!)};
   } catch {
     return null; // malformed percent-encoding
   }

@@ -1,12 +1,17 @@
 /**
  * The one place that turns results and errors into HTTP answers.
  */
-import type { Response } from '@google-cloud/functions-framework';
-import { isAppError } from '../errors';
-import type { Logger } from '../logger';
+import type {Response} from '@google-cloud/functions-framework';
+import {isAppError} from '../errors';
+import type {Logger} from '../logger';
 
 /** Sends `body` as JSON with `status`. */
-export function sendJson(res: Response, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: Response,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   res.status(status).set(headers).json(body);
 }
 
@@ -21,16 +26,20 @@ export function sendEmpty(res: Response, status: number): void {
  */
 export function sendError(res: Response, err: unknown, log: Logger): void {
   if (res.headersSent) {
-    log.error('error after the response was sent', { error: err });
+    log.error('error after the response was sent', {error: err});
     return;
   }
   if (isAppError(err)) {
-    const fields = { status: err.status, code: err.code, ...(err.cause ? { cause: err.cause } : {}) };
+    const fields = {
+      status: err.status,
+      code: err.code,
+      ...(err.cause ? {cause: err.cause} : {}),
+    };
     if (err.status >= 500) log.error(err.message, fields);
     else log.info(err.message, fields);
     sendJson(res, err.status, err.body, err.headers);
     return;
   }
-  log.error('unhandled error', { error: err });
-  sendJson(res, 500, { message: 'Server Error' });
+  log.error('unhandled error', {error: err});
+  sendJson(res, 500, {message: 'Server Error'});
 }

@@ -2,11 +2,15 @@
  * Pruning removes a token only if it is still stale under the user's lease, so a device
  * that registers again while cron runs keeps its token.
  */
-import { parseConfig } from '../../shared/config';
-import { createLogger } from '../../shared/logger';
-import { createRuntime } from '../../shared/runtime';
-import { describeWithFirestore, fcmEmulatorHost } from '../support/emulators';
-import { startDeviceStack, violations, type DeviceStack } from '../support/device-stack';
+import {parseConfig} from '../../shared/config';
+import {createLogger} from '../../shared/logger';
+import {createRuntime} from '../../shared/runtime';
+import {describeWithFirestore, fcmEmulatorHost} from '../support/emulators';
+import {
+  startDeviceStack,
+  violations,
+  type DeviceStack,
+} from '../support/device-stack';
 
 describeWithFirestore('removal guarded by staleness', () => {
   let stack: DeviceStack;
@@ -28,15 +32,24 @@ describeWithFirestore('removal guarded by staleness', () => {
       createLogger('ERROR'),
     );
     const path = '/api/users/1/fcm_registration_tokens';
-    await stack.send('POST', path, { auth, body: { registration_id: 'fresh' } });
-    await stack.send('POST', path, { auth, body: { registration_id: 'stale' } });
-    await stack.db.collection('fcm_registration_tokens').where('registration_id', '==', 'stale').get()
-      .then((q) => q.docs[0]!.ref.update({ updated_at: new Date('2020-01-01T00:00:00Z') }));
+    await stack.send('POST', path, {auth, body: {registration_id: 'fresh'}});
+    await stack.send('POST', path, {auth, body: {registration_id: 'stale'}});
+    await stack.db
+      .collection('fcm_registration_tokens')
+      .where('registration_id', '==', 'stale')
+      .get()
+      .then(q =>
+        q.docs[0]!.ref.update({updated_at: new Date('2020-01-01T00:00:00Z')}),
+      );
     const cutoff = new Date(Date.now() - 60_000);
-    expect(await runtime.devices.remove('1', 'fresh', { onlyIfUpdatedBefore: cutoff })).toBe(false);
-    expect(await runtime.devices.remove('1', 'stale', { onlyIfUpdatedBefore: cutoff })).toBe(true);
+    expect(
+      await runtime.devices.remove('1', 'fresh', {onlyIfUpdatedBefore: cutoff}),
+    ).toBe(false);
+    expect(
+      await runtime.devices.remove('1', 'stale', {onlyIfUpdatedBefore: cutoff}),
+    ).toBe(true);
     const state = await stack.snapshot();
-    expect(state.tokens).toEqual({ '1': ['fresh'] });
+    expect(state.tokens).toEqual({'1': ['fresh']});
     expect(violations(state)).toEqual([]);
   });
 });

@@ -2,11 +2,11 @@
  * The FCM device-group client against the FCM emulator over HTTP: the documented
  * protocol, recovery where the remote state says how, and 503 for everything else.
  */
-import { createFcmDeviceGroups } from '../../shared/fcm-device-groups';
-import { createLogger } from '../../shared/logger';
-import type { AppError } from '../../shared/errors';
-import { fcmControl } from '../../tools/fcm-emulator/control';
-import { fcmEmulatorUrl, uniqueSenderId } from '../support/emulators';
+import {createFcmDeviceGroups} from '../../shared/fcm-device-groups';
+import {createLogger} from '../../shared/logger';
+import type {AppError} from '../../shared/errors';
+import {fcmControl} from '../../tools/fcm-emulator/control';
+import {fcmEmulatorUrl, uniqueSenderId} from '../support/emulators';
 
 describe('FCM device-group client', () => {
   const senderId = uniqueSenderId();
@@ -18,8 +18,14 @@ describe('FCM device-group client', () => {
     accessToken: async () => 'test-token',
     log: createLogger('ERROR'),
   });
-  const members = async () => (await fcm.groups(senderId)).map((g) => [g.notification_key_name, g.registration_ids]);
-  const keyOf = async (name: string) => (await fcm.groups(senderId)).find((g) => g.notification_key_name === name)?.notification_key;
+  const members = async () =>
+    (await fcm.groups(senderId)).map(g => [
+      g.notification_key_name,
+      g.registration_ids,
+    ]);
+  const keyOf = async (name: string) =>
+    (await fcm.groups(senderId)).find(g => g.notification_key_name === name)
+      ?.notification_key;
 
   beforeEach(async () => {
     await fcm.reset(senderId);
@@ -30,13 +36,16 @@ describe('FCM device-group client', () => {
     const key = await groups.add('g', null, ['a']);
     expect(await groups.add('g', key, ['b'])).toBe(key);
     expect(await members()).toEqual([['g', ['a', 'b']]]);
-    expect((await fcm.calls(senderId)).map((c) => c.operation)).toEqual(['create', 'add']);
+    expect((await fcm.calls(senderId)).map(c => c.operation)).toEqual([
+      'create',
+      'add',
+    ]);
   });
 
   it('sends the documented headers', async () => {
     await groups.add('g', null, ['a']);
     const [call] = await fcm.calls(senderId);
-    expect(call).toMatchObject({ method: 'POST', status: 200 });
+    expect(call).toMatchObject({method: 'POST', status: 200});
   });
 
   it('recovers from "already exists" by looking the key up and adding', async () => {
@@ -59,26 +68,40 @@ describe('FCM device-group client', () => {
     const key = await groups.add('g', null, ['a']);
     expect(await groups.add('g', other, ['b'])).toBe(key);
     await groups.remove('g', other, ['a']);
-    expect(await members()).toEqual([['g', ['b']], ['other', ['x']]]);
+    expect(await members()).toEqual([
+      ['g', ['b']],
+      ['other', ['x']],
+    ]);
   });
 
   it('treats removing a missing group or a non-member as done', async () => {
     await expect(groups.remove('g', null, ['a'])).resolves.toBeUndefined();
     const key = await groups.add('g', null, ['a']);
-    await expect(groups.remove('g', key, ['not-a-member'])).resolves.toBeUndefined();
+    await expect(
+      groups.remove('g', key, ['not-a-member']),
+    ).resolves.toBeUndefined();
     expect(await members()).toEqual([['g', ['a']]]);
   });
 
   it.each([
-    ['a 500', { mode: 'http500' as const }],
-    ['a 503', { mode: 'http503' as const }],
-    ['an unknown 400', { mode: 'http400' as const, error: 'quota exceeded' }],
-    ['a timeout', { mode: 'timeout' as const }],
-    ['a closed connection', { mode: 'close' as const }],
+    ['a 500', {mode: 'http500' as const}],
+    ['a 503', {mode: 'http503' as const}],
+    ['an unknown 400', {mode: 'http400' as const, error: 'quota exceeded'}],
+    ['a timeout', {mode: 'timeout' as const}],
+    ['a closed connection', {mode: 'close' as const}],
   ])('answers 503 with Retry-After for %s', async (_case, fault) => {
-    await fcm.injectFault({ ...fault, project: senderId });
-    const error = (await groups.add('g', null, ['a']).catch((e: unknown) => e)) as AppError;
-    expect(error).toMatchObject({ status: 503, code: 'unavailable', headers: { 'Retry-After': '5' } });
-    expect(error.body).toEqual({ message: 'Firebase Cloud Messaging is temporarily unavailable. Please retry.' });
+    await fcm.injectFault({...fault, project: senderId});
+    const error = (await groups
+      .add('g', null, ['a'])
+      .catch((e: unknown) => e)) as AppError;
+    expect(error).toMatchObject({
+      status: 503,
+      code: 'unavailable',
+      headers: {'Retry-After': '5'},
+    });
+    expect(error.body).toEqual({
+      message:
+        'Firebase Cloud Messaging is temporarily unavailable. Please retry.',
+    });
   });
 });

@@ -1,8 +1,8 @@
 /**
  * `npm start`'s stack answers the API reference's curl examples as documented.
  */
-import { describeWithFirestore, resetFirestore } from '../support/emulators';
-import { startLocalStack, type LocalStack } from '../../tools/local-stack/main';
+import {describeWithFirestore, resetFirestore} from '../support/emulators';
+import {startLocalStack, type LocalStack} from '../../tools/local-stack/main';
 
 const CREDENTIALS = 'c3VwcG9ydEB0aGlua2JpdHNvbHV0aW9ucy5jb206czNjUmUr';
 const TOKEN =
@@ -26,29 +26,38 @@ describeWithFirestore('local stack (npm start)', () => {
   afterAll(async () => stack.stop());
 
   it('uses the emulators the environment names instead of starting its own', () => {
-    expect(stack.emulators).toMatchObject({ firestoreKind: 'external', fcmKind: 'external' });
+    expect(stack.emulators).toMatchObject({
+      firestoreKind: 'external',
+      fcmKind: 'external',
+    });
   });
 
   it("serves the reference's add and remove examples for the seeded demo user", async () => {
     const url = `${stack.url}/api/users/1/fcm_registration_tokens`;
-    const body = JSON.stringify({ registration_id: TOKEN });
-    const added = await fetch(url, { method: 'POST', headers, body });
+    const body = JSON.stringify({registration_id: TOKEN});
+    const added = await fetch(url, {method: 'POST', headers, body});
     expect(added.status).toBe(201);
-    expect(Object.keys((await added.json()) as object)).toEqual(['id', 'user_id', 'registration_id', 'created_at', 'updated_at']);
-    const removed = await fetch(url, { method: 'DELETE', headers, body });
+    expect(Object.keys((await added.json()) as object)).toEqual([
+      'id',
+      'user_id',
+      'registration_id',
+      'created_at',
+      'updated_at',
+    ]);
+    const removed = await fetch(url, {method: 'DELETE', headers, body});
     expect(removed.status).toBe(204);
     expect(await removed.text()).toBe('');
-    const invalid = await fetch(url, { method: 'DELETE', headers, body: '{}' });
+    const invalid = await fetch(url, {method: 'DELETE', headers, body: '{}'});
     expect(invalid.status).toBe(422);
     expect(await invalid.json()).toEqual({
       message: 'The given data was invalid.',
-      errors: { registration_id: ['The registration id field is required.'] },
+      errors: {registration_id: ['The registration id field is required.']},
     });
   });
 
   it('answers unknown paths with a JSON 404', async () => {
     const reply = await fetch(`${stack.url}/api/nothing`);
     expect(reply.status).toBe(404);
-    expect(await reply.json()).toEqual({ message: 'Not Found.' });
+    expect(await reply.json()).toEqual({message: 'Not Found.'});
   });
 });

@@ -5,14 +5,22 @@
  * never with another 5xx; once Firestore is back and each user's lease has been repaired,
  * Firestore and FCM agree and no token a client was told was stored is missing.
  */
-import { locateFirestoreEmulator } from '../../tools/firestore-emulator/locate';
-import { startFirestoreEmulator, type RunningFirestore } from '../../tools/firestore-emulator/start';
-import { describeWithFirestore } from '../support/emulators';
-import { startDeviceStack, violations, type DeviceStack, type Reply } from '../support/device-stack';
+import {locateFirestoreEmulator} from '../../tools/firestore-emulator/locate';
+import {
+  startFirestoreEmulator,
+  type RunningFirestore,
+} from '../../tools/firestore-emulator/start';
+import {describeWithFirestore} from '../support/emulators';
+import {
+  startDeviceStack,
+  violations,
+  type DeviceStack,
+  type Reply,
+} from '../support/device-stack';
 
 const USERS = ['1', '2', '3', '4'];
 const path = (user: string) => `/api/users/${user}/fcm_registration_tokens`;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 describeWithFirestore('device endpoints while Firestore is unreachable', () => {
   let emulator: RunningFirestore;
@@ -21,13 +29,25 @@ describeWithFirestore('device endpoints while Firestore is unreachable', () => {
 
   beforeAll(async () => {
     const write = process.stdout.write.bind(process.stdout);
-    jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (String(chunk).includes('Firestore did not answer') ? true : write(chunk))); // expected 503 logs
+    jest
+      .spyOn(process.stdout, 'write')
+      .mockImplementation((chunk: string | Uint8Array) =>
+        String(chunk).includes('Firestore did not answer')
+          ? true
+          : write(chunk),
+      ); // expected 503 logs
     const located = locateFirestoreEmulator();
     if (!('command' in located)) throw new Error(located.missing);
-    emulator = await startFirestoreEmulator({ command: located.command });
+    emulator = await startFirestoreEmulator({command: located.command});
     process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
-    stack = await startDeviceStack({ FIRESTORE_TIMEOUT_MS: '1500', FCM_TIMEOUT_MS: '1000', LOCK_TTL_MS: '4000', LOCK_WAIT_MS: '3000' });
-    for (const id of USERS) auth[id] = await stack.seedUser(id, `user${id}@example.com`, `pw-${id}`);
+    stack = await startDeviceStack({
+      FIRESTORE_TIMEOUT_MS: '1500',
+      FCM_TIMEOUT_MS: '1000',
+      LOCK_TTL_MS: '4000',
+      LOCK_WAIT_MS: '3000',
+    });
+    for (const id of USERS)
+      auth[id] = await stack.seedUser(id, `user${id}@example.com`, `pw-${id}`);
   }, 60_000);
   afterAll(async () => {
     emulator?.resume?.();
@@ -41,13 +61,27 @@ describeWithFirestore('device endpoints while Firestore is unreachable', () => {
     const last = new Map<string, 'stored' | 'gone' | 'unknown'>(); // per `${user}|${token}`
     let outageAnswers = 0;
     let paused = false;
-    const record = (user: string, token: string, reply: Reply, op: 'add' | 'remove', elapsedMs: number) => {
+    const record = (
+      user: string,
+      token: string,
+      reply: Reply,
+      op: 'add' | 'remove',
+      elapsedMs: number,
+    ) => {
       const ok = [200, 201, 204].includes(reply.status);
-      const unavailable = reply.status === 503 && reply.headers.get('retry-after') === '5';
-      if (!ok && !unavailable) unclean.push(`${op} ${user} ${token}: ${reply.status} ${reply.text.slice(0, 120)}`);
-      if (elapsedMs > 12_000) unclean.push(`${op} ${user} ${token} took ${elapsedMs} ms`);
+      const unavailable =
+        reply.status === 503 && reply.headers.get('retry-after') === '5';
+      if (!ok && !unavailable)
+        unclean.push(
+          `${op} ${user} ${token}: ${reply.status} ${reply.text.slice(0, 120)}`,
+        );
+      if (elapsedMs > 12_000)
+        unclean.push(`${op} ${user} ${token} took ${elapsedMs} ms`);
       if (paused && unavailable) outageAnswers++;
-      last.set(`${user}|${token}`, unavailable ? 'unknown' : op === 'add' ? 'stored' : 'gone');
+      last.set(
+        `${user}|${token}`,
+        unavailable ? 'unknown' : op === 'add' ? 'stored' : 'gone',
+      );
     };
     const outage = (async () => {
       await sleep(800);
@@ -60,18 +94,28 @@ describeWithFirestore('device endpoints while Firestore is unreachable', () => {
 
     const started = Date.now();
     await Promise.all(
-      USERS.map(async (user) => {
+      USERS.map(async user => {
         const mine: string[] = [];
         for (let step = 0; Date.now() - started < 7000 && step < 24; step++) {
           const remove = step % 3 === 2 && mine.length > 0;
           const token = remove ? mine.shift()! : `u${user}-${step}`;
           if (!remove) mine.push(token);
           const t0 = Date.now();
-          const reply = await stack.send(remove ? 'DELETE' : 'POST', path(user), {
-            auth: auth[user],
-            body: { registration_id: token },
-          });
-          record(user, token, reply, remove ? 'remove' : 'add', Date.now() - t0);
+          const reply = await stack.send(
+            remove ? 'DELETE' : 'POST',
+            path(user),
+            {
+              auth: auth[user],
+              body: {registration_id: token},
+            },
+          );
+          record(
+            user,
+            token,
+            reply,
+            remove ? 'remove' : 'add',
+            Date.now() - t0,
+          );
           await sleep(50);
         }
       }),
@@ -84,7 +128,10 @@ describeWithFirestore('device endpoints while Firestore is unreachable', () => {
     // then one request per user takes the lease over and reconciles.
     await sleep(4500);
     for (const user of USERS) {
-      const reply = await stack.send('POST', path(user), { auth: auth[user], body: { registration_id: `repair-${user}` } });
+      const reply = await stack.send('POST', path(user), {
+        auth: auth[user],
+        body: {registration_id: `repair-${user}`},
+      });
       expect(`${reply.status} ${reply.text}`).toBe(`201 ${reply.text}`);
     }
     const state = await stack.snapshot();
@@ -93,8 +140,10 @@ describeWithFirestore('device endpoints while Firestore is unreachable', () => {
     for (const [key, outcome] of last) {
       const [user, token] = key.split('|') as [string, string];
       const has = (state.tokens[user] ?? []).includes(token);
-      if (outcome === 'stored' && !has) lost.push(`${token} (answered stored) is missing`);
-      if (outcome === 'gone' && has) lost.push(`${token} (answered removed) is still there`);
+      if (outcome === 'stored' && !has)
+        lost.push(`${token} (answered stored) is missing`);
+      if (outcome === 'gone' && has)
+        lost.push(`${token} (answered removed) is still there`);
     }
     expect(lost).toEqual([]);
   }, 60_000);

@@ -3,12 +3,18 @@
  * the path is spelled; logs never hold the Authorization header, passwords or whole tokens;
  * an unknown email costs the same bcrypt work as a wrong password.
  */
-import { randomBytes } from 'node:crypto';
-import { describeWithFirestore } from '../support/emulators';
-import { basic, startDeviceStack, type DeviceStack, type StoresSnapshot } from '../support/device-stack';
-import { rawRequest } from '../support/raw-request';
+import {randomBytes} from 'node:crypto';
+import {describeWithFirestore} from '../support/emulators';
+import {
+  basic,
+  startDeviceStack,
+  type DeviceStack,
+  type StoresSnapshot,
+} from '../support/device-stack';
+import {rawRequest} from '../support/raw-request';
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 describeWithFirestore('security of the device endpoints', () => {
   let stack: DeviceStack;
@@ -20,15 +26,33 @@ describeWithFirestore('security of the device endpoints', () => {
 
   beforeAll(async () => {
     // Every log line the functions write, captured (they log to stdout as JSON lines).
-    jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      log.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-      return true;
-    });
-    stack = await startDeviceStack({ LOG_LEVEL: 'DEBUG', FCM_TIMEOUT_MS: '300' });
+    jest
+      .spyOn(process.stdout, 'write')
+      .mockImplementation((chunk: string | Uint8Array) => {
+        log.push(
+          typeof chunk === 'string'
+            ? chunk
+            : Buffer.from(chunk).toString('utf8'),
+        );
+        return true;
+      });
+    stack = await startDeviceStack({LOG_LEVEL: 'DEBUG', FCM_TIMEOUT_MS: '300'});
     await stack.reset();
-    alice = await stack.seedUser('1', 'alice@example.com', 'alice-Secret-pw', 10);
+    alice = await stack.seedUser(
+      '1',
+      'alice@example.com',
+      'alice-Secret-pw',
+      10,
+    );
     bob = await stack.seedUser('2', 'bob@example.com', 'bob-Secret-pw', 10);
-    expect((await stack.send('POST', '/api/users/2/fcm_registration_tokens', { auth: bob, body: { registration_id: bobToken } })).status).toBe(201);
+    expect(
+      (
+        await stack.send('POST', '/api/users/2/fcm_registration_tokens', {
+          auth: bob,
+          body: {registration_id: bobToken},
+        })
+      ).status,
+    ).toBe(201);
   });
   afterAll(async () => {
     await stack.close();
@@ -67,9 +91,28 @@ describeWithFirestore('security of the device endpoints', () => {
       '/api/users/2/fcm_registration_tokens?user=1',
       '/api/users/1/fcm_registration_tokens/../../2/fcm_registration_tokens',
     ];
-    it.each(spellings.flatMap((p) => ['POST', 'DELETE', 'GET'].map((m) => [m, p] as const)))('%s %s is refused and changes nothing', async (method, path) => {
-      const body = method === 'GET' ? undefined : JSON.stringify({ registration_id: method === 'DELETE' ? bobToken : 'alice-new-device' });
-      const reply = await rawRequest(stack.url, method, path, { Authorization: alice, ...(body ? { 'Content-Type': 'application/json' } : {}) }, body);
+    it.each(
+      spellings.flatMap(p =>
+        ['POST', 'DELETE', 'GET'].map(m => [m, p] as const),
+      ),
+    )('%s %s is refused and changes nothing', async (method, path) => {
+      const body =
+        method === 'GET'
+          ? undefined
+          : JSON.stringify({
+              registration_id:
+                method === 'DELETE' ? bobToken : 'alice-new-device',
+            });
+      const reply = await rawRequest(
+        stack.url,
+        method,
+        path,
+        {
+          Authorization: alice,
+          ...(body ? {'Content-Type': 'application/json'} : {}),
+        },
+        body,
+      );
       expect(reply.status).toBeGreaterThanOrEqual(400);
       expect(reply.status).toBeLessThan(500);
       expect(reply.text).not.toContain(bobToken);
@@ -80,29 +123,81 @@ describeWithFirestore('security of the device endpoints', () => {
   it('logs neither the Authorization header, passwords nor whole tokens, whatever the outcome', async () => {
     const token = `alice-device-${randomBytes(48).toString('base64url')}`;
     const requests = [
-      () => stack.send('POST', '/api/users/1/fcm_registration_tokens', { auth: alice, body: { registration_id: token } }),
-      () => stack.send('POST', '/api/users/1/fcm_registration_tokens', { auth: alice, body: { registration_id: token } }),
-      () => stack.send('POST', '/api/users/2/fcm_registration_tokens', { auth: alice, body: { registration_id: token } }),
-      () => stack.send('POST', '/api/users/1/fcm_registration_tokens', { auth: basic('alice@example.com', 'alice-Wrong-pw'), body: { registration_id: token } }),
-      () => stack.send('POST', '/api/users/1/fcm_registration_tokens', { auth: alice, body: { registration_id: `${token}\u0000` } }),
-      () => stack.send('POST', '/api/users/1/fcm_registration_tokens', { auth: alice, body: `{"registration_id":"${token}` }),
+      () =>
+        stack.send('POST', '/api/users/1/fcm_registration_tokens', {
+          auth: alice,
+          body: {registration_id: token},
+        }),
+      () =>
+        stack.send('POST', '/api/users/1/fcm_registration_tokens', {
+          auth: alice,
+          body: {registration_id: token},
+        }),
+      () =>
+        stack.send('POST', '/api/users/2/fcm_registration_tokens', {
+          auth: alice,
+          body: {registration_id: token},
+        }),
+      () =>
+        stack.send('POST', '/api/users/1/fcm_registration_tokens', {
+          auth: basic('alice@example.com', 'alice-Wrong-pw'),
+          body: {registration_id: token},
+        }),
+      () =>
+        stack.send('POST', '/api/users/1/fcm_registration_tokens', {
+          auth: alice,
+          body: {registration_id: `${token}\u0000`},
+        }),
+      () =>
+        stack.send('POST', '/api/users/1/fcm_registration_tokens', {
+          auth: alice,
+          body: `{"registration_id":"${token}`,
+        }),
       async () => {
-        await stack.fcm.injectFault({ mode: 'http500', count: 1, project: stack.senderId });
-        return stack.send('POST', '/api/users/1/fcm_registration_tokens', { auth: alice, body: { registration_id: `${token}-2` } });
+        await stack.fcm.injectFault({
+          mode: 'http500',
+          count: 1,
+          project: stack.senderId,
+        });
+        return stack.send('POST', '/api/users/1/fcm_registration_tokens', {
+          auth: alice,
+          body: {registration_id: `${token}-2`},
+        });
       },
       async () => {
         // FCM echoing the token in an unknown error text must not put it in the logs either.
-        await stack.fcm.injectFault({ mode: 'http400', count: 1, project: stack.senderId, error: `invalid registration id ${token}-3` });
-        return stack.send('POST', '/api/users/1/fcm_registration_tokens', { auth: alice, body: { registration_id: `${token}-3` } });
+        await stack.fcm.injectFault({
+          mode: 'http400',
+          count: 1,
+          project: stack.senderId,
+          error: `invalid registration id ${token}-3`,
+        });
+        return stack.send('POST', '/api/users/1/fcm_registration_tokens', {
+          auth: alice,
+          body: {registration_id: `${token}-3`},
+        });
       },
-      () => stack.send('DELETE', '/api/users/1/fcm_registration_tokens', { auth: alice, body: { registration_id: token } }),
+      () =>
+        stack.send('DELETE', '/api/users/1/fcm_registration_tokens', {
+          auth: alice,
+          body: {registration_id: token},
+        }),
     ];
     const statuses: number[] = [];
     for (const send of requests) statuses.push((await send()).status);
     expect(statuses).toEqual([201, 200, 403, 401, 422, 400, 503, 503, 204]);
     const output = log.join('');
     expect(output).toContain('"severity":"DEBUG"'); // the capture works, at the most verbose level
-    for (const secret of [alice, alice.slice(6), 'alice-Secret-pw', 'alice-Wrong-pw', token, token.slice(0, 40), bobToken, 'bob-Secret-pw']) {
+    for (const secret of [
+      alice,
+      alice.slice(6),
+      'alice-Secret-pw',
+      'alice-Wrong-pw',
+      token,
+      token.slice(0, 40),
+      bobToken,
+      'bob-Secret-pw',
+    ]) {
       expect(output).not.toContain(secret);
     }
   });
@@ -110,7 +205,11 @@ describeWithFirestore('security of the device endpoints', () => {
   it('spends bcrypt work on unknown emails as on wrong passwords (cost 10)', async () => {
     const time = async (authorization: string) => {
       const started = performance.now();
-      const reply = await stack.send('POST', '/api/users/1/fcm_registration_tokens', { auth: authorization, body: { registration_id: 'x' } });
+      const reply = await stack.send(
+        'POST',
+        '/api/users/1/fcm_registration_tokens',
+        {auth: authorization, body: {registration_id: 'x'}},
+      );
       expect(reply.status).toBe(401);
       return performance.now() - started;
     };
@@ -118,7 +217,9 @@ describeWithFirestore('security of the device endpoints', () => {
     const wrong: number[] = [];
     const malformed: number[] = [];
     for (let i = 0; i < 7; i++) {
-      unknown.push(await time(basic(`nobody${i}@example.com`, 'alice-Secret-pw')));
+      unknown.push(
+        await time(basic(`nobody${i}@example.com`, 'alice-Secret-pw')),
+      );
       wrong.push(await time(basic('alice@example.com', `wrong-${i}`)));
       malformed.push(await time('Basic !!!'));
     }

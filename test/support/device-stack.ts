@@ -4,13 +4,22 @@
  * Firestore emulator and the FCM emulator, in a Firestore project and FCM sender id of
  * this test file's own. Also reads both stores back to check they agree.
  */
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import type {AddressInfo} from 'node:net';
+import type {Server} from 'node:http';
 import bcrypt from 'bcryptjs';
-import { Firestore } from 'firebase-admin/firestore';
-import { fcmControl, type FcmControl, type GroupSnapshot } from '../../tools/fcm-emulator/control';
-import { fcmEmulatorUrl, resetFirestore, uniqueProjectId, uniqueSenderId } from './emulators';
-import { rawRequest, type RawReply } from './raw-request';
+import {Firestore} from 'firebase-admin/firestore';
+import {
+  fcmControl,
+  type FcmControl,
+  type GroupSnapshot,
+} from '../../tools/fcm-emulator/control';
+import {
+  fcmEmulatorUrl,
+  resetFirestore,
+  uniqueProjectId,
+  uniqueSenderId,
+} from './emulators';
+import {rawRequest, type RawReply} from './raw-request';
 
 export const PREFIX = 'test';
 
@@ -21,9 +30,18 @@ export interface DeviceStack {
   db: Firestore;
   fcm: FcmControl;
   /** Creates a user with a bcrypt hash (cost 4 unless given) and returns its Basic header. */
-  seedUser(id: string, email: string, password: string, cost?: number): Promise<string>;
+  seedUser(
+    id: string,
+    email: string,
+    password: string,
+    cost?: number,
+  ): Promise<string>;
   /** Sends a request with a JSON body to the local server. */
-  send(method: string, path: string, options?: { auth?: string; body?: unknown; headers?: Record<string, string> }): Promise<Reply>;
+  send(
+    method: string,
+    path: string,
+    options?: {auth?: string; body?: unknown; headers?: Record<string, string>},
+  ): Promise<Reply>;
   /** Both stores: each user's token ids per Firestore, each group per FCM. */
   snapshot(): Promise<StoresSnapshot>;
   reset(): Promise<void>;
@@ -49,7 +67,9 @@ export function basic(email: string, password: string): string {
 }
 
 /** Sets the environment the functions read and starts the local server. */
-export async function startDeviceStack(env: Record<string, string> = {}): Promise<DeviceStack> {
+export async function startDeviceStack(
+  env: Record<string, string> = {},
+): Promise<DeviceStack> {
   const projectId = uniqueProjectId();
   const senderId = uniqueSenderId();
   Object.assign(process.env, {
@@ -59,11 +79,11 @@ export async function startDeviceStack(env: Record<string, string> = {}): Promis
     LOG_LEVEL: 'ERROR',
     ...env,
   });
-  const { createLocalServer } = await import('../../tools/local-stack/router');
+  const {createLocalServer} = await import('../../tools/local-stack/router');
   const server: Server = createLocalServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const db = new Firestore({ projectId });
+  const db = new Firestore({projectId});
   const fcm = fcmControl(fcmEmulatorUrl());
 
   return {
@@ -73,14 +93,23 @@ export async function startDeviceStack(env: Record<string, string> = {}): Promis
     db,
     fcm,
     async seedUser(id, email, password, cost = 4) {
-      await db.collection('users').doc(id).set({ email: email.toLowerCase(), password: await bcrypt.hash(password, cost) });
+      await db
+        .collection('users')
+        .doc(id)
+        .set({
+          email: email.toLowerCase(),
+          password: await bcrypt.hash(password, cost),
+        });
       return basic(email, password);
     },
-    async send(method, path, { auth, body, headers = {} } = {}) {
-      const h: Record<string, string> = { ...headers };
+    async send(method, path, {auth, body, headers = {}} = {}) {
+      const h: Record<string, string> = {...headers};
       if (auth !== undefined) h.Authorization = auth;
       if (body !== undefined) h['Content-Type'] ??= 'application/json';
-      const raw = body === undefined || typeof body === 'string' ? body : JSON.stringify(body);
+      const raw =
+        body === undefined || typeof body === 'string'
+          ? body
+          : JSON.stringify(body);
       return rawRequest(url, method, path, h, raw);
     },
     async snapshot() {
@@ -91,23 +120,40 @@ export async function startDeviceStack(env: Record<string, string> = {}): Promis
         fcm.groups(senderId),
       ]);
       const byUser: Record<string, string[]> = {};
-      for (const doc of tokens.docs) (byUser[doc.get('user_id')] ??= []).push(doc.get('registration_id'));
+      for (const doc of tokens.docs)
+        (byUser[doc.get('user_id')] ??= []).push(doc.get('registration_id'));
       for (const list of Object.values(byUser)) list.sort();
       const keys: Record<string, string> = {};
       const devices: Record<string, string[]> = {};
       for (const doc of users.docs) {
-        if (doc.get('notification_key')) keys[doc.id] = doc.get('notification_key');
-        const map = (doc.get('devices') ?? {}) as Record<string, { registration_id: string }>;
-        const listed = Object.values(map).map((entry) => entry.registration_id).sort();
+        if (doc.get('notification_key'))
+          keys[doc.id] = doc.get('notification_key');
+        const map = (doc.get('devices') ?? {}) as Record<
+          string,
+          {registration_id: string}
+        >;
+        const listed = Object.values(map)
+          .map(entry => entry.registration_id)
+          .sort();
         if (listed.length > 0) devices[doc.id] = listed;
       }
-      return { tokens: byUser, keys, devices, groups, locks: locks.docs.map((d) => d.id) };
+      return {
+        tokens: byUser,
+        keys,
+        devices,
+        groups,
+        locks: locks.docs.map(d => d.id),
+      };
     },
     async reset() {
-      await Promise.all([resetFirestore(projectId), fcm.reset(senderId), fcm.clearFaults(senderId)]);
+      await Promise.all([
+        resetFirestore(projectId),
+        fcm.reset(senderId),
+        fcm.clearFaults(senderId),
+      ]);
     },
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>(resolve => server.close(() => resolve()));
       await db.terminate();
     },
   };
@@ -120,28 +166,44 @@ export async function startDeviceStack(env: Record<string, string> = {}): Promis
  */
 export function violations(state: StoresSnapshot, max = 20): string[] {
   const problems: string[] = [];
-  const groupOf = new Map(state.groups.map((g) => [g.notification_key_name, g]));
-  const users = new Set([...Object.keys(state.tokens), ...Object.keys(state.keys), ...Object.keys(state.devices)]);
+  const groupOf = new Map(state.groups.map(g => [g.notification_key_name, g]));
+  const users = new Set([
+    ...Object.keys(state.tokens),
+    ...Object.keys(state.keys),
+    ...Object.keys(state.devices),
+  ]);
   for (const group of state.groups) {
     const id = group.notification_key_name.replace(`${PREFIX}_users-`, '');
     users.add(id);
-    if (group.registration_ids.length > max) problems.push(`group of ${id} has ${group.registration_ids.length} members`);
+    if (group.registration_ids.length > max)
+      problems.push(
+        `group of ${id} has ${group.registration_ids.length} members`,
+      );
   }
   for (const id of users) {
     const group = groupOf.get(`${PREFIX}_users-${id}`);
     const members = group?.registration_ids ?? [];
     const stored = state.tokens[id] ?? [];
-    if (JSON.stringify(members) !== JSON.stringify(stored)) problems.push(`user ${id}: Firestore ${stored.length} tokens, FCM ${members.length} members`);
-    if ((state.keys[id] ?? null) !== (group?.notification_key ?? null)) problems.push(`user ${id}: stored key differs from the group's`);
-    if (JSON.stringify(state.devices[id] ?? []) !== JSON.stringify(stored)) problems.push(`user ${id}: devices map differs from the token documents`);
+    if (JSON.stringify(members) !== JSON.stringify(stored))
+      problems.push(
+        `user ${id}: Firestore ${stored.length} tokens, FCM ${members.length} members`,
+      );
+    if ((state.keys[id] ?? null) !== (group?.notification_key ?? null))
+      problems.push(`user ${id}: stored key differs from the group's`);
+    if (JSON.stringify(state.devices[id] ?? []) !== JSON.stringify(stored))
+      problems.push(`user ${id}: devices map differs from the token documents`);
   }
   const seen = new Map<string, string>();
   for (const group of state.groups) {
     for (const token of group.registration_ids) {
-      if (seen.has(token)) problems.push(`token in two groups: ${seen.get(token)} and ${group.notification_key_name}`);
+      if (seen.has(token))
+        problems.push(
+          `token in two groups: ${seen.get(token)} and ${group.notification_key_name}`,
+        );
       seen.set(token, group.notification_key_name);
     }
   }
-  if (state.locks.length > 0) problems.push(`leases left: ${state.locks.join(', ')}`);
+  if (state.locks.length > 0)
+    problems.push(`leases left: ${state.locks.join(', ')}`);
   return problems;
 }

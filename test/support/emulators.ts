@@ -4,10 +4,9 @@
  * own FCM sender id (see uniqueProjectId / uniqueSenderId).
  */
 import path from 'node:path';
-import { randomBytes, randomInt } from 'node:crypto';
-import { resetFirestore as resetEmulatorProject } from '../../tools/firestore-emulator/start';
-import { SKIP_TAG } from './notice';
-
+import {randomBytes, randomInt} from 'node:crypto';
+import {resetFirestore as resetEmulatorProject} from '../../tools/firestore-emulator/start';
+import {SKIP_TAG} from './notice';
 
 /** Why the Firestore emulator is unavailable, or undefined when FIRESTORE_EMULATOR_HOST is set. */
 export function firestoreMissingReason(): string | undefined {
@@ -21,7 +20,8 @@ export function firestoreMissingReason(): string | undefined {
 /** `127.0.0.1:PORT` of the Firestore emulator; throws with the reason when there is none. */
 export function firestoreEmulatorHost(): string {
   const host = process.env.FIRESTORE_EMULATOR_HOST;
-  if (!host) throw new Error(`No Cloud Firestore emulator: ${firestoreMissingReason()}`);
+  if (!host)
+    throw new Error(`No Cloud Firestore emulator: ${firestoreMissingReason()}`);
   return host;
 }
 
@@ -45,7 +45,11 @@ export function describeWithFirestore(name: string, fn: () => void): void {
  * give it to every Firestore client and function under test in that file.
  */
 export function uniqueProjectId(prefix = testFileSlug()): string {
-  const slug = prefix.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'test';
+  const slug =
+    prefix
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'test';
   // Real project ids are at most 30 characters and start with a letter; keep to that shape.
   const head = /^[a-z]/.test(slug) ? slug : `t-${slug}`;
   return `${head.slice(0, 19).replace(/-+$/, '')}-${randomBytes(5).toString('hex')}`;
@@ -69,7 +73,10 @@ export function fcmEmulatorUrl(): string {
 /** `127.0.0.1:PORT` of the FCM emulator, for FCM_EMULATOR_HOST in a function's configuration. */
 export function fcmEmulatorHost(): string {
   const host = process.env.FCM_EMULATOR_HOST;
-  if (!host) throw new Error('FCM_EMULATOR_HOST is not set: test/support/global-setup.ts did not run');
+  if (!host)
+    throw new Error(
+      'FCM_EMULATOR_HOST is not set: test/support/global-setup.ts did not run',
+    );
   return host;
 }
 

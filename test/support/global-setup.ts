@@ -6,14 +6,14 @@
  *   FCM_EMULATOR_HOST           `127.0.0.1:PORT`
  * Emulators already named by the environment are used as they are and not stopped afterwards.
  */
-import { startFcmEmulator } from '../../tools/fcm-emulator/server';
-import { locateFirestoreEmulator } from '../../tools/firestore-emulator/locate';
-import { startFirestoreEmulator } from '../../tools/firestore-emulator/start';
-import { saveHandles, type HarnessHandles } from './harness-state';
-import { firestoreMissingBanner } from './notice';
+import {startFcmEmulator} from '../../tools/fcm-emulator/server';
+import {locateFirestoreEmulator} from '../../tools/firestore-emulator/locate';
+import {startFirestoreEmulator} from '../../tools/firestore-emulator/start';
+import {saveHandles, type HarnessHandles} from './harness-state';
+import {firestoreMissingBanner} from './notice';
 
 export default async function globalSetup(): Promise<void> {
-  const handles: HarnessHandles = { stops: [] };
+  const handles: HarnessHandles = {stops: []};
   saveHandles(handles);
   // Everything runs against emulators: stop the Google SDKs from probing for a GCE
   // metadata server (a slow network lookup and a warning on every new client).
@@ -23,7 +23,7 @@ export default async function globalSetup(): Promise<void> {
     await provideFcm(handles);
   } catch (err) {
     // jest skips globalTeardown when setup throws: stop what did start.
-    await Promise.allSettled(handles.stops.map((s) => s.stop()));
+    await Promise.allSettled(handles.stops.map(s => s.stop()));
     throw err;
   }
 }
@@ -40,7 +40,10 @@ async function provideFirestore(handles: HarnessHandles): Promise<void> {
     return;
   }
   // Found but failing to start is a broken machine, not a reason to skip: the error stops the run.
-  const emulator = await startFirestoreEmulator({ command: where.command, port: 0 });
+  const emulator = await startFirestoreEmulator({
+    command: where.command,
+    port: 0,
+  });
   handles.stops.push({
     name: 'Cloud Firestore emulator',
     stop: () => stopAndForget(emulator.stop(), 'FIRESTORE_EMULATOR_HOST'),
@@ -51,13 +54,19 @@ async function provideFirestore(handles: HarnessHandles): Promise<void> {
 
 async function provideFcm(handles: HarnessHandles): Promise<void> {
   if (process.env.FCM_EMULATOR_HOST) return;
-  const fcm = await startFcmEmulator({ port: 0 });
-  handles.stops.push({ name: 'FCM emulator', stop: () => stopAndForget(fcm.close(), 'FCM_EMULATOR_HOST') });
+  const fcm = await startFcmEmulator({port: 0});
+  handles.stops.push({
+    name: 'FCM emulator',
+    stop: () => stopAndForget(fcm.close(), 'FCM_EMULATOR_HOST'),
+  });
   process.env.FCM_EMULATOR_HOST = fcm.host;
 }
 
 /** Clears the variable naming a stopped emulator, so a re-run (jest --watch) starts a new one. */
-async function stopAndForget(stopped: Promise<void>, variable: string): Promise<void> {
+async function stopAndForget(
+  stopped: Promise<void>,
+  variable: string,
+): Promise<void> {
   await stopped;
   delete process.env[variable];
 }

@@ -1,5 +1,5 @@
-import { takeHandles } from './harness-state';
-import { firestoreMissingBanner } from './notice';
+import {takeHandles} from './harness-state';
+import {firestoreMissingBanner} from './notice';
 
 /**
  * Stops, newest first, every emulator global-setup started; reports all failures together.
@@ -7,16 +7,20 @@ import { firestoreMissingBanner } from './notice';
  */
 export default async function globalTeardown(): Promise<void> {
   const missing = process.env.FIRESTORE_EMULATOR_MISSING;
-  if (missing && !process.env.FIRESTORE_EMULATOR_HOST) process.stderr.write(firestoreMissingBanner(missing));
+  if (missing && !process.env.FIRESTORE_EMULATOR_HOST)
+    process.stderr.write(firestoreMissingBanner(missing));
   const handles = takeHandles();
   if (!handles) return;
   const failures: string[] = [];
-  for (const { name, stop } of [...handles.stops].reverse()) {
+  for (const {name, stop} of [...handles.stops].reverse()) {
     try {
       await stop();
     } catch (err) {
-      failures.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+      failures.push(
+        `${name}: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   }
-  if (failures.length) throw new Error(`Stopping test emulators failed:\n${failures.join('\n')}`);
+  if (failures.length)
+    throw new Error(`Stopping test emulators failed:\n${failures.join('\n')}`);
 }

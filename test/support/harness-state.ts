@@ -4,12 +4,12 @@
  */
 export interface HarnessHandles {
   /** Each stops one emulator this setup started (none for an emulator given by the environment). */
-  stops: Array<{ name: string; stop(): Promise<void> }>;
+  stops: Array<{name: string; stop(): Promise<void>}>;
 }
 
 const KEY = Symbol.for('device-registration.test-harness');
 
-type WithHandles = typeof globalThis & { [KEY]?: HarnessHandles };
+type WithHandles = typeof globalThis & {[KEY]?: HarnessHandles};
 
 export function saveHandles(handles: HarnessHandles): void {
   (globalThis as WithHandles)[KEY] = handles;

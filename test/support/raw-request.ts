@@ -16,7 +16,12 @@ export async function rawRequest(
   headers: Record<string, string> = {},
   body?: string | Buffer,
 ): Promise<RawReply> {
-  const response = await fetch(url + path, { method, headers, body, signal: AbortSignal.timeout(20_000) });
+  const response = await fetch(url + path, {
+    method,
+    headers,
+    body,
+    signal: AbortSignal.timeout(20_000),
+  });
   const text = await response.text();
   let json: unknown;
   try {
@@ -24,15 +29,19 @@ export async function rawRequest(
   } catch {
     json = undefined;
   }
-  return { status: response.status, headers: response.headers, text, json };
+  return {status: response.status, headers: response.headers, text, json};
 }
 
 /** Why `reply` is not a clean client error (4xx, JSON `{message}`, no HTML or stack), or null. */
 export function uncleanClientError(reply: RawReply): string | null {
-  if (reply.status < 400 || reply.status >= 500) return `status ${reply.status}`;
-  if (!(reply.headers.get('content-type') ?? '').startsWith('application/json')) return `content-type ${reply.headers.get('content-type')}`;
-  const message = (reply.json as { message?: unknown } | undefined)?.message;
-  if (typeof message !== 'string' || message === '') return `body ${reply.text.slice(0, 200)}`;
-  if (/<html|<!doctype|\n\s+at |node_modules|Error:/i.test(reply.text)) return `internals in body ${reply.text.slice(0, 200)}`;
+  if (reply.status < 400 || reply.status >= 500)
+    return `status ${reply.status}`;
+  if (!(reply.headers.get('content-type') ?? '').startsWith('application/json'))
+    return `content-type ${reply.headers.get('content-type')}`;
+  const message = (reply.json as {message?: unknown} | undefined)?.message;
+  if (typeof message !== 'string' || message === '')
+    return `body ${reply.text.slice(0, 200)}`;
+  if (/<html|<!doctype|\n\s+at |node_modules|Error:/i.test(reply.text))
+    return `internals in body ${reply.text.slice(0, 200)}`;
   return null;
 }

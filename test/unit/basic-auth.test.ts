@@ -1,21 +1,28 @@
-import { parseBasicAuth } from '../../shared/http/basic-auth';
+import {parseBasicAuth} from '../../shared/http/basic-auth';
 
 const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
 
 describe('parseBasicAuth', () => {
   it('reads the reference example', () => {
-    expect(parseBasicAuth('Basic c3VwcG9ydEB0aGlua2JpdHNvbHV0aW9ucy5jb206czNjUmUr')).toEqual({
+    expect(
+      parseBasicAuth('Basic c3VwcG9ydEB0aGlua2JpdHNvbHV0aW9ucy5jb206czNjUmUr'),
+    ).toEqual({
       email: 'support@thinkbitsolutions.com',
       password: 's3cRe+',
     });
   });
 
   it('accepts any case of the scheme and a password containing colons', () => {
-    expect(parseBasicAuth(`basic ${b64('a@b.c:pa:ss')}`)).toEqual({ email: 'a@b.c', password: 'pa:ss' });
+    expect(parseBasicAuth(`basic ${b64('a@b.c:pa:ss')}`)).toEqual({
+      email: 'a@b.c',
+      password: 'pa:ss',
+    });
   });
 
   it('accepts a 72-byte password', () => {
-    expect(parseBasicAuth(`Basic ${b64('a@b.c:' + 'é'.repeat(36))}`)?.password).toHaveLength(36);
+    expect(
+      parseBasicAuth(`Basic ${b64('a@b.c:' + 'é'.repeat(36))}`)?.password,
+    ).toHaveLength(36);
   });
 
   it.each([
@@ -31,7 +38,10 @@ describe('parseBasicAuth', () => {
     ['empty email', `Basic ${b64(':pw')}`],
     ['empty password', `Basic ${b64('a@b.c:')}`],
     ['73-byte password', `Basic ${b64('a@b.c:' + 'p'.repeat(73))}`],
-    ['73 bytes of multi-byte characters', `Basic ${b64('a@b.c:' + 'é'.repeat(36) + 'x')}`],
+    [
+      '73 bytes of multi-byte characters',
+      `Basic ${b64('a@b.c:' + 'é'.repeat(36) + 'x')}`,
+    ],
     ['not UTF-8', `Basic ${b64(Buffer.from([0x61, 0x3a, 0xff, 0xfe]))}`],
     ['a NUL byte', `Basic ${b64('a@b.c:p\u0000w')}`],
     ['a newline', `Basic ${b64('a@b.c\n:pw')}`],

@@ -1,6 +1,6 @@
-import { latestDueTime, validateSchedule } from '../../shared/cron/schedule';
-import { referenceTime } from '../../shared/cron/schedule-time';
-import { TASKS } from '../../shared/cron/tasks';
+import {latestDueTime, validateSchedule} from '../../shared/cron/schedule';
+import {referenceTime} from '../../shared/cron/schedule-time';
+import {TASKS} from '../../shared/cron/tasks';
 
 describe('due times', () => {
   it.each([
@@ -11,17 +11,22 @@ describe('due times', () => {
     ['17 3 * * *', '2026-03-01T03:17:00.000Z', '2026-03-01T03:17:00.000Z'],
     ['17 3 * * *', '2026-03-01T23:00:00.000Z', '2026-03-01T03:17:00.000Z'],
   ])('%s at %s is due for %s', async (expression, at, due) => {
-    expect((await latestDueTime(expression, new Date(at))).toISOString()).toBe(due);
+    expect((await latestDueTime(expression, new Date(at))).toISOString()).toBe(
+      due,
+    );
   });
 
-  it.each(['61 * * * *', 'every minute', '* * * *', '0 0 * * * *'])('rejects the schedule %j', async (expression) => {
-    await expect(validateSchedule(expression)).rejects.toThrow();
-  });
+  it.each(['61 * * * *', 'every minute', '* * * *', '0 0 * * * *'])(
+    'rejects the schedule %j',
+    async expression => {
+      await expect(validateSchedule(expression)).rejects.toThrow();
+    },
+  );
 });
 
 describe('the task registry', () => {
   it('has the two tasks, with unique names and valid schedules', async () => {
-    expect(TASKS.map((t) => [t.name, t.schedule])).toEqual([
+    expect(TASKS.map(t => [t.name, t.schedule])).toEqual([
       ['prune-stale-tokens', '17 3 * * *'],
       ['repair-device-groups', '*/5 * * * *'],
     ]);
@@ -42,6 +47,6 @@ describe('X-CloudScheduler-ScheduleTime', () => {
     ['yesterday', now.toISOString(), false],
     ['2026-03-01T11:05:00Z', now.toISOString(), false],
   ])('%j gives %s', (header, at, fromHeader) => {
-    expect(referenceTime(header, now)).toEqual({ at: new Date(at), fromHeader });
+    expect(referenceTime(header, now)).toEqual({at: new Date(at), fromHeader});
   });
 });

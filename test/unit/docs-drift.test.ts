@@ -3,13 +3,16 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { renderDocs } from '../../tools/docs/documents';
+import {renderDocs} from '../../tools/docs/documents';
 
 const ROOT = path.resolve(__dirname, '../..');
 
 describe('generated API documents', () => {
-  it.each(Object.entries(renderDocs()))('%s is up to date with the code (else run `npm run docs`)', (file, generated) => {
-    const committed = fs.readFileSync(path.join(ROOT, file), 'utf8');
-    expect(committed).toBe(generated);
-  });
+  it.each(Object.entries(renderDocs()))(
+    '%s is up to date with the code (else run `npm run docs`)',
+    (file, generated) => {
+      const committed = fs.readFileSync(path.join(ROOT, file), 'utf8');
+      expect(committed).toBe(generated);
+    },
+  );
 });

@@ -1,9 +1,11 @@
-import { Timestamp } from 'firebase-admin/firestore';
-import { laravelTimestamp, tokenJson, userIdJson } from '../../shared/token-json';
+import {Timestamp} from 'firebase-admin/firestore';
+import {laravelTimestamp, tokenJson, userIdJson} from '../../shared/token-json';
 
 describe('token JSON', () => {
   it('formats timestamps as Laravel did, in UTC', () => {
-    expect(laravelTimestamp(new Date('2020-03-18T06:35:22.999Z'))).toBe('2020-03-18 06:35:22');
+    expect(laravelTimestamp(new Date('2020-03-18T06:35:22.999Z'))).toBe(
+      '2020-03-18 06:35:22',
+    );
   });
 
   it.each([
@@ -18,7 +20,15 @@ describe('token JSON', () => {
 
   it('answers the stored token in the reference shape', () => {
     const at = Timestamp.fromDate(new Date('2020-03-18T06:35:22Z'));
-    expect(tokenJson({ id: 'abc', user_id: '1', registration_id: 'tok', created_at: at, updated_at: at })).toEqual({
+    expect(
+      tokenJson({
+        id: 'abc',
+        user_id: '1',
+        registration_id: 'tok',
+        created_at: at,
+        updated_at: at,
+      }),
+    ).toEqual({
       id: 'abc',
       user_id: 1,
       registration_id: 'tok',

@@ -1,4 +1,4 @@
-import { createVerificationCache } from '../../shared/verification-cache';
+import {createVerificationCache} from '../../shared/verification-cache';
 
 describe('verification cache', () => {
   let now = 0;
@@ -29,7 +29,11 @@ describe('verification cache', () => {
     cache.remember('1', 'pw', 'h');
     cache.remember('2', 'pw', 'h');
     cache.remember('3', 'pw', 'h');
-    expect(['1', '2', '3'].map((e) => cache.has(e, 'pw', 'h'))).toEqual([false, true, true]);
+    expect(['1', '2', '3'].map(e => cache.has(e, 'pw', 'h'))).toEqual([
+      false,
+      true,
+      true,
+    ]);
   });
 
   it('does not confuse email/password splits', () => {

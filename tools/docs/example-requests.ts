@@ -3,8 +3,12 @@
  * is built from and what the example-run test sends. An example is the set of parameter
  * and body examples sharing one key (`201-register`), and the key names its status.
  */
-import { operationsOf, type OpenApiDocument, type OpenApiOperation } from './openapi';
-import { statusOfExampleKey } from './operation-doc';
+import {
+  operationsOf,
+  type OpenApiDocument,
+  type OpenApiOperation,
+} from './openapi';
+import {statusOfExampleKey} from './operation-doc';
 
 export interface ExampleRequest {
   operationId: string;
@@ -33,20 +37,35 @@ interface Parameter {
   name: string;
   in: string;
   example?: unknown;
-  examples?: Record<string, { summary?: string; value: unknown }>;
+  examples?: Record<string, {summary?: string; value: unknown}>;
 }
 
-type Examples = Record<string, { summary?: string; value: unknown }>;
+type Examples = Record<string, {summary?: string; value: unknown}>;
 
 function bodyExamples(op: OpenApiOperation): Examples {
-  const body = op.requestBody as { content?: Record<string, { examples?: Examples }> } | undefined;
+  const body = op.requestBody as
+    {content?: Record<string, {examples?: Examples}>} | undefined;
   return body?.content?.['application/json']?.examples ?? {};
 }
 
-function documentedResponse(op: OpenApiOperation, status: number): { schema: Record<string, unknown>; example: unknown } | undefined {
-  const responses = op.responses as Record<string, { content?: Record<string, { schema: Record<string, unknown>; example: unknown }> }>;
+function documentedResponse(
+  op: OpenApiOperation,
+  status: number,
+): {schema: Record<string, unknown>; example: unknown} | undefined {
+  const responses = op.responses as Record<
+    string,
+    {
+      content?: Record<
+        string,
+        {schema: Record<string, unknown>; example: unknown}
+      >;
+    }
+  >;
   const documented = responses[String(status)];
-  if (!documented) throw new Error(`${String(op.operationId)}: example for ${status} but no such response is documented`);
+  if (!documented)
+    throw new Error(
+      `${String(op.operationId)}: example for ${status} but no such response is documented`,
+    );
   return documented.content?.['application/json'];
 }
 
@@ -66,20 +85,32 @@ function mergeOrdered(lists: string[][]): string[] {
 }
 
 /** The path with its parameters filled in. */
-export function fillPath(template: string, params: Record<string, string>): string {
-  return template.replace(/\{([^}]+)\}/g, (_m, name: string) => encodeURIComponent(params[name] ?? `{${name}}`));
+export function fillPath(
+  template: string,
+  params: Record<string, string>,
+): string {
+  return template.replace(/\{([^}]+)\}/g, (_m, name: string) =>
+    encodeURIComponent(params[name] ?? `{${name}}`),
+  );
 }
 
 /** Every example request of the document, in document order. */
 export function exampleRequests(document: OpenApiDocument): ExampleRequest[] {
-  return operationsOf(document).flatMap(({ path, method, operation: op }) => {
+  return operationsOf(document).flatMap(({path, method, operation: op}) => {
     const parameters = (op.parameters as Parameter[] | undefined) ?? [];
     const body = bodyExamples(op);
-    const keys = mergeOrdered([Object.keys(body), ...parameters.map((p) => Object.keys(p.examples ?? {}))]);
-    const security = (op.security as Array<Record<string, unknown>> | undefined) ?? [];
+    const keys = mergeOrdered([
+      Object.keys(body),
+      ...parameters.map(p => Object.keys(p.examples ?? {})),
+    ]);
+    const security =
+      (op.security as Array<Record<string, unknown>> | undefined) ?? [];
     return keys.map((key): ExampleRequest => {
       const status = statusOfExampleKey(key);
-      if (status === null) throw new Error(`${String(op.operationId)}: example key "${key}" does not name a status`);
+      if (status === null)
+        throw new Error(
+          `${String(op.operationId)}: example key "${key}" does not name a status`,
+        );
       const pathParams: Record<string, string> = {};
       const headers: Record<string, string> = {};
       let summary = body[key]?.summary;
@@ -102,8 +133,8 @@ export function exampleRequests(document: OpenApiDocument): ExampleRequest[] {
         pathTemplate: path,
         pathParams,
         headers,
-        ...(key in body ? { body: body[key]!.value } : {}),
-        basicAuth: security.some((alternative) => 'basicAuth' in alternative),
+        ...(key in body ? {body: body[key]!.value} : {}),
+        basicAuth: security.some(alternative => 'basicAuth' in alternative),
         status,
         responseSchema: response?.schema ?? null,
         responseExample: response?.example,

@@ -2,14 +2,18 @@
  * The example values of the Laravel API reference, reused by every generated document so
  * that the OpenAPI examples, the Postman collection and the reference agree.
  */
-import { tokenId } from '../../shared/collections';
-import type { TokenJson } from '../../shared/token-json';
+import {tokenId} from '../../shared/collections';
+import type {TokenJson} from '../../shared/token-json';
 
 /** The local stack's address (`npm start`), as in the reference. */
 export const LOCAL_BASE_URL = 'http://localhost:40020';
 
 /** The reference's demo user; `npm start` seeds it. */
-export const DEMO = { userId: 1, email: 'support@thinkbitsolutions.com', password: 's3cRe+' } as const;
+export const DEMO = {
+  userId: 1,
+  email: 'support@thinkbitsolutions.com',
+  password: 's3cRe+',
+} as const;
 
 /** The demo user's `email:password`, as the reference explains Basic credentials. */
 export const DEMO_CREDENTIALS = `${DEMO.email}:${DEMO.password}`;
@@ -28,10 +32,13 @@ export const EXAMPLE_TOKEN_JSON: TokenJson = {
 };
 
 /** The same token registered again later: only `updated_at` moves. */
-export const EXAMPLE_TOKEN_JSON_REFRESHED: TokenJson = { ...EXAMPLE_TOKEN_JSON, updated_at: '2020-04-02 09:12:40' };
+export const EXAMPLE_TOKEN_JSON_REFRESHED: TokenJson = {
+  ...EXAMPLE_TOKEN_JSON,
+  updated_at: '2020-04-02 09:12:40',
+};
 
 /** The address App Engine's cron service calls from. */
-export { APPENGINE_CRON_IP as APPENGINE_CRON_ADDRESS } from '../../shared/cron/auth';
+export {APPENGINE_CRON_IP as APPENGINE_CRON_ADDRESS} from '../../shared/cron/auth';
 
 /** An address outside App Engine (RFC 5737 documentation range). */
 export const OTHER_ADDRESS = '203.0.113.7';

@@ -3,13 +3,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { renderDocs } from './documents';
+import {renderDocs} from './documents';
 
 /** The repository root: the nearest folder above this file holding package.json (works from dist/ too). */
 export function repositoryRoot(from = __dirname): string {
   for (let dir = from; ; dir = path.dirname(dir)) {
     if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+    if (path.dirname(dir) === dir)
+      throw new Error(`no package.json above ${from}`);
   }
 }
 
@@ -17,7 +18,8 @@ function main(): void {
   const root = repositoryRoot();
   for (const [file, content] of Object.entries(renderDocs())) {
     const target = path.join(root, file);
-    const unchanged = fs.existsSync(target) && fs.readFileSync(target, 'utf8') === content;
+    const unchanged =
+      fs.existsSync(target) && fs.readFileSync(target, 'utf8') === content;
     if (!unchanged) fs.writeFileSync(target, content);
     process.stdout.write(`${unchanged ? 'unchanged' : 'wrote'} ${file}\n`);
   }

@@ -2,16 +2,27 @@
  * Builds the OpenAPI 3.1 document from the route table, the request schema the functions
  * validate with, and the operation documentation. Pure: same code, same document.
  */
-import { ROUTES, type FunctionName, type Route } from '../../shared/routes';
-import { cronDoc, CRON_TAG } from './cron-operation';
-import { addDeviceDoc, DEVICES_TAG, removeDeviceDoc } from './device-operations';
-import { DEMO_CREDENTIALS, LOCAL_BASE_URL } from './examples';
-import { exampleKey, type OperationDoc, type OperationDocs, type ResponseDoc } from './operation-doc';
+import {ROUTES, type FunctionName, type Route} from '../../shared/routes';
+import {cronDoc, CRON_TAG} from './cron-operation';
+import {addDeviceDoc, DEVICES_TAG, removeDeviceDoc} from './device-operations';
+import {DEMO_CREDENTIALS, LOCAL_BASE_URL} from './examples';
+import {
+  exampleKey,
+  type OperationDoc,
+  type OperationDocs,
+  type ResponseDoc,
+} from './operation-doc';
 
-export type OpenApiDocument = Record<string, unknown> & { paths: Record<string, Record<string, OpenApiOperation>> };
+export type OpenApiDocument = Record<string, unknown> & {
+  paths: Record<string, Record<string, OpenApiOperation>>;
+};
 export type OpenApiOperation = Record<string, unknown>;
 
-export const OPERATION_DOCS: OperationDocs = { cron: cronDoc, addDevice: addDeviceDoc, removeDevice: removeDeviceDoc };
+export const OPERATION_DOCS: OperationDocs = {
+  cron: cronDoc,
+  addDevice: addDeviceDoc,
+  removeDevice: removeDeviceDoc,
+};
 
 export const API_TITLE = 'Device registration API';
 
@@ -27,7 +38,7 @@ const INFO_DESCRIPTION = [
 ].join('\n');
 
 const TAGS = [
-  { name: CRON_TAG, description: 'Scheduling jobs.' },
+  {name: CRON_TAG, description: 'Scheduling jobs.'},
   {
     name: DEVICES_TAG,
     description: [
@@ -64,7 +75,7 @@ function pathParameters(path: string): Array<Record<string, unknown>> {
     in: 'path',
     required: true,
     description: name === 'user' ? 'The ID of the user.' : `The ${name}.`,
-    schema: { type: 'string' },
+    schema: {type: 'string'},
     example: '1',
   }));
 }
@@ -73,33 +84,48 @@ function headerParameters(doc: OperationDoc): Array<Record<string, unknown>> {
   return Object.entries(doc.headers ?? {}).map(([name, header]) => {
     const examples = Object.fromEntries(
       doc.requests
-        .filter((request) => request.headers?.[name] !== undefined)
-        .map((request) => [exampleKey(request), { summary: request.summary, value: request.headers![name] }]),
+        .filter(request => request.headers?.[name] !== undefined)
+        .map(request => [
+          exampleKey(request),
+          {summary: request.summary, value: request.headers![name]},
+        ]),
     );
-    return { name, in: 'header', required: false, description: header.description, schema: header.schema, examples };
+    return {
+      name,
+      in: 'header',
+      required: false,
+      description: header.description,
+      schema: header.schema,
+      examples,
+    };
   });
 }
 
 function requestBody(doc: OperationDoc): Record<string, unknown> | undefined {
   if (!doc.requestBody) return undefined;
   const examples = Object.fromEntries(
-    doc.requests.filter((r) => r.body !== undefined).map((r) => [exampleKey(r), { summary: r.summary, value: r.body }]),
+    doc.requests
+      .filter(r => r.body !== undefined)
+      .map(r => [exampleKey(r), {summary: r.summary, value: r.body}]),
   );
-  const { description, schema } = doc.requestBody;
+  const {description, schema} = doc.requestBody;
   return {
     description,
     required: true,
     content: {
-      'application/json': { schema, examples },
-      'application/x-www-form-urlencoded': { schema },
+      'application/json': {schema, examples},
+      'application/x-www-form-urlencoded': {schema},
     },
   };
 }
 
 function response(doc: ResponseDoc): Record<string, unknown> {
-  const out: Record<string, unknown> = { description: doc.description };
+  const out: Record<string, unknown> = {description: doc.description};
   if (doc.headers) out.headers = doc.headers;
-  if (doc.body) out.content = { 'application/json': { schema: doc.body.schema, example: doc.body.example } };
+  if (doc.body)
+    out.content = {
+      'application/json': {schema: doc.body.schema, example: doc.body.example},
+    };
   return out;
 }
 
@@ -114,23 +140,32 @@ function operation(route: Route, doc: OperationDoc): OpenApiOperation {
   };
   const body = requestBody(doc);
   if (body) op.requestBody = body;
-  op.responses = Object.fromEntries(Object.entries(doc.responses).map(([status, r]) => [status, response(r)]));
+  op.responses = Object.fromEntries(
+    Object.entries(doc.responses).map(([status, r]) => [status, response(r)]),
+  );
   return op;
 }
 
 /** The OpenAPI 3.1 document of every route in ROUTES. */
-export function buildOpenApi(docs: OperationDocs = OPERATION_DOCS): OpenApiDocument {
+export function buildOpenApi(
+  docs: OperationDocs = OPERATION_DOCS,
+): OpenApiDocument {
   const paths: OpenApiDocument['paths'] = {};
   for (const route of ROUTES) {
-    (paths[route.path] ??= {})[route.method.toLowerCase()] = operation(route, docs[route.functionName]);
+    (paths[route.path] ??= {})[route.method.toLowerCase()] = operation(
+      route,
+      docs[route.functionName],
+    );
   }
   return {
     openapi: '3.1.0',
-    info: { title: API_TITLE, version: '1.0.0', description: INFO_DESCRIPTION },
-    servers: [{ url: LOCAL_BASE_URL, description: 'The local stack (npm start)' }],
+    info: {title: API_TITLE, version: '1.0.0', description: INFO_DESCRIPTION},
+    servers: [
+      {url: LOCAL_BASE_URL, description: 'The local stack (npm start)'},
+    ],
     tags: TAGS,
     paths,
-    components: { securitySchemes: SECURITY_SCHEMES },
+    components: {securitySchemes: SECURITY_SCHEMES},
   };
 }
 

@@ -2,8 +2,8 @@
  * What the documentation says about one function beyond the route table: prose, security,
  * responses with their body schemas, and the example requests that are run by the tests.
  */
-import type { FunctionName } from '../../shared/routes';
-import type { JsonSchema } from './schemas';
+import type {FunctionName} from '../../shared/routes';
+import type {JsonSchema} from './schemas';
 
 export interface HeaderDoc {
   description: string;
@@ -13,7 +13,7 @@ export interface HeaderDoc {
 export interface ResponseDoc {
   description: string;
   /** Absent for empty answers (204). */
-  body?: { schema: JsonSchema; example: unknown };
+  body?: {schema: JsonSchema; example: unknown};
   headers?: Record<string, HeaderDoc>;
 }
 
@@ -38,8 +38,8 @@ export interface OperationDoc {
   /** OpenAPI security requirements (alternatives). */
   security: Array<Record<string, string[]>>;
   /** Request headers the operation reads (documented as header parameters). */
-  headers?: Record<string, { description: string; schema: JsonSchema }>;
-  requestBody?: { description: string; schema: JsonSchema };
+  headers?: Record<string, {description: string; schema: JsonSchema}>;
+  requestBody?: {description: string; schema: JsonSchema};
   responses: Record<number, ResponseDoc>;
   /** In the order they are run; the first one is the reference's own example. */
   requests: RequestExample[];
@@ -48,7 +48,9 @@ export interface OperationDoc {
 export type OperationDocs = Record<FunctionName, OperationDoc>;
 
 /** The key of a request example in the OpenAPI document: `201-register`. */
-export function exampleKey(example: Pick<RequestExample, 'status' | 'name'>): string {
+export function exampleKey(
+  example: Pick<RequestExample, 'status' | 'name'>,
+): string {
   return `${example.status}-${example.name}`;
 }
 

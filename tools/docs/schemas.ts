@@ -3,10 +3,17 @@
  * The request schema is the one the functions validate with; error messages are taken
  * from the errors the shared library builds, so the documents follow the code.
  */
-import { unauthenticated } from '../../shared/authenticate';
-import { INVALID_ACCOUNT, INVALID_HEADER, INVALID_IP } from '../../shared/cron/auth';
-import { AppError } from '../../shared/errors';
-import { parseRegistrationBody, registrationBodySchema } from '../../shared/validation';
+import {unauthenticated} from '../../shared/authenticate';
+import {
+  INVALID_ACCOUNT,
+  INVALID_HEADER,
+  INVALID_IP,
+} from '../../shared/cron/auth';
+import {AppError} from '../../shared/errors';
+import {
+  parseRegistrationBody,
+  registrationBodySchema,
+} from '../../shared/validation';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -32,10 +39,14 @@ export const MESSAGES = {
 } as const;
 
 /** The 422 body for a request without `registration_id`, exactly as the functions answer it. */
-export const MISSING_REGISTRATION_ID = thrownBody(() => parseRegistrationBody({}));
+export const MISSING_REGISTRATION_ID = thrownBody(() =>
+  parseRegistrationBody({}),
+);
 
 /** The request body of both device endpoints (a copy: documents must not share objects). */
-export const registrationBody: JsonSchema = structuredClone(registrationBodySchema) as JsonSchema;
+export const registrationBody: JsonSchema = structuredClone(
+  registrationBodySchema,
+) as JsonSchema;
 
 const TIMESTAMP: JsonSchema = {
   type: 'string',
@@ -46,9 +57,15 @@ const TIMESTAMP: JsonSchema = {
 export const tokenBody: JsonSchema = {
   type: 'object',
   properties: {
-    id: { type: 'string', description: "The token's stable id (a hash of the token)." },
-    user_id: { type: ['integer', 'string'], description: 'The user id: a number when it is all digits.' },
-    registration_id: { type: 'string', description: 'The registration token.' },
+    id: {
+      type: 'string',
+      description: "The token's stable id (a hash of the token).",
+    },
+    user_id: {
+      type: ['integer', 'string'],
+      description: 'The user id: a number when it is all digits.',
+    },
+    registration_id: {type: 'string', description: 'The registration token.'},
     created_at: TIMESTAMP,
     updated_at: TIMESTAMP,
   },
@@ -59,18 +76,29 @@ export const tokenBody: JsonSchema = {
 /** `{"message": …}`; with `messages`, the message is one of them. */
 export function messageBody(...messages: string[]): JsonSchema {
   const message: JsonSchema =
-    messages.length === 0 ? { type: 'string' } : messages.length === 1 ? { const: messages[0] } : { enum: messages };
-  return { type: 'object', properties: { message }, required: ['message'], additionalProperties: false };
+    messages.length === 0
+      ? {type: 'string'}
+      : messages.length === 1
+        ? {const: messages[0]}
+        : {enum: messages};
+  return {
+    type: 'object',
+    properties: {message},
+    required: ['message'],
+    additionalProperties: false,
+  };
 }
 
 export const validationErrorBody: JsonSchema = {
   type: 'object',
   properties: {
-    message: { const: String(MISSING_REGISTRATION_ID.message) },
+    message: {const: String(MISSING_REGISTRATION_ID.message)},
     errors: {
       type: 'object',
       description: 'Messages per invalid field.',
-      properties: { registration_id: { type: 'array', items: { type: 'string' }, minItems: 1 } },
+      properties: {
+        registration_id: {type: 'array', items: {type: 'string'}, minItems: 1},
+      },
       minProperties: 1,
       additionalProperties: false,
     },
@@ -82,8 +110,12 @@ export const validationErrorBody: JsonSchema = {
 export const cronFailureBody: JsonSchema = {
   type: 'object',
   properties: {
-    message: { type: 'string' },
-    failed: { type: 'array', items: { type: 'string' }, description: 'Names of the scheduled tasks that failed.' },
+    message: {type: 'string'},
+    failed: {
+      type: 'array',
+      items: {type: 'string'},
+      description: 'Names of the scheduled tasks that failed.',
+    },
   },
   required: ['message'],
   additionalProperties: false,

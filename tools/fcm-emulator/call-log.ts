@@ -1,4 +1,4 @@
-import type { FaultMode } from './faults';
+import type {FaultMode} from './faults';
 
 /** One call received on `/fcm/notification`, as the control API reports it. */
 export interface CallRecord {
@@ -27,7 +27,7 @@ export class CallLog {
   }
 
   list(project: string): CallRecord[] {
-    return (this.calls.get(project) ?? []).map((c) => ({ ...c }));
+    return (this.calls.get(project) ?? []).map(c => ({...c}));
   }
 
   /** Forgets the calls of one project, or of every project when none is given. */

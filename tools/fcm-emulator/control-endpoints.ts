@@ -1,8 +1,8 @@
-import type { IncomingMessage } from 'node:http';
-import type { CallLog } from './call-log';
-import { parseFaultSpec, type FaultQueue } from './faults';
-import type { GroupStore } from './group-store';
-import { json, jsonError, parseJson, readBody, type Reply } from './http-json';
+import type {IncomingMessage} from 'node:http';
+import type {CallLog} from './call-log';
+import {parseFaultSpec, type FaultQueue} from './faults';
+import type {GroupStore} from './group-store';
+import {json, jsonError, parseJson, readBody, type Reply} from './http-json';
 
 /** The emulator state the control API inspects and resets. */
 export interface ControlDeps {
@@ -33,14 +33,17 @@ export async function handleControl(
     deps.calls.reset();
     return json(200, {});
   }
-  if (path === '/emulator/faults') return faults(req, method, deps.faults, url.searchParams.get('project'));
+  if (path === '/emulator/faults')
+    return faults(req, method, deps.faults, url.searchParams.get('project'));
   const match = PROJECT_ROUTE.exec(path);
   if (!match) return jsonError(404, 'not found');
   const project = decodeSegment(match[1] as string);
-  if (project === undefined) return jsonError(400, 'project is not a valid path segment');
-  if (method !== 'GET' && method !== 'DELETE') return methodNotAllowed('GET, DELETE');
+  if (project === undefined)
+    return jsonError(400, 'project is not a valid path segment');
+  if (method !== 'GET' && method !== 'DELETE')
+    return methodNotAllowed('GET, DELETE');
   if (match[2] === 'groups') {
-    if (method === 'GET') return json(200, { groups: deps.store.list(project) });
+    if (method === 'GET') return json(200, {groups: deps.store.list(project)});
     // The call log belongs to the groups' history, so a project reset clears both.
     deps.store.reset(project);
     deps.calls.reset(project);
@@ -48,14 +51,19 @@ export async function handleControl(
   }
   if (method === 'GET') {
     const calls = deps.calls.list(project);
-    return json(200, { count: calls.length, calls });
+    return json(200, {count: calls.length, calls});
   }
   deps.calls.reset(project);
   return json(200, {});
 }
 
-async function faults(req: IncomingMessage, method: string, queue: FaultQueue, project: string | null): Promise<Reply> {
-  if (method === 'GET') return json(200, { faults: queue.list() });
+async function faults(
+  req: IncomingMessage,
+  method: string,
+  queue: FaultQueue,
+  project: string | null,
+): Promise<Reply> {
+  if (method === 'GET') return json(200, {faults: queue.list()});
   if (method === 'DELETE') {
     // `?project=P` clears only P's faults, so parallel test files do not clear each other's.
     queue.clear(project ?? undefined);
@@ -67,11 +75,11 @@ async function faults(req: IncomingMessage, method: string, queue: FaultQueue, p
   if (!parsed?.ok) return jsonError(400, 'fault must be valid JSON');
   const spec = parseFaultSpec(parsed.value);
   if (!spec.ok) return jsonError(400, spec.error);
-  return json(200, { fault: queue.add(spec.value) });
+  return json(200, {fault: queue.add(spec.value)});
 }
 
 function methodNotAllowed(allow: string): Reply {
-  return jsonError(405, 'method not allowed', { Allow: allow });
+  return jsonError(405, 'method not allowed', {Allow: allow});
 }
 
 function decodeSegment(segment: string): string | undefined {

@@ -1,8 +1,8 @@
-import type { CallRecord } from './call-log';
-import type { FaultMode, PendingFault } from './faults';
-import type { GroupSnapshot } from './group-store';
+import type {CallRecord} from './call-log';
+import type {FaultMode, PendingFault} from './faults';
+import type {GroupSnapshot} from './group-store';
 
-export type { CallRecord, FaultMode, GroupSnapshot, PendingFault };
+export type {CallRecord, FaultMode, GroupSnapshot, PendingFault};
 
 /** A fault to inject; see `POST /emulator/faults`. */
 export interface FaultRequest {
@@ -40,31 +40,62 @@ export function fcmControl(url: string): FcmControl {
   const projectPath = (project: string, what: string): string =>
     `/emulator/projects/${encodeURIComponent(project)}/${what}`;
   return {
-    groups: async (project) =>
-      (await request<{ groups: GroupSnapshot[] }>(base, 'GET', projectPath(project, 'groups'))).groups,
-    reset: async (project) => {
-      const path = project === undefined ? '/emulator/groups' : projectPath(project, 'groups');
+    groups: async project =>
+      (
+        await request<{groups: GroupSnapshot[]}>(
+          base,
+          'GET',
+          projectPath(project, 'groups'),
+        )
+      ).groups,
+    reset: async project => {
+      const path =
+        project === undefined
+          ? '/emulator/groups'
+          : projectPath(project, 'groups');
       await request(base, 'DELETE', path);
     },
-    injectFault: async (fault) =>
-      (await request<{ fault: PendingFault }>(base, 'POST', '/emulator/faults', fault)).fault,
-    faults: async () => (await request<{ faults: PendingFault[] }>(base, 'GET', '/emulator/faults')).faults,
-    clearFaults: async (project) => {
-      const query = project === undefined ? '' : `?project=${encodeURIComponent(project)}`;
+    injectFault: async fault =>
+      (
+        await request<{fault: PendingFault}>(
+          base,
+          'POST',
+          '/emulator/faults',
+          fault,
+        )
+      ).fault,
+    faults: async () =>
+      (await request<{faults: PendingFault[]}>(base, 'GET', '/emulator/faults'))
+        .faults,
+    clearFaults: async project => {
+      const query =
+        project === undefined ? '' : `?project=${encodeURIComponent(project)}`;
       await request(base, 'DELETE', `/emulator/faults${query}`);
     },
-    calls: async (project) =>
-      (await request<{ calls: CallRecord[] }>(base, 'GET', projectPath(project, 'calls'))).calls,
+    calls: async project =>
+      (
+        await request<{calls: CallRecord[]}>(
+          base,
+          'GET',
+          projectPath(project, 'calls'),
+        )
+      ).calls,
   };
 }
 
-async function request<T = unknown>(base: string, method: string, path: string, body?: unknown): Promise<T> {
+async function request<T = unknown>(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
   const res = await fetch(base + path, {
     method,
-    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    headers: body === undefined ? {} : {'Content-Type': 'application/json'},
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
-  if (res.status !== 200) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
+  if (res.status !== 200)
+    throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
   return JSON.parse(text) as T;
 }

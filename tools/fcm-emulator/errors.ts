@@ -7,7 +7,8 @@
 export const FcmErrors = {
   alreadyExists: 'notification_key already exists',
   notFound: 'notification_key not found',
-  nameMismatch: "notification_key_name doesn't match the group name of the notification_key",
+  nameMismatch:
+    "notification_key_name doesn't match the group name of the notification_key",
   noValidIds: 'no valid registration ids',
   tooManyMembers: 'maximum number of members exceeded',
   invalidOperation: 'invalid operation',
@@ -25,4 +26,4 @@ export const FcmErrors = {
 } as const;
 
 /** A validation result: the parsed value, or the error text to answer with. */
-export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+export type Parsed<T> = {ok: true; value: T} | {ok: false; error: string};

@@ -1,8 +1,14 @@
-import { type Parsed } from './errors';
-import { isRecord } from './operation';
+import {type Parsed} from './errors';
+import {isRecord} from './operation';
 
 /** The ways an injected fault makes a `/fcm/notification` call fail. */
-export const FAULT_MODES = ['http500', 'http503', 'http400', 'timeout', 'close'] as const;
+export const FAULT_MODES = [
+  'http500',
+  'http503',
+  'http400',
+  'timeout',
+  'close',
+] as const;
 
 /** One of {@link FAULT_MODES}. */
 export type FaultMode = (typeof FAULT_MODES)[number];
@@ -28,24 +34,33 @@ export interface PendingFault extends FaultSpec {
 /** Validates a `POST /emulator/faults` body, so a typo fails loudly instead of injecting nothing. */
 export function parseFaultSpec(body: unknown): Parsed<FaultSpec> {
   if (!isRecord(body)) return fail('fault must be a JSON object');
-  const { mode, count = 1, project, error, afterApply = false } = body;
+  const {mode, count = 1, project, error, afterApply = false} = body;
   if (!FAULT_MODES.includes(mode as FaultMode)) {
     return fail(`mode must be one of ${FAULT_MODES.join(', ')}`);
   }
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) {
     return fail('count must be a positive integer');
   }
-  if (project !== undefined && (typeof project !== 'string' || project === '')) {
+  if (
+    project !== undefined &&
+    (typeof project !== 'string' || project === '')
+  ) {
     return fail('project must be a non-empty string');
   }
-  if (error !== undefined && (mode !== 'http400' || typeof error !== 'string' || error === '')) {
-    return fail('error must be a non-empty string and is only allowed with mode http400');
+  if (
+    error !== undefined &&
+    (mode !== 'http400' || typeof error !== 'string' || error === '')
+  ) {
+    return fail(
+      'error must be a non-empty string and is only allowed with mode http400',
+    );
   }
-  if (typeof afterApply !== 'boolean') return fail('afterApply must be a boolean');
-  const spec: FaultSpec = { mode: mode as FaultMode, count, afterApply };
+  if (typeof afterApply !== 'boolean')
+    return fail('afterApply must be a boolean');
+  const spec: FaultSpec = {mode: mode as FaultMode, count, afterApply};
   if (project !== undefined) spec.project = project;
   if (error !== undefined) spec.error = error;
-  return { ok: true, value: spec };
+  return {ok: true, value: spec};
 }
 
 /** Injected faults, consumed first-in first-out by the calls they match. */
@@ -53,31 +68,38 @@ export class FaultQueue {
   private pending: PendingFault[] = [];
 
   add(spec: FaultSpec): PendingFault {
-    const fault = { ...spec, remaining: spec.count };
+    const fault = {...spec, remaining: spec.count};
     this.pending.push(fault);
-    return { ...fault };
+    return {...fault};
   }
 
   /** Consumes one use of the oldest fault matching the call's project, if any. */
   take(project: string | undefined): FaultSpec | undefined {
-    const fault = this.pending.find((f) => f.project === undefined || f.project === project);
+    const fault = this.pending.find(
+      f => f.project === undefined || f.project === project,
+    );
     if (!fault) return undefined;
     fault.remaining -= 1;
-    if (fault.remaining === 0) this.pending = this.pending.filter((f) => f !== fault);
-    const { remaining: _remaining, ...spec } = fault;
+    if (fault.remaining === 0)
+      this.pending = this.pending.filter(f => f !== fault);
+    const spec: FaultSpec & {remaining?: number} = {...fault};
+    delete spec.remaining;
     return spec;
   }
 
   list(): PendingFault[] {
-    return this.pending.map((f) => ({ ...f }));
+    return this.pending.map(f => ({...f}));
   }
 
   /** Clears every fault, or only those scoped to `project`. */
   clear(project?: string): void {
-    this.pending = project === undefined ? [] : this.pending.filter((fault) => fault.project !== project);
+    this.pending =
+      project === undefined
+        ? []
+        : this.pending.filter(fault => fault.project !== project);
   }
 }
 
-function fail(error: string): { ok: false; error: string } {
-  return { ok: false, error };
+function fail(error: string): {ok: false; error: string} {
+  return {ok: false, error};
 }

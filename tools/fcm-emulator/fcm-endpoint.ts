@@ -1,11 +1,11 @@
-import type { IncomingMessage } from 'node:http';
-import type { CallLog, CallRecord } from './call-log';
-import { faultReply } from './fault-reply';
-import type { FaultQueue } from './faults';
-import { answerFcmCall, projectOf } from './fcm-protocol';
-import type { GroupStore } from './group-store';
-import { jsonError, parseJson, readBody, type Reply } from './http-json';
-import { isRecord } from './operation';
+import type {IncomingMessage} from 'node:http';
+import type {CallLog, CallRecord} from './call-log';
+import {faultReply} from './fault-reply';
+import type {FaultQueue} from './faults';
+import {answerFcmCall, projectOf} from './fcm-protocol';
+import type {GroupStore} from './group-store';
+import {jsonError, parseJson, readBody, type Reply} from './http-json';
+import {isRecord} from './operation';
 
 /** The emulator state a `/fcm/notification` call reads and changes. */
 export interface FcmDeps {
@@ -26,7 +26,7 @@ export async function handleFcmNotification(
 ): Promise<Reply> {
   const method = req.method;
   if (method !== 'GET' && method !== 'POST') {
-    return jsonError(405, 'method not allowed', { Allow: 'GET, POST' });
+    return jsonError(405, 'method not allowed', {Allow: 'GET, POST'});
   }
   const body = method === 'POST' ? await readBody(req) : '';
   const project = projectOf(req);
@@ -45,7 +45,14 @@ export async function handleFcmNotification(
     fault: fault?.mode ?? null,
   };
   if (project !== undefined) deps.calls.record(project, call);
-  deps.log(JSON.stringify({ severity: severityOf(call.status), message: 'fcm call', project, ...call }));
+  deps.log(
+    JSON.stringify({
+      severity: severityOf(call.status),
+      message: 'fcm call',
+      project,
+      ...call,
+    }),
+  );
   return reply;
 }
 
@@ -54,14 +61,22 @@ function describeCall(
   method: 'GET' | 'POST',
   url: URL,
   body: string | undefined,
-): Pick<CallRecord, 'method' | 'operation' | 'notification_key_name' | 'registration_ids_count'> {
+): Pick<
+  CallRecord,
+  'method' | 'operation' | 'notification_key_name' | 'registration_ids_count'
+> {
   if (method === 'GET') {
     const name = url.searchParams.get('notification_key_name');
-    return { method, operation: 'get', notification_key_name: name, registration_ids_count: 0 };
+    return {
+      method,
+      operation: 'get',
+      notification_key_name: name,
+      registration_ids_count: 0,
+    };
   }
   const parsed = body === undefined ? undefined : parseJson(body);
   const value = parsed?.ok && isRecord(parsed.value) ? parsed.value : {};
-  const { operation, notification_key_name: name, registration_ids: ids } = value;
+  const {operation, notification_key_name: name, registration_ids: ids} = value;
   return {
     method,
     operation: typeof operation === 'string' ? operation : null,

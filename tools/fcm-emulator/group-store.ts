@@ -1,6 +1,6 @@
-import { FcmErrors } from './errors';
-import { newNotificationKey } from './notification-key';
-import type { GroupOperation } from './operation';
+import {FcmErrors} from './errors';
+import {newNotificationKey} from './notification-key';
+import type {GroupOperation} from './operation';
 
 /** FCM's documented limit on the members of one notification key. */
 export const MAX_MEMBERS = 20;
@@ -14,7 +14,7 @@ export interface GroupSnapshot {
 }
 
 /** What applying an operation gives: the group's key, or the error text FCM would answer. */
-export type Outcome = { ok: true; key: string } | { ok: false; error: string };
+export type Outcome = {ok: true; key: string} | {ok: false; error: string};
 
 interface Group {
   name: string;
@@ -43,9 +43,12 @@ export class GroupStore {
     const groups = this.groupsOf(project);
     if (op.operation === 'create') return this.create(groups, op.name, op.ids);
     const group = groups.byKey.get(op.key);
-    if (!group) return { ok: false, error: FcmErrors.notFound };
-    if (group.name !== op.name) return { ok: false, error: FcmErrors.nameMismatch };
-    return op.operation === 'add' ? add(group, op.ids) : remove(groups, group, op.ids);
+    if (!group) return {ok: false, error: FcmErrors.notFound};
+    if (group.name !== op.name)
+      return {ok: false, error: FcmErrors.nameMismatch};
+    return op.operation === 'add'
+      ? add(group, op.ids)
+      : remove(groups, group, op.ids);
   }
 
   /** The key of the named group, as FCM's GET retrieve answers it. */
@@ -58,7 +61,7 @@ export class GroupStore {
     const groups = [...(this.projects.get(project)?.byName.values() ?? [])];
     return groups
       .sort((a, b) => compare(a.name, b.name))
-      .map((g) => ({
+      .map(g => ({
         notification_key_name: g.name,
         notification_key: g.key,
         registration_ids: [...g.members].sort(compare),
@@ -72,12 +75,14 @@ export class GroupStore {
   }
 
   private create(groups: ProjectGroups, name: string, ids: string[]): Outcome {
-    if (groups.byName.has(name)) return { ok: false, error: FcmErrors.alreadyExists };
-    if (ids.length > MAX_MEMBERS) return { ok: false, error: FcmErrors.tooManyMembers };
-    const group: Group = { name, key: this.uniqueKey(), members: new Set(ids) };
+    if (groups.byName.has(name))
+      return {ok: false, error: FcmErrors.alreadyExists};
+    if (ids.length > MAX_MEMBERS)
+      return {ok: false, error: FcmErrors.tooManyMembers};
+    const group: Group = {name, key: this.uniqueKey(), members: new Set(ids)};
     groups.byName.set(name, group);
     groups.byKey.set(group.key, group);
-    return { ok: true, key: group.key };
+    return {ok: true, key: group.key};
   }
 
   private uniqueKey(): string {
@@ -90,7 +95,7 @@ export class GroupStore {
   private groupsOf(project: string): ProjectGroups {
     let groups = this.projects.get(project);
     if (!groups) {
-      groups = { byName: new Map(), byKey: new Map() };
+      groups = {byName: new Map(), byKey: new Map()};
       this.projects.set(project, groups);
     }
     return groups;
@@ -98,24 +103,24 @@ export class GroupStore {
 }
 
 function add(group: Group, ids: string[]): Outcome {
-  const added = ids.filter((id) => !group.members.has(id));
+  const added = ids.filter(id => !group.members.has(id));
   if (group.members.size + added.length > MAX_MEMBERS) {
-    return { ok: false, error: FcmErrors.tooManyMembers };
+    return {ok: false, error: FcmErrors.tooManyMembers};
   }
   for (const id of added) group.members.add(id);
-  return { ok: true, key: group.key };
+  return {ok: true, key: group.key};
 }
 
 function remove(groups: ProjectGroups, group: Group, ids: string[]): Outcome {
-  const present = ids.filter((id) => group.members.has(id));
-  if (present.length === 0) return { ok: false, error: FcmErrors.noValidIds };
+  const present = ids.filter(id => group.members.has(id));
+  if (present.length === 0) return {ok: false, error: FcmErrors.noValidIds};
   for (const id of present) group.members.delete(id);
   // FCM deletes a group with no members left: its name becomes free and its key unknown.
   if (group.members.size === 0) {
     groups.byName.delete(group.name);
     groups.byKey.delete(group.key);
   }
-  return { ok: true, key: group.key };
+  return {ok: true, key: group.key};
 }
 
 function compare(a: string, b: string): number {

@@ -1,4 +1,4 @@
-import { startFcmEmulator } from './server';
+import {startFcmEmulator} from './server';
 
 /** Command-line options of the emulator. */
 export interface CliOptions {
@@ -11,20 +11,27 @@ export interface CliOptions {
  * Defaults: port 9099, host 127.0.0.1.
  */
 export function parseArgs(argv: readonly string[]): CliOptions {
-  const options: CliOptions = { port: 9099, host: '127.0.0.1' };
+  const options: CliOptions = {port: 9099, host: '127.0.0.1'};
   for (let i = 0; i < argv.length; i += 1) {
-    const [flag, inline] = (argv[i] as string).split(/=(.*)/s, 2) as [string, string | undefined];
+    const [flag, inline] = (argv[i] as string).split(/=(.*)/s, 2) as [
+      string,
+      string | undefined,
+    ];
     const value = inline ?? argv[++i];
     if (value === undefined) throw new Error(`${flag} needs a value`);
     if (flag === '--port') {
       if (!/^\d+$/.test(value) || Number(value) > 65535) {
-        throw new Error(`--port must be an integer from 0 to 65535, got "${value}"`);
+        throw new Error(
+          `--port must be an integer from 0 to 65535, got "${value}"`,
+        );
       }
       options.port = Number(value);
     } else if (flag === '--host') {
       options.host = value;
     } else {
-      throw new Error(`unknown option ${flag}; usage: main.js [--port 9099] [--host 127.0.0.1]`);
+      throw new Error(
+        `unknown option ${flag}; usage: main.js [--port 9099] [--host 127.0.0.1]`,
+      );
     }
   }
   return options;
@@ -39,7 +46,10 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const emulator = await startFcmEmulator({ ...options, log: (line) => process.stderr.write(`${line}\n`) });
+  const emulator = await startFcmEmulator({
+    ...options,
+    log: line => process.stderr.write(`${line}\n`),
+  });
   // One line on stdout, so scripts can read the address (useful with --port 0).
   process.stdout.write(`FCM emulator listening on ${emulator.host}\n`);
   const stop = (): void => void emulator.close();

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import {randomBytes} from 'node:crypto';
 
 /** FCM notification keys start with this prefix; clients sometimes sanity-check it. */
 export const NOTIFICATION_KEY_PREFIX = 'APA91b';
@@ -14,6 +14,8 @@ export const NOTIFICATION_KEY_LENGTH = 140;
 export function newNotificationKey(): string {
   const randomLength = NOTIFICATION_KEY_LENGTH - NOTIFICATION_KEY_PREFIX.length;
   // base64url yields 4 characters per 3 bytes; ask for enough bytes, then trim.
-  const random = randomBytes(Math.ceil((randomLength * 3) / 4)).toString('base64url');
+  const random = randomBytes(Math.ceil((randomLength * 3) / 4)).toString(
+    'base64url',
+  );
   return NOTIFICATION_KEY_PREFIX + random.slice(0, randomLength);
 }

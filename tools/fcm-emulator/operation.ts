@@ -1,9 +1,9 @@
-import { FcmErrors, type Parsed } from './errors';
+import {FcmErrors, type Parsed} from './errors';
 
 /** A device-group management request, validated and with duplicate ids removed. */
 export type GroupOperation =
-  | { operation: 'create'; name: string; ids: string[] }
-  | { operation: 'add' | 'remove'; name: string; key: string; ids: string[] };
+  | {operation: 'create'; name: string; ids: string[]}
+  | {operation: 'add' | 'remove'; name: string; key: string; ids: string[]};
 
 /**
  * Validates a parsed `/fcm/notification` POST body.
@@ -14,18 +14,23 @@ export type GroupOperation =
  */
 export function parseGroupOperation(body: unknown): Parsed<GroupOperation> {
   if (!isRecord(body)) return fail(FcmErrors.notAnObject);
-  const { operation } = body;
+  const {operation} = body;
   if (operation !== 'create' && operation !== 'add' && operation !== 'remove') {
     return fail(FcmErrors.invalidOperation);
   }
   const name = body.notification_key_name;
   if (!isNonEmptyString(name)) return fail(FcmErrors.invalidName);
   const key = body.notification_key;
-  if (operation !== 'create' && !isNonEmptyString(key)) return fail(FcmErrors.invalidKey);
+  if (operation !== 'create' && !isNonEmptyString(key))
+    return fail(FcmErrors.invalidKey);
   const ids = parseRegistrationIds(body.registration_ids);
   if (!ids.ok) return ids;
-  if (operation === 'create') return { ok: true, value: { operation, name, ids: ids.value } };
-  return { ok: true, value: { operation, name, key: key as string, ids: ids.value } };
+  if (operation === 'create')
+    return {ok: true, value: {operation, name, ids: ids.value}};
+  return {
+    ok: true,
+    value: {operation, name, key: key as string, ids: ids.value},
+  };
 }
 
 function parseRegistrationIds(value: unknown): Parsed<string[]> {
@@ -33,8 +38,9 @@ function parseRegistrationIds(value: unknown): Parsed<string[]> {
   if (value === undefined || (Array.isArray(value) && value.length === 0)) {
     return fail(FcmErrors.noValidIds);
   }
-  if (!Array.isArray(value) || !value.every(isNonEmptyString)) return fail(FcmErrors.invalidIds);
-  return { ok: true, value: [...new Set(value)] };
+  if (!Array.isArray(value) || !value.every(isNonEmptyString))
+    return fail(FcmErrors.invalidIds);
+  return {ok: true, value: [...new Set(value)]};
 }
 
 /** True for a plain JSON object (not an array or null). */
@@ -46,6 +52,6 @@ function isNonEmptyString(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0;
 }
 
-function fail(error: string): { ok: false; error: string } {
-  return { ok: false, error };
+function fail(error: string): {ok: false; error: string} {
+  return {ok: false, error};
 }

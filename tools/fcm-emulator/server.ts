@@ -1,11 +1,15 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
-import { CallLog } from './call-log';
-import { handleControl } from './control-endpoints';
-import { handleFcmNotification } from './fcm-endpoint';
-import { FaultQueue } from './faults';
-import { GroupStore } from './group-store';
-import { jsonError, send, type Reply } from './http-json';
+import {
+  createServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
+import type {Socket} from 'node:net';
+import {CallLog} from './call-log';
+import {handleControl} from './control-endpoints';
+import {handleFcmNotification} from './fcm-endpoint';
+import {FaultQueue} from './faults';
+import {GroupStore} from './group-store';
+import {jsonError, send, type Reply} from './http-json';
 
 /** A running emulator. */
 export interface FcmEmulator {
@@ -31,7 +35,9 @@ export interface FcmEmulatorOptions {
  * Starts an in-memory emulator of FCM's legacy device-group API (`/fcm/notification`)
  * with a control API under `/emulator/` for inspecting state and injecting faults.
  */
-export async function startFcmEmulator(opts: FcmEmulatorOptions = {}): Promise<FcmEmulator> {
+export async function startFcmEmulator(
+  opts: FcmEmulatorOptions = {},
+): Promise<FcmEmulator> {
   const deps = {
     store: new GroupStore(),
     faults: new FaultQueue(),
@@ -39,8 +45,10 @@ export async function startFcmEmulator(opts: FcmEmulatorOptions = {}): Promise<F
     log: opts.log ?? (() => undefined),
   };
   const route = (req: IncomingMessage, url: URL): Promise<Reply> | Reply => {
-    if (url.pathname === '/fcm/notification') return handleFcmNotification(req, url, deps);
-    if (url.pathname.startsWith('/emulator/')) return handleControl(req, url, deps);
+    if (url.pathname === '/fcm/notification')
+      return handleFcmNotification(req, url, deps);
+    if (url.pathname.startsWith('/emulator/'))
+      return handleControl(req, url, deps);
     return jsonError(404, 'not found');
   };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -49,10 +57,16 @@ export async function startFcmEmulator(opts: FcmEmulatorOptions = {}): Promise<F
       .then(() => route(req, url))
       .catch((err: unknown) => {
         const stack = err instanceof Error ? err.stack : String(err);
-        deps.log(JSON.stringify({ severity: 'ERROR', message: 'emulator failure', stack }));
+        deps.log(
+          JSON.stringify({
+            severity: 'ERROR',
+            message: 'emulator failure',
+            stack,
+          }),
+        );
         return jsonError(500, 'internal emulator error');
       })
-      .then((reply) => send(req, res, reply))
+      .then(reply => send(req, res, reply))
       // Nothing sensible can be written once sending itself failed; drop the connection.
       .catch(() => req.socket.destroy());
   });
@@ -70,16 +84,18 @@ export async function startFcmEmulator(opts: FcmEmulatorOptions = {}): Promise<F
     });
   });
   const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('emulator has no TCP address');
-  const hostname = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  if (address === null || typeof address === 'string')
+    throw new Error('emulator has no TCP address');
+  const hostname =
+    address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const host = `${hostname}:${address.port}`;
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
-    closing ??= new Promise<void>((resolve) => {
+    closing ??= new Promise<void>(resolve => {
       server.close(() => resolve());
       for (const socket of sockets) socket.destroy();
     });
     return closing;
   };
-  return { host, url: `http://${host}`, close };
+  return {host, url: `http://${host}`, close};
 }

@@ -3,9 +3,9 @@
  * For `npm start` on a machine without the Google Cloud CLI only: its semantics differ from
  * Firestore in ways our code depends on, so tests never use it.
  */
-import { FirestoreServer } from '@firestore-emulator/server';
-import { findFreePort } from './free-port';
-import type { RunningFirestore } from './start';
+import {FirestoreServer} from '@firestore-emulator/server';
+import {findFreePort} from './free-port';
+import type {RunningFirestore} from './start';
 
 const WARNING = `
 ################################################################################
@@ -28,7 +28,9 @@ const WARNING = `
  * Starts the fallback server on `port` (0 or absent: a free port) after printing a loud warning
  * on stderr. `host` is `127.0.0.1:PORT`, for FIRESTORE_EMULATOR_HOST.
  */
-export async function startFallbackFirestore(opts: { port?: number } = {}): Promise<RunningFirestore> {
+export async function startFallbackFirestore(
+  opts: {port?: number} = {},
+): Promise<RunningFirestore> {
   process.stderr.write(WARNING);
   // The server binds every interface, so the port must be free on all of them.
   const port = opts.port || (await findFreePort('0.0.0.0'));

@@ -10,7 +10,7 @@ export function findFreePort(host = '127.0.0.1'): Promise<number> {
     server.unref();
     server.once('error', reject);
     server.listen(0, host, () => {
-      const { port } = server.address() as net.AddressInfo;
+      const {port} = server.address() as net.AddressInfo;
       server.close(() => resolve(port));
     });
   });

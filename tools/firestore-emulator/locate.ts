@@ -3,11 +3,11 @@
  * Decides only: it starts nothing. When the emulator cannot be used it says why in words a developer
  * can act on, so callers can skip loudly instead of failing obscurely.
  */
-import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import {spawnSync} from 'node:child_process';
+import {accessSync, constants} from 'node:fs';
 import path from 'node:path';
 
-export type EmulatorLocation = { command: string } | { missing: string };
+export type EmulatorLocation = {command: string} | {missing: string};
 
 /** Outcome of running a program to completion, shaped like `spawnSync`'s result. */
 export interface ExecResult {
@@ -30,8 +30,13 @@ const INSTALL_HINT =
 
 export const defaultLocateDeps: LocateDeps = {
   exec(file, args) {
-    const r = spawnSync(file, args, { encoding: 'utf8', timeout: 30_000 });
-    return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', error: r.error };
+    const r = spawnSync(file, args, {encoding: 'utf8', timeout: 30_000});
+    return {
+      status: r.status,
+      stdout: r.stdout ?? '',
+      stderr: r.stderr ?? '',
+      error: r.error,
+    };
   },
   isExecutable(file) {
     try {
@@ -55,24 +60,41 @@ export function locateFirestoreEmulator(
   const explicit = env.FIRESTORE_EMULATOR_BIN?.trim();
   if (explicit) {
     return deps.isExecutable(explicit)
-      ? { command: explicit }
-      : { missing: `FIRESTORE_EMULATOR_BIN=${explicit} is not an executable file` };
+      ? {command: explicit}
+      : {
+          missing: `FIRESTORE_EMULATOR_BIN=${explicit} is not an executable file`,
+        };
   }
 
-  const info = deps.exec('gcloud', ['info', '--format=value(installation.sdk_root)']);
+  const info = deps.exec('gcloud', [
+    'info',
+    '--format=value(installation.sdk_root)',
+  ]);
   if (info.error?.code === 'ENOENT') {
-    return { missing: `the Google Cloud CLI (gcloud) is not on PATH; ${INSTALL_HINT}` };
+    return {
+      missing: `the Google Cloud CLI (gcloud) is not on PATH; ${INSTALL_HINT}`,
+    };
   }
   if (info.error || info.status !== 0) {
-    const why = info.error?.message ?? lastLine(info.stderr) ?? `exit status ${info.status}`;
-    return { missing: `\`gcloud info\` failed (${why}); ${INSTALL_HINT}` };
+    const why =
+      info.error?.message ??
+      lastLine(info.stderr) ??
+      `exit status ${info.status}`;
+    return {missing: `\`gcloud info\` failed (${why}); ${INSTALL_HINT}`};
   }
   const sdkRoot = info.stdout.trim();
   if (!sdkRoot) {
-    return { missing: `\`gcloud info\` did not report an SDK root; ${INSTALL_HINT}` };
+    return {
+      missing: `\`gcloud info\` did not report an SDK root; ${INSTALL_HINT}`,
+    };
   }
 
-  const command = path.join(sdkRoot, 'platform', 'cloud-firestore-emulator', 'cloud_firestore_emulator');
+  const command = path.join(
+    sdkRoot,
+    'platform',
+    'cloud-firestore-emulator',
+    'cloud_firestore_emulator',
+  );
   if (!deps.isExecutable(command)) {
     return {
       missing: `the Google Cloud CLI at ${sdkRoot} has no Firestore emulator (${command}); ${INSTALL_HINT}`,
@@ -83,10 +105,14 @@ export function locateFirestoreEmulator(
   const version = deps.exec(java, ['-version']);
   if (version.error || version.status !== 0) {
     const why =
-      version.error?.code === 'ENOENT' ? 'not found' : (version.error?.message ?? `exit status ${version.status}`);
-    return { missing: `the Firestore emulator runs on Java, but \`${java}\` is unusable (${why})` };
+      version.error?.code === 'ENOENT'
+        ? 'not found'
+        : (version.error?.message ?? `exit status ${version.status}`);
+    return {
+      missing: `the Firestore emulator runs on Java, but \`${java}\` is unusable (${why})`,
+    };
   }
-  return { command };
+  return {command};
 }
 
 function lastLine(text: string): string | undefined {

@@ -1,15 +1,19 @@
 /**
  * Starts the official Cloud Firestore emulator as a child process and resets its data over HTTP.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { findFreePort } from './free-port';
-import { locateFirestoreEmulator } from './locate';
+import {spawn, type ChildProcess} from 'node:child_process';
+import {findFreePort} from './free-port';
+import {locateFirestoreEmulator} from './locate';
 
 const HOST = '127.0.0.1';
 const READY_LINE = 'Dev App Server is now running.';
 const TAIL_LINES = 40;
 const STOP_GRACE_MS = 5_000;
-const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = [
+  'SIGINT',
+  'SIGTERM',
+  'SIGHUP',
+];
 
 /** A running emulator: `host` is what FIRESTORE_EMULATOR_HOST expects (`127.0.0.1:PORT`). */
 export interface RunningFirestore {
@@ -37,7 +41,9 @@ export interface StartFirestoreOptions {
  * The group is also killed when this process exits or is interrupted. Rejects with the emulator's
  * last lines of output when it exits early or is not ready within `readyTimeoutMs` (default 30 s).
  */
-export async function startFirestoreEmulator(opts: StartFirestoreOptions = {}): Promise<RunningFirestore> {
+export async function startFirestoreEmulator(
+  opts: StartFirestoreOptions = {},
+): Promise<RunningFirestore> {
   const command = opts.command ?? resolveCommand();
   const port = opts.port || (await findFreePort(HOST));
   const host = `${HOST}:${port}`;
@@ -48,7 +54,9 @@ export async function startFirestoreEmulator(opts: StartFirestoreOptions = {}): 
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const closed = new Promise<void>(resolve =>
+    child.once('close', () => resolve()),
+  );
   const killGroup = (signal: NodeJS.Signals) => {
     try {
       if (child.pid) process.kill(-child.pid, signal);
@@ -86,22 +94,28 @@ export async function startFirestoreEmulator(opts: StartFirestoreOptions = {}): 
       }
     };
     forwardLines(child, onLine);
-    child.once('error', (err) => {
+    child.once('error', err => {
       clearTimeout(timer);
       reject(startError(`could not be run (${err.message})`, command, tail));
     });
     // 'close' rather than 'exit': it comes after the last output, which the error shows.
     child.once('close', (code, signal) => {
       clearTimeout(timer);
-      reject(startError(`exited before it was ready (${signal ?? `exit code ${code}`})`, command, tail));
+      reject(
+        startError(
+          `exited before it was ready (${signal ?? `exit code ${code}`})`,
+          command,
+          tail,
+        ),
+      );
     });
   });
 
   await ready;
   // The emulator must not keep a test runner or script alive on its own; the exit hook cleans up.
   child.unref();
-  (child.stdout as { unref?: () => void } | null)?.unref?.();
-  (child.stderr as { unref?: () => void } | null)?.unref?.();
+  (child.stdout as {unref?: () => void} | null)?.unref?.();
+  (child.stderr as {unref?: () => void} | null)?.unref?.();
 
   let stopping: Promise<void> | undefined;
   child.once('exit', (code, signal) => {
@@ -134,23 +148,35 @@ export async function startFirestoreEmulator(opts: StartFirestoreOptions = {}): 
  * Deletes every document of `projectId` in the emulator at `host` (`127.0.0.1:PORT`).
  * Works only against the official emulator, which serves this endpoint.
  */
-export async function resetFirestore(host: string, projectId: string): Promise<void> {
+export async function resetFirestore(
+  host: string,
+  projectId: string,
+): Promise<void> {
   const project = encodeURIComponent(projectId);
   const url = `http://${host}/emulator/v1/projects/${project}/databases/(default)/documents`;
-  const res = await fetch(url, { method: 'DELETE', signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(url, {
+    method: 'DELETE',
+    signal: AbortSignal.timeout(10_000),
+  });
   if (!res.ok) {
     const body = await res.text();
-    throw new Error(`Resetting Firestore project ${projectId} at ${host} failed: HTTP ${res.status} ${body}`);
+    throw new Error(
+      `Resetting Firestore project ${projectId} at ${host} failed: HTTP ${res.status} ${body}`,
+    );
   }
 }
 
 function resolveCommand(): string {
   const where = locateFirestoreEmulator();
-  if ('missing' in where) throw new Error(`Cloud Firestore emulator unavailable: ${where.missing}`);
+  if ('missing' in where)
+    throw new Error(`Cloud Firestore emulator unavailable: ${where.missing}`);
   return where.command;
 }
 
-function forwardLines(child: ChildProcess, onLine: (line: string) => void): void {
+function forwardLines(
+  child: ChildProcess,
+  onLine: (line: string) => void,
+): void {
   for (const stream of [child.stdout, child.stderr]) {
     let partial = '';
     stream?.setEncoding('utf8');
@@ -165,7 +191,15 @@ function forwardLines(child: ChildProcess, onLine: (line: string) => void): void
   }
 }
 
-function startError(problem: string, command: string, tail: readonly string[]): Error {
-  const output = tail.length ? tail.map((l) => `  | ${l}`).join('\n') : '  (no output)';
-  return new Error(`Cloud Firestore emulator ${problem}.\nCommand: ${command}\nLast output:\n${output}`);
+function startError(
+  problem: string,
+  command: string,
+  tail: readonly string[],
+): Error {
+  const output = tail.length
+    ? tail.map(l => `  | ${l}`).join('\n')
+    : '  (no output)';
+  return new Error(
+    `Cloud Firestore emulator ${problem}.\nCommand: ${command}\nLast output:\n${output}`,
+  );
 }

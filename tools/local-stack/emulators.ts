@@ -2,10 +2,10 @@
  * Brings up the emulators the local stack needs, reusing any the environment names:
  * FIRESTORE_EMULATOR_HOST and FCM_EMULATOR_HOST, when set, are used as they are.
  */
-import { startFcmEmulator } from '../fcm-emulator/server';
-import { startFallbackFirestore } from '../firestore-emulator/fallback';
-import { locateFirestoreEmulator } from '../firestore-emulator/locate';
-import { startFirestoreEmulator } from '../firestore-emulator/start';
+import {startFcmEmulator} from '../fcm-emulator/server';
+import {startFallbackFirestore} from '../firestore-emulator/fallback';
+import {locateFirestoreEmulator} from '../firestore-emulator/locate';
+import {startFirestoreEmulator} from '../firestore-emulator/start';
 
 export interface LocalEmulators {
   firestoreHost: string;
@@ -19,20 +19,29 @@ export interface LocalEmulators {
 export const LOCAL_FIRESTORE_PORT = 40021;
 export const LOCAL_FCM_PORT = 40022;
 
-export async function startEmulators(env: NodeJS.ProcessEnv = process.env): Promise<LocalEmulators> {
+export async function startEmulators(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<LocalEmulators> {
   const stops: Array<() => Promise<void>> = [];
   let firestoreHost = env.FIRESTORE_EMULATOR_HOST;
   let firestoreKind: LocalEmulators['firestoreKind'] = 'external';
   if (!firestoreHost) {
     const located = locateFirestoreEmulator(env);
     if ('command' in located) {
-      const firestore = await startFirestoreEmulator({ command: located.command, port: LOCAL_FIRESTORE_PORT });
+      const firestore = await startFirestoreEmulator({
+        command: located.command,
+        port: LOCAL_FIRESTORE_PORT,
+      });
       firestoreKind = 'official';
       firestoreHost = firestore.host;
       stops.push(firestore.stop);
     } else {
-      process.stderr.write(`The official Cloud Firestore emulator is not available: ${located.missing}\n`);
-      const fallback = await startFallbackFirestore({ port: LOCAL_FIRESTORE_PORT });
+      process.stderr.write(
+        `The official Cloud Firestore emulator is not available: ${located.missing}\n`,
+      );
+      const fallback = await startFallbackFirestore({
+        port: LOCAL_FIRESTORE_PORT,
+      });
       firestoreKind = 'fallback';
       firestoreHost = fallback.host;
       stops.push(fallback.stop);
@@ -41,7 +50,7 @@ export async function startEmulators(env: NodeJS.ProcessEnv = process.env): Prom
   let fcmHost = env.FCM_EMULATOR_HOST;
   let fcmKind: LocalEmulators['fcmKind'] = 'external';
   if (!fcmHost) {
-    const fcm = await startFcmEmulator({ port: LOCAL_FCM_PORT });
+    const fcm = await startFcmEmulator({port: LOCAL_FCM_PORT});
     fcmHost = fcm.host;
     fcmKind = 'local';
     stops.push(fcm.close);
@@ -52,7 +61,7 @@ export async function startEmulators(env: NodeJS.ProcessEnv = process.env): Prom
     fcmHost,
     fcmKind,
     async stop() {
-      await Promise.all(stops.map((stop) => stop()));
+      await Promise.all(stops.map(stop => stop()));
     },
   };
 }

@@ -3,9 +3,9 @@
  * environment's), the local FCM device-group emulator (or the environment's), the demo
  * user of the API reference, and the three functions behind one server on PORT (40020).
  */
-import type { AddressInfo } from 'node:net';
-import { startEmulators, type LocalEmulators } from './emulators';
-import { seedDemoUser, DEMO_USER } from './seed';
+import type {AddressInfo} from 'node:net';
+import {startEmulators, type LocalEmulators} from './emulators';
+import {seedDemoUser, DEMO_USER} from './seed';
 
 const DEFAULT_PORT = 40020;
 
@@ -28,8 +28,8 @@ export async function startLocalStack(port: number): Promise<LocalStack> {
   process.env.CRON_APPENGINE_COMPAT ??= 'true';
   await seedDemoUser(process.env.GOOGLE_CLOUD_PROJECT);
 
-  const { createLocalServer } = await import('./router');
-  const { localExtraRoutes } = await import('./extra-routes');
+  const {createLocalServer} = await import('./router');
+  const {localExtraRoutes} = await import('./extra-routes');
   const server = createLocalServer(localExtraRoutes());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -39,14 +39,14 @@ export async function startLocalStack(port: number): Promise<LocalStack> {
     url: `http://localhost:${(server.address() as AddressInfo).port}`,
     emulators,
     async stop() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>(resolve => server.close(() => resolve()));
       server.closeAllConnections();
       await emulators.stop();
     },
   };
 }
 
-function banner({ url, emulators }: LocalStack): string {
+function banner({url, emulators}: LocalStack): string {
   return [
     '',
     `Device registration API running at ${url}`,
@@ -64,7 +64,8 @@ function banner({ url, emulators }: LocalStack): string {
 
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? DEFAULT_PORT);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got ${process.env.PORT}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`PORT must be a port number, got ${process.env.PORT}`);
   const stack = await startLocalStack(port);
   process.stderr.write(banner(stack));
   const shutdown = () => void stack.stop().finally(() => process.exit(0));
@@ -74,7 +75,9 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((err: unknown) => {
-    process.stderr.write(`npm start failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.stderr.write(
+      `npm start failed: ${err instanceof Error ? err.stack : String(err)}\n`,
+    );
     process.exit(1);
   });
 }

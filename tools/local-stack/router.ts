@@ -4,14 +4,25 @@
  * router only picks which one gets the request, by the route table.
  */
 import http from 'node:http';
-import { getTestServer } from '@google-cloud/functions-framework/testing';
+import {getTestServer} from '@google-cloud/functions-framework/testing';
 import '../../functions/index';
-import { routesFor, type FunctionName } from '../../shared/routes';
+import {routesFor, type FunctionName} from '../../shared/routes';
 
-export type ExtraRoute = (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
+export type ExtraRoute = (
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+) => boolean;
 
-function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers });
+function json(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    ...headers,
+  });
   res.end(JSON.stringify(body));
 }
 
@@ -24,14 +35,19 @@ export function createLocalServer(extra: ExtraRoute[] = []): http.Server {
     return server;
   };
   return http.createServer((req, res) => {
-    if (extra.some((route) => route(req, res))) return;
+    if (extra.some(route => route(req, res))) return;
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const routes = routesFor(path);
-    if (routes.length === 0) return json(res, 404, { message: 'Not Found.' });
-    const route = routes.find((r) => r.method === req.method);
+    if (routes.length === 0) return json(res, 404, {message: 'Not Found.'});
+    const route = routes.find(r => r.method === req.method);
     if (!route) {
       req.resume();
-      return json(res, 405, { message: 'The method is not supported for this route.' }, { Allow: routes.map((r) => r.method).join(', ') });
+      return json(
+        res,
+        405,
+        {message: 'The method is not supported for this route.'},
+        {Allow: routes.map(r => r.method).join(', ')},
+      );
     }
     serverOf(route.functionName).emit('request', req, res);
   });

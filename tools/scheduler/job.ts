@@ -2,7 +2,7 @@
  * The Cloud Scheduler job that triggers the cron function: every minute, HTTP GET to the
  * function URL with an OIDC token of the scheduler's service account (audience: the URL).
  */
-import type { protos } from '@google-cloud/scheduler';
+import type {protos} from '@google-cloud/scheduler';
 
 export type Job = protos.google.cloud.scheduler.v1.IJob;
 
@@ -30,30 +30,42 @@ export const JOB_DEFAULTS = {
 } as const;
 
 /** The fields an update rewrites (all that buildJob sets besides the name). */
-export const UPDATE_MASK = ['description', 'schedule', 'time_zone', 'http_target', 'retry_config', 'attempt_deadline'];
+export const UPDATE_MASK = [
+  'description',
+  'schedule',
+  'time_zone',
+  'http_target',
+  'retry_config',
+  'attempt_deadline',
+];
 
-export const parentOf = (o: Pick<JobOptions, 'project' | 'region'>) => `projects/${o.project}/locations/${o.region}`;
+export const parentOf = (o: Pick<JobOptions, 'project' | 'region'>) =>
+  `projects/${o.project}/locations/${o.region}`;
 
 export function buildJob(o: JobOptions): Job {
   return {
     name: `${parentOf(o)}/jobs/${o.jobName}`,
-    description: 'Runs the due scheduled tasks of the device registration API (GET /api/cron).',
+    description:
+      'Runs the due scheduled tasks of the device registration API (GET /api/cron).',
     schedule: o.schedule,
     timeZone: o.timeZone,
     httpTarget: {
       uri: o.url,
       httpMethod: 'GET',
-      oidcToken: { serviceAccountEmail: o.serviceAccount, audience: o.audience ?? o.url },
+      oidcToken: {
+        serviceAccountEmail: o.serviceAccount,
+        audience: o.audience ?? o.url,
+      },
     },
     // Retries of one run carry the same X-CloudScheduler-ScheduleTime, so the function
     // never runs a task twice for them; they stay within the minute before the next run.
     retryConfig: {
       retryCount: o.retryCount,
-      minBackoffDuration: { seconds: 5 },
-      maxBackoffDuration: { seconds: 20 },
+      minBackoffDuration: {seconds: 5},
+      maxBackoffDuration: {seconds: 20},
       maxDoublings: 2,
-      maxRetryDuration: { seconds: 0 },
+      maxRetryDuration: {seconds: 0},
     },
-    attemptDeadline: { seconds: o.attemptDeadlineSeconds },
+    attemptDeadline: {seconds: o.attemptDeadlineSeconds},
   };
 }

@@ -2,19 +2,20 @@
  * `npm run scheduler -- --project … --region … --url … --service-account …`: creates or
  * updates the Cloud Scheduler job that triggers cron. `--dry-run` prints the job instead.
  */
-import { parseSchedulerArgs, USAGE, UsageError } from './args';
-import { buildJob } from './job';
-import { upsertJob, type SchedulerClient } from './upsert';
+import {parseSchedulerArgs, USAGE, UsageError} from './args';
+import {buildJob} from './job';
+import {upsertJob, type SchedulerClient} from './upsert';
 
 export interface MainDeps {
   env: NodeJS.ProcessEnv;
   out: (text: string) => void;
   err: (text: string) => void;
   /** The Scheduler client; the real one (application default credentials) when absent. */
-  client?: () => Promise<SchedulerClient & { close?: () => Promise<void> }>;
+  client?: () => Promise<SchedulerClient & {close?: () => Promise<void>}>;
 }
 
-const realClient = async () => new (await import('@google-cloud/scheduler')).CloudSchedulerClient();
+const realClient = async () =>
+  new (await import('@google-cloud/scheduler')).CloudSchedulerClient();
 
 /** Runs the command; resolves with the exit code. */
 export async function main(argv: string[], deps: MainDeps): Promise<number> {
@@ -27,16 +28,22 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
     return 2;
   }
   if (args.dryRun) {
-    deps.out(`Would create or update this Cloud Scheduler job:\n${JSON.stringify(buildJob(args.job), null, 2)}\n`);
+    deps.out(
+      `Would create or update this Cloud Scheduler job:\n${JSON.stringify(buildJob(args.job), null, 2)}\n`,
+    );
     return 0;
   }
   const client = await (deps.client ?? realClient)();
   try {
-    const { action, job } = await upsertJob(client, args.job);
-    deps.out(`Cloud Scheduler job ${job.name} ${action}: ${job.schedule} (${job.timeZone}), GET ${job.httpTarget!.uri}\n`);
+    const {action, job} = await upsertJob(client, args.job);
+    deps.out(
+      `Cloud Scheduler job ${job.name} ${action}: ${job.schedule} (${job.timeZone}), GET ${job.httpTarget!.uri}\n`,
+    );
     return 0;
   } catch (err) {
-    deps.err(`Could not create or update the Cloud Scheduler job: ${err instanceof Error ? err.message : String(err)}\n`);
+    deps.err(
+      `Could not create or update the Cloud Scheduler job: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
     return 1;
   } finally {
     await client.close?.();
@@ -46,12 +53,14 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
 if (require.main === module) {
   main(process.argv.slice(2), {
     env: process.env,
-    out: (t) => process.stdout.write(t),
-    err: (t) => process.stderr.write(t),
+    out: t => process.stdout.write(t),
+    err: t => process.stderr.write(t),
   }).then(
-    (code) => process.exit(code),
+    code => process.exit(code),
     (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+      process.stderr.write(
+        `${err instanceof Error ? err.stack : String(err)}\n`,
+      );
       process.exit(1);
     },
   );

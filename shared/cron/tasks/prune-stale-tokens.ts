@@ -7,24 +7,40 @@
  * the single-field index on fcm_registration_tokens.updated_at (declared in
  * firestore.indexes.json as a field override): its cost follows the stale tokens, not all.
  */
-import type { QueryDocumentSnapshot } from 'firebase-admin/firestore';
-import { TOKENS, type TokenDoc } from '../../collections';
-import { firestore } from '../../firestore-errors';
-import { forEachLimit } from '../pool';
-import type { CronTask, TaskContext } from '../task';
+import type {QueryDocumentSnapshot} from 'firebase-admin/firestore';
+import {TOKENS, type TokenDoc} from '../../collections';
+import {firestore} from '../../firestore-errors';
+import {forEachLimit} from '../pool';
+import type {CronTask, TaskContext} from '../task';
 
 /** The index the prune query needs; test/integration/cron-prune.test.ts checks it is declared. */
-export const PRUNE_QUERY_INDEX = { collectionGroup: TOKENS, fieldPath: 'updated_at', order: 'ASCENDING' } as const;
+export const PRUNE_QUERY_INDEX = {
+  collectionGroup: TOKENS,
+  fieldPath: 'updated_at',
+  order: 'ASCENDING',
+} as const;
 
 const DAY_MS = 86_400_000;
 /** Users handled at once; one user's tokens go one after the other (they share a lease). */
 const USER_CONCURRENCY = 8;
 
-async function prune({ deps, now, counts, log, timeLeftMs }: TaskContext): Promise<void> {
+async function prune({
+  deps,
+  now,
+  counts,
+  log,
+  timeLeftMs,
+}: TaskContext): Promise<void> {
   const db = await firestore(deps.db);
-  const { pruneTokenAgeDays, prunePageSize } = deps.config.cron;
+  const {pruneTokenAgeDays, prunePageSize} = deps.config.cron;
   const cutoff = new Date(now.getTime() - pruneTokenAgeDays * DAY_MS);
-  Object.assign(counts, { stale: 0, removed: 0, refreshed: 0, failed: 0, pages: 0 });
+  Object.assign(counts, {
+    stale: 0,
+    removed: 0,
+    refreshed: 0,
+    failed: 0,
+    pages: 0,
+  });
   let cursor: QueryDocumentSnapshot | undefined;
   for (;;) {
     let query = db
@@ -41,34 +57,54 @@ async function prune({ deps, now, counts, log, timeLeftMs }: TaskContext): Promi
       const userId = (doc.data() as TokenDoc).user_id;
       byUser.set(userId, [...(byUser.get(userId) ?? []), doc]);
     }
-    await forEachLimit([...byUser], USER_CONCURRENCY, async ([userId, docs]) => {
-      for (const doc of docs) {
-        try {
-          // Re-read: a device that registered again since the query is no longer stale.
-          const fresh = await firestore(() => doc.ref.get());
-          const token = fresh.data() as TokenDoc | undefined;
-          if (!token || token.user_id !== userId || token.updated_at.toMillis() >= cutoff.getTime()) {
-            counts.refreshed += 1;
-            continue;
+    await forEachLimit(
+      [...byUser],
+      USER_CONCURRENCY,
+      async ([userId, docs]) => {
+        for (const doc of docs) {
+          try {
+            // Re-read: a device that registered again since the query is no longer stale.
+            const fresh = await firestore(() => doc.ref.get());
+            const token = fresh.data() as TokenDoc | undefined;
+            if (
+              !token ||
+              token.user_id !== userId ||
+              token.updated_at.toMillis() >= cutoff.getTime()
+            ) {
+              counts.refreshed += 1;
+              continue;
+            }
+            const removed = await deps.devices.remove(
+              userId,
+              token.registration_id,
+              {
+                onlyIfUpdatedBefore: cutoff,
+              },
+            );
+            counts[removed ? 'removed' : 'refreshed'] += 1;
+          } catch (err) {
+            counts.failed += 1;
+            log.warn('could not prune a stale token', {
+              userId,
+              tokenId: doc.id,
+              error: err,
+            });
           }
-          const removed = await deps.devices.remove(userId, token.registration_id, {
-            onlyIfUpdatedBefore: cutoff,
-          });
-          counts[removed ? 'removed' : 'refreshed'] += 1;
-        } catch (err) {
-          counts.failed += 1;
-          log.warn('could not prune a stale token', { userId, tokenId: doc.id, error: err });
         }
-      }
-    });
+      },
+    );
     if (page.size < prunePageSize) break;
     cursor = page.docs[page.docs.length - 1];
     if (timeLeftMs() <= 0) {
-      log.warn('stopping before all stale tokens were pruned; the next run continues', { counts });
+      log.warn(
+        'stopping before all stale tokens were pruned; the next run continues',
+        {counts},
+      );
       break;
     }
   }
-  if (counts.failed > 0) throw new Error(`${counts.failed} stale tokens could not be removed`);
+  if (counts.failed > 0)
+    throw new Error(`${counts.failed} stale tokens could not be removed`);
 }
 
 export const pruneStaleTokens: CronTask = {

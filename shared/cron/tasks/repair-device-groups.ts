@@ -4,16 +4,16 @@
  * an expired lease), through DeviceRegistry.repair, which takes the lease itself.
  * Both queries use single-field indexes Firestore maintains automatically.
  */
-import { LOCKS } from '../../collections';
-import { firestore } from '../../firestore-errors';
-import { forEachLimit } from '../pool';
-import type { CronTask, TaskContext } from '../task';
+import {LOCKS} from '../../collections';
+import {firestore} from '../../firestore-errors';
+import {forEachLimit} from '../pool';
+import type {CronTask, TaskContext} from '../task';
 
 /** Leases looked at per run; more wait for the next run, five minutes later. */
 const MAX_LEASES = 200;
 const CONCURRENCY = 8;
 
-async function repair({ deps, now, counts, log }: TaskContext): Promise<void> {
+async function repair({deps, now, counts, log}: TaskContext): Promise<void> {
   const db = await firestore(deps.db);
   const locks = db.collection(LOCKS);
   const expiredBefore = new Date(now.getTime() - deps.config.lockTtlMs);
@@ -23,19 +23,27 @@ async function repair({ deps, now, counts, log }: TaskContext): Promise<void> {
       locks.where('acquired_at', '<', expiredBefore).limit(MAX_LEASES).get(),
     ]),
   );
-  const userIds = [...new Set([...abandoned.docs, ...expired.docs].map((doc) => doc.id))];
-  Object.assign(counts, { found: userIds.length, repaired: 0, skipped: 0, failed: 0 });
-  await forEachLimit(userIds, CONCURRENCY, async (userId) => {
+  const userIds = [
+    ...new Set([...abandoned.docs, ...expired.docs].map(doc => doc.id)),
+  ];
+  Object.assign(counts, {
+    found: userIds.length,
+    repaired: 0,
+    skipped: 0,
+    failed: 0,
+  });
+  await forEachLimit(userIds, CONCURRENCY, async userId => {
     try {
       // false: the lease is live again (a request took it and repairs first) or had nothing pending.
       if (await deps.devices.repair(userId)) counts.repaired += 1;
       else counts.skipped += 1;
     } catch (err) {
       counts.failed += 1;
-      log.warn('could not repair a device group', { userId, error: err });
+      log.warn('could not repair a device group', {userId, error: err});
     }
   });
-  if (counts.failed > 0) throw new Error(`${counts.failed} device groups could not be repaired`);
+  if (counts.failed > 0)
+    throw new Error(`${counts.failed} device groups could not be repaired`);
 }
 
 export const repairDeviceGroups: CronTask = {

@@ -6,7 +6,7 @@ import {endpoint, type Endpoint} from '../shared/http/handler';
 import {parseDeviceRequest} from '../shared/http/device-request';
 import {sendJson} from '../shared/http/respond';
 import {productionRuntime, type Runtime} from '../shared/runtime';
-import {tokenJson} from '../shared/token-json';
+import {tokenJson} from '../shared/http/token-json';
 
 export const addDevice: Endpoint = async (req, res, runtime, log) => {
   const {user, body} = await parseDeviceRequest(

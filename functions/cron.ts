@@ -4,10 +4,10 @@
  * succeeded, 500 naming the failed ones so that Cloud Scheduler records and retries.
  */
 import * as functions from '@google-cloud/functions-framework';
-import {AppError} from '../shared/errors';
+import {AppError} from '../shared/platform/errors';
 import {endpoint, type Endpoint} from '../shared/http/handler';
 import {methodNotAllowed, notFound} from '../shared/http/device-request';
-import {isCronPath} from '../shared/http/paths';
+import {isCronPath} from '../shared/http/routes';
 import {sendEmpty} from '../shared/http/respond';
 import {productionRuntime, type Runtime} from '../shared/runtime';
 

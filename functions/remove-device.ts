@@ -5,7 +5,7 @@ import * as functions from '@google-cloud/functions-framework';
 import {endpoint, type Endpoint} from '../shared/http/handler';
 import {parseDeviceRequest} from '../shared/http/device-request';
 import {sendEmpty} from '../shared/http/respond';
-import {tokenId} from '../shared/collections';
+import {tokenId} from '../shared/firestore/collections';
 import {productionRuntime, type Runtime} from '../shared/runtime';
 
 export const removeDevice: Endpoint = async (req, res, runtime, log) => {

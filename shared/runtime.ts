@@ -2,17 +2,17 @@
  * Wires the real clients from the configuration, lazily: nothing here touches an SDK
  * until a request needs it. The function entry points share one runtime per instance.
  */
-import {makeAuthenticator, type Authenticate} from './authenticate';
-import {parseConfig, type Config} from './config';
-import {DeviceRegistry} from './device-registry';
-import {emulatorTokenSource, credentialTokenSource} from './fcm-access-token';
-import {createFcmDeviceGroups, fcmBaseUrl} from './fcm-device-groups';
-import {lazyApp, lazyFirestore} from './firebase';
-import {setFirestoreDeadline} from './firestore-errors';
-import {createLogger, type Logger} from './logger';
-import {UserLocks} from './user-lock';
-import {firestoreUsers} from './users';
-import {createVerificationCache} from './verification-cache';
+import {makeAuthenticator, type Authenticate} from './auth/authenticator';
+import {parseConfig, type Config} from './platform/config';
+import {DeviceRegistry} from './devices/registry';
+import {emulatorTokenSource, credentialTokenSource} from './fcm/access-token';
+import {createFcmDeviceGroups, fcmBaseUrl} from './fcm/device-groups';
+import {lazyApp, lazyFirestore} from './firestore/client';
+import {setFirestoreDeadline} from './firestore/deadline';
+import {createLogger, type Logger} from './platform/logger';
+import {UserLocks} from './devices/leases';
+import {firestoreUsers} from './auth/users';
+import {createVerificationCache} from './auth/verification-cache';
 import type {Firestore} from 'firebase-admin/firestore';
 import {makeCronAuth, type CronAuth} from './cron/auth';
 import {googleIdTokenVerifier, type CertFetcher} from './cron/oidc';

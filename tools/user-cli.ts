@@ -7,7 +7,7 @@
 import {parseArgs} from 'node:util';
 import bcrypt from 'bcryptjs';
 import {Firestore} from 'firebase-admin/firestore';
-import {upsertUser} from '../shared/users';
+import {upsertUser} from '../shared/auth/users';
 
 const USAGE =
   'usage: npm run user -- create --id ID --email EMAIL --password PASSWORD [--name NAME] [--cost 10]';

@@ -8,9 +8,9 @@
  * - `none`: nothing configured; every request is refused, so a bad deploy fails closed.
  */
 import type {Request} from '@google-cloud/functions-framework';
-import type {CronConfig} from '../config';
-import {AppError} from '../errors';
-import type {Logger} from '../logger';
+import type {CronConfig} from '../platform/config';
+import {AppError} from '../platform/errors';
+import type {Logger} from '../platform/logger';
 import {InvalidIdToken, type VerifyIdToken} from './oidc';
 
 /** Resolves with a description of the caller, safe to log; rejects with a 401/403/500 AppError. */

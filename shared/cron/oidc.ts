@@ -4,8 +4,8 @@
  * unless a fetcher is injected (tests sign with a local key and never reach Google).
  */
 import type {Certificates} from 'google-auth-library';
-import {unavailable} from '../errors';
-import {lazy} from '../lazy';
+import {unavailable} from '../platform/errors';
+import {lazy} from '../platform/lazy';
 
 /** Key id to PEM certificate or public key, as Google publishes them. */
 export type CertFetcher = () => Promise<Certificates>;

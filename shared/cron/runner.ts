@@ -3,7 +3,7 @@
  * now, under its lease, in parallel with the others. Failures are per task: the summary
  * names them, and the endpoint answers 500 so Cloud Scheduler records and retries.
  */
-import type {Logger} from '../logger';
+import type {Logger} from '../platform/logger';
 import {latestDueTime} from './schedule';
 import {referenceTime} from './schedule-time';
 import type {CronTask, TaskDeps} from './task';

@@ -1,7 +1,7 @@
 /**
  * Cron expressions, with cron-parser (loaded on first use, not at cold start).
  */
-import {lazy} from '../lazy';
+import {lazy} from '../platform/lazy';
 
 const parser = lazy(
   async () => (await import('cron-parser')).CronExpressionParser,

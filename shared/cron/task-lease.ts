@@ -13,7 +13,7 @@ import type {
   Firestore,
   Timestamp,
 } from 'firebase-admin/firestore';
-import {firestore} from '../firestore-errors';
+import {firestore} from '../firestore/deadline';
 import {CRON_RUNS, CRON_TASKS, RUN_RECORD_DAYS} from './collections';
 
 interface TaskDoc {

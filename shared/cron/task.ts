@@ -3,9 +3,9 @@
  * tasks is tasks/index.ts; the runner (runner.ts) decides when each is due.
  */
 import type {Firestore} from 'firebase-admin/firestore';
-import type {Config} from '../config';
-import type {DeviceRegistry} from '../device-registry';
-import type {Logger} from '../logger';
+import type {Config} from '../platform/config';
+import type {DeviceRegistry} from '../devices/registry';
+import type {Logger} from '../platform/logger';
 
 /** What tasks may use: our own interfaces, so tests can run tasks against the emulators. */
 export interface TaskDeps {

@@ -3,7 +3,7 @@
  * what the framework does not: a size limit and the content types this API accepts.
  */
 import type {Request} from '@google-cloud/functions-framework';
-import {AppError} from '../errors';
+import {AppError} from '../platform/errors';
 
 /** Bodies above this many bytes answer 413. */
 export const MAX_BODY_BYTES = 64 * 1024;

@@ -4,12 +4,12 @@
  * (413/415/400/422).
  */
 import type {Request} from '@google-cloud/functions-framework';
-import type {Authenticate} from '../authenticate';
-import {AppError} from '../errors';
-import type {UserRecord} from '../users';
-import {parseRegistrationBody, type RegistrationBody} from '../validation';
+import type {Authenticate} from '../auth/authenticator';
+import {AppError} from '../platform/errors';
+import type {UserRecord} from '../auth/users';
+import {parseRegistrationBody, type RegistrationBody} from './validation';
 import {readBodyObject} from './body';
-import {matchDevicePath} from './paths';
+import {matchDevicePath} from './routes';
 
 export interface DeviceRequest {
   user: UserRecord;

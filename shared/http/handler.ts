@@ -7,7 +7,7 @@ import type {
   Request,
   Response,
 } from '@google-cloud/functions-framework';
-import {traceFields, type Logger} from '../logger';
+import {traceFields, type Logger} from '../platform/logger';
 import type {Runtime} from '../runtime';
 import {installFrameworkErrorHandler} from './framework-errors';
 import {sendError} from './respond';

@@ -2,8 +2,8 @@
  * The one place that turns results and errors into HTTP answers.
  */
 import type {Response} from '@google-cloud/functions-framework';
-import {isAppError} from '../errors';
-import type {Logger} from '../logger';
+import {isAppError} from '../platform/errors';
+import type {Logger} from '../platform/logger';
 
 /** Sends `body` as JSON with `status`. */
 export function sendJson(

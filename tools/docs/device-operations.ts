@@ -3,7 +3,7 @@
  * the functions answer with its body, and the example requests.
  */
 import {MAX_BODY_BYTES} from '../../shared/http/body';
-import {RETRY_AFTER_SECONDS} from '../../shared/errors';
+import {RETRY_AFTER_SECONDS} from '../../shared/platform/errors';
 import {
   EXAMPLE_TOKEN,
   EXAMPLE_TOKEN_JSON,

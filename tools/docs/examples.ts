@@ -2,8 +2,8 @@
  * The example values of the Laravel API reference, reused by every generated document so
  * that the OpenAPI examples, the Postman collection and the reference agree.
  */
-import {tokenId} from '../../shared/collections';
-import type {TokenJson} from '../../shared/token-json';
+import {tokenId} from '../../shared/firestore/collections';
+import type {TokenJson} from '../../shared/http/token-json';
 
 /** The local stack's address (`npm start`), as in the reference. */
 export const LOCAL_BASE_URL = 'http://localhost:40020';

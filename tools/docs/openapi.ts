@@ -2,7 +2,7 @@
  * Builds the OpenAPI 3.1 document from the route table, the request schema the functions
  * validate with, and the operation documentation. Pure: same code, same document.
  */
-import {ROUTES, type FunctionName, type Route} from '../../shared/routes';
+import {ROUTES, type FunctionName, type Route} from '../../shared/http/routes';
 import {cronDoc, CRON_TAG} from './cron-operation';
 import {addDeviceDoc, DEVICES_TAG, removeDeviceDoc} from './device-operations';
 import {DEMO_CREDENTIALS, LOCAL_BASE_URL} from './examples';

@@ -2,7 +2,7 @@
  * What the documentation says about one function beyond the route table: prose, security,
  * responses with their body schemas, and the example requests that are run by the tests.
  */
-import type {FunctionName} from '../../shared/routes';
+import type {FunctionName} from '../../shared/http/routes';
 import type {JsonSchema} from './schemas';
 
 export interface HeaderDoc {

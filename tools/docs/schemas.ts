@@ -3,17 +3,17 @@
  * The request schema is the one the functions validate with; error messages are taken
  * from the errors the shared library builds, so the documents follow the code.
  */
-import {unauthenticated} from '../../shared/authenticate';
+import {unauthenticated} from '../../shared/auth/authenticator';
 import {
   INVALID_ACCOUNT,
   INVALID_HEADER,
   INVALID_IP,
 } from '../../shared/cron/auth';
-import {AppError} from '../../shared/errors';
+import {AppError} from '../../shared/platform/errors';
 import {
   parseRegistrationBody,
   registrationBodySchema,
-} from '../../shared/validation';
+} from '../../shared/http/validation';
 
 export type JsonSchema = Record<string, unknown>;
 

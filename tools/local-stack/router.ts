@@ -6,7 +6,7 @@
 import http from 'node:http';
 import {getTestServer} from '@google-cloud/functions-framework/testing';
 import '../../functions/index';
-import {routesFor, type FunctionName} from '../../shared/routes';
+import {routesFor, type FunctionName} from '../../shared/http/routes';
 
 export type ExtraRoute = (
   req: http.IncomingMessage,

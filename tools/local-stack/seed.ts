@@ -3,7 +3,7 @@
  */
 import bcrypt from 'bcryptjs';
 import {Firestore} from 'firebase-admin/firestore';
-import {upsertUser} from '../../shared/users';
+import {upsertUser} from '../../shared/auth/users';
 
 export const DEMO_USER = {
   id: '1',

@@ -8,8 +8,8 @@
  * firestore.indexes.json as a field override): its cost follows the stale tokens, not all.
  */
 import type {QueryDocumentSnapshot} from 'firebase-admin/firestore';
-import {TOKENS, type TokenDoc} from '../../collections';
-import {firestore} from '../../firestore-errors';
+import {TOKENS, type TokenDoc} from '../../firestore/collections';
+import {firestore} from '../../firestore/deadline';
 import {forEachLimit} from '../pool';
 import type {CronTask, TaskContext} from '../task';
 

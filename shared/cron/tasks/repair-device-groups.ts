@@ -4,8 +4,8 @@
  * an expired lease), through DeviceRegistry.repair, which takes the lease itself.
  * Both queries use single-field indexes Firestore maintains automatically.
  */
-import {LOCKS} from '../../collections';
-import {firestore} from '../../firestore-errors';
+import {LOCKS} from '../../firestore/collections';
+import {firestore} from '../../firestore/deadline';
 import {forEachLimit} from '../pool';
 import type {CronTask, TaskContext} from '../task';
 

@@ -1,0 +1,129 @@
+/**
+ * Reads of one user's device state, done while holding the user's lease so that what is
+ * read stays true until the holder's batch commits.
+ *
+ * A user document carries `devices`, a map of the user's tokens (id → registration id and
+ * `updated_at`), kept in the same batches as the token documents. It makes the common
+ * path one batched read of two documents instead of a query over the user's tokens; the
+ * token documents stay the source of truth, and a reconcile rebuilds the map from them.
+ */
+import type {
+  DocumentSnapshot,
+  Firestore,
+  Timestamp,
+} from 'firebase-admin/firestore';
+import {
+  TOKENS,
+  USERS,
+  tokenId,
+  type DeviceEntry,
+  type TokenDoc,
+  type UserDoc,
+} from '../firestore/collections';
+import {firestore} from '../firestore/deadline';
+
+export interface StoredToken extends TokenDoc {
+  id: string;
+}
+
+/** One of a user's devices, as the user document lists it. */
+export interface DeviceRef {
+  id: string;
+  registration_id: string;
+  updated_at: Timestamp;
+}
+
+export interface UserDevices {
+  userId: string;
+  /** The notification key stored for the user's group, if any. */
+  notificationKey: string | null;
+  /** The user's devices, least recently registered first. */
+  tokens: DeviceRef[];
+}
+
+function storedToken(snapshot: DocumentSnapshot): StoredToken | null {
+  return snapshot.exists
+    ? {id: snapshot.id, ...(snapshot.data() as TokenDoc)}
+    : null;
+}
+
+function userDevices(userId: string, snapshot: DocumentSnapshot): UserDevices {
+  const data = snapshot.data() as UserDoc | undefined;
+  const key = data?.notification_key;
+  const tokens = Object.entries(data?.devices ?? {})
+    .map(([id, entry]: [string, DeviceEntry]) => ({
+      id,
+      registration_id: entry.registration_id,
+      updated_at: entry.updated_at,
+    }))
+    .sort(
+      (a, b) =>
+        a.updated_at.toMillis() - b.updated_at.toMillis() ||
+        a.id.localeCompare(b.id),
+    );
+  return {
+    userId,
+    notificationKey: typeof key === 'string' && key !== '' ? key : null,
+    tokens,
+  };
+}
+
+/** The token document of `registrationId`, whoever owns it. */
+export async function readToken(
+  db: Firestore,
+  registrationId: string,
+): Promise<StoredToken | null> {
+  return storedToken(
+    await firestore(() =>
+      db.collection(TOKENS).doc(tokenId(registrationId)).get(),
+    ),
+  );
+}
+
+/**
+ * In one round trip: the token document of `registrationId` and the devices of each
+ * user in `userIds` (from their user documents).
+ */
+export async function readDeviceState(
+  db: Firestore,
+  registrationId: string,
+  userIds: readonly string[],
+): Promise<{token: StoredToken | null; users: UserDevices[]}> {
+  const refs = [
+    db.collection(TOKENS).doc(tokenId(registrationId)),
+    ...userIds.map(id => db.collection(USERS).doc(id)),
+  ];
+  const [token, ...users] = await firestore(() => db.getAll(...refs));
+  return {
+    token: storedToken(token!),
+    users: users.map((snapshot, i) => userDevices(userIds[i]!, snapshot)),
+  };
+}
+
+/** A user's devices per the token documents themselves (the source of truth), for repairs. */
+export async function readUserDevicesFromTokens(
+  db: Firestore,
+  userId: string,
+): Promise<UserDevices> {
+  const [user, tokens] = await firestore(() =>
+    Promise.all([
+      db.collection(USERS).doc(userId).get(),
+      db
+        .collection(TOKENS)
+        .where('user_id', '==', userId)
+        .orderBy('updated_at', 'asc')
+        .get(),
+    ]),
+  );
+  return {
+    ...userDevices(userId, user),
+    tokens: tokens.docs.map(doc => {
+      const data = doc.data() as TokenDoc;
+      return {
+        id: doc.id,
+        registration_id: data.registration_id,
+        updated_at: data.updated_at,
+      };
+    }),
+  };
+}

@@ -1,0 +1,211 @@
+/**
+ * FCM device groups over FCM's HTTP API (https://fcm.googleapis.com/fcm/notification).
+ * Remote errors are turned into outcomes at this boundary: the texts FCM documents lead
+ * to recovery, anything else (5xx, timeouts, unknown texts) to a 503 AppError.
+ */
+import {unavailable} from '../platform/errors';
+import type {DeviceGroups} from '../devices/device-groups';
+import type {AccessTokenSource} from './access-token';
+import type {Logger} from '../platform/logger';
+
+export interface FcmDeviceGroupsOptions {
+  /** `https://fcm.googleapis.com` in production, `http://host:port` for the emulator. */
+  baseUrl: string;
+  senderId: string;
+  timeoutMs: number;
+  accessToken: AccessTokenSource;
+  log: Logger;
+  fetch?: typeof fetch;
+}
+
+/** The documented error texts that have a known meaning. */
+export const FCM_ERRORS = {
+  alreadyExists: 'notification_key already exists',
+  notFound: 'notification_key not found',
+  noValidIds: 'no valid registration ids',
+  nameMismatch:
+    "notification_key_name doesn't match the group name of the notification_key",
+} as const;
+
+type Outcome = {ok: true; key: string} | {ok: false; error: string};
+
+/** Token-like runs in a remote text, which must never reach the logs whole. */
+const TOKEN_LIKE = /[A-Za-z0-9_:-]{24,}/g;
+
+/** A remote text safe to log: anything token-shaped is cut to its first 6 characters. */
+export function redactTokens(text: string): string {
+  return text.replace(TOKEN_LIKE, run => `${run.slice(0, 6)}…[redacted]`);
+}
+
+/** Production base URL of the device-group API. */
+export const FCM_BASE_URL = 'https://fcm.googleapis.com';
+
+/** The base URL to use for `FCM_EMULATOR_HOST`, if set. */
+export function fcmBaseUrl(emulatorHost: string | undefined): string {
+  return emulatorHost ? `http://${emulatorHost}` : FCM_BASE_URL;
+}
+
+export function createFcmDeviceGroups(
+  options: FcmDeviceGroupsOptions,
+): DeviceGroups {
+  const endpoint = `${options.baseUrl}/fcm/notification`;
+  const doFetch = options.fetch ?? fetch;
+
+  async function call(
+    method: 'GET' | 'POST',
+    query: string,
+    body?: Record<string, unknown>,
+  ): Promise<Outcome> {
+    const operation = body?.operation ?? 'lookup';
+    let response: Response;
+    let text: string;
+    try {
+      const token = await options.accessToken();
+      response = await doFetch(endpoint + query, {
+        method,
+        headers: {
+          'Content-Type': 'application/json',
+          Authorization: `Bearer ${token}`,
+          project_id: options.senderId,
+          access_token_auth: 'true',
+        },
+        body: body ? JSON.stringify(body) : undefined,
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
+      text = await response.text();
+    } catch (cause) {
+      options.log.warn('FCM request failed', {operation, cause: String(cause)});
+      throw unavailable('Firebase Cloud Messaging', cause);
+    }
+    let parsed: {notification_key?: unknown; error?: unknown} = {};
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // handled below as an unexpected answer
+    }
+    if (
+      response.status === 200 &&
+      typeof parsed.notification_key === 'string'
+    ) {
+      return {ok: true, key: parsed.notification_key};
+    }
+    if (response.status === 400 && typeof parsed.error === 'string') {
+      return {ok: false, error: parsed.error};
+    }
+    options.log.warn('unexpected FCM answer', {
+      operation,
+      status: response.status,
+      body: redactTokens(text.slice(0, 200)),
+    });
+    throw unavailable(
+      'Firebase Cloud Messaging',
+      new Error(`FCM answered ${response.status}`),
+    );
+  }
+
+  function failure(operation: string, error: string): never {
+    const safe = redactTokens(error);
+    options.log.warn('FCM refused a device-group operation', {
+      operation,
+      error: safe,
+    });
+    throw unavailable(
+      'Firebase Cloud Messaging',
+      new Error(`FCM ${operation}: ${safe}`),
+    );
+  }
+
+  async function lookup(name: string): Promise<string | null> {
+    const outcome = await call(
+      'GET',
+      `?notification_key_name=${encodeURIComponent(name)}`,
+    );
+    if (outcome.ok) return outcome.key;
+    if (outcome.error === FCM_ERRORS.notFound) return null;
+    return failure('lookup', outcome.error);
+  }
+
+  const post = (
+    operation: string,
+    name: string,
+    key: string | null,
+    ids: readonly string[],
+  ) =>
+    call('POST', '', {
+      operation,
+      notification_key_name: name,
+      ...(key ? {notification_key: key} : {}),
+      registration_ids: ids,
+    });
+
+  async function addWithKey(
+    name: string,
+    key: string,
+    tokens: readonly string[],
+  ): Promise<string | null> {
+    const outcome = await post('add', name, key, tokens);
+    if (outcome.ok) return outcome.key;
+    if (
+      outcome.error === FCM_ERRORS.notFound ||
+      outcome.error === FCM_ERRORS.nameMismatch
+    )
+      return null;
+    return failure('add', outcome.error);
+  }
+
+  async function create(
+    name: string,
+    tokens: readonly string[],
+  ): Promise<string> {
+    const created = await post('create', name, null, tokens);
+    if (created.ok) return created.key;
+    if (created.error !== FCM_ERRORS.alreadyExists)
+      return failure('create', created.error);
+    // The group exists although we hold no (valid) key for it: fetch the key and add.
+    const key = await lookup(name);
+    const added = key ? await addWithKey(name, key, tokens) : null;
+    if (added) return added;
+    return failure('create', 'the group exists but its key could not be used');
+  }
+
+  return {
+    async add(name, knownKey, tokens) {
+      if (knownKey) {
+        const key = await addWithKey(name, knownKey, tokens);
+        if (key) return key;
+        // The stored key is gone (the group emptied) or stale: look the group up by name.
+        const current = await lookup(name);
+        if (current && current !== knownKey) {
+          const added = await addWithKey(name, current, tokens);
+          if (added) return added;
+        }
+      }
+      return create(name, tokens);
+    },
+
+    async remove(name, knownKey, tokens) {
+      if (tokens.length === 0) return;
+      const key = knownKey ?? (await lookup(name));
+      if (!key) return;
+      let outcome = await post('remove', name, key, tokens);
+      if (
+        !outcome.ok &&
+        knownKey &&
+        (outcome.error === FCM_ERRORS.notFound ||
+          outcome.error === FCM_ERRORS.nameMismatch)
+      ) {
+        // The stored key may be stale: the group by that name is the one that counts.
+        const current = await lookup(name);
+        if (!current || current === key) return;
+        outcome = await post('remove', name, current, tokens);
+      }
+      if (
+        outcome.ok ||
+        outcome.error === FCM_ERRORS.notFound ||
+        outcome.error === FCM_ERRORS.noValidIds
+      )
+        return;
+      failure('remove', outcome.error);
+    },
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * The route table, the one definition of the public paths: which function serves which
+ * method and path. The functions match their own path with it, the local stack routes
+ * with it and the API documentation is generated from it. Each path is accepted with or
+ * without the Laravel `/api` prefix, because a function URL already names the function.
+ */
+export type FunctionName = 'addDevice' | 'removeDevice' | 'cron';
+
+export interface Route {
+  functionName: FunctionName;
+  method: 'GET' | 'POST' | 'DELETE';
+  /** The Laravel path, with `{user}` style parameters. */
+  path: string;
+  summary: string;
+}
+
+export const ROUTES: readonly Route[] = [
+  {
+    functionName: 'cron',
+    method: 'GET',
+    path: '/api/cron',
+    summary: 'Run the scheduled tasks',
+  },
+  {
+    functionName: 'addDevice',
+    method: 'POST',
+    path: '/api/users/{user}/fcm_registration_tokens',
+    summary: 'Add a device',
+  },
+  {
+    functionName: 'removeDevice',
+    method: 'DELETE',
+    path: '/api/users/{user}/fcm_registration_tokens',
+    summary: 'Remove a device',
+  },
+];
+
+/** A route's path as a regular expression; each `{param}` is a capture group. */
+function pattern(path: string): RegExp {
+  const body = path.replace(/^\/api/, '').replace(/\{[^}]+\}/g, '([^/]+)');
+  return new RegExp(`^(?:/api)?${body}$`);
+}
+
+const COMPILED = ROUTES.map(route => ({route, regex: pattern(route.path)}));
+
+function regexOf(name: FunctionName): RegExp {
+  return COMPILED.find(({route}) => route.functionName === name)!.regex;
+}
+
+const DEVICE_PATH = regexOf('addDevice');
+const CRON_PATH = regexOf('cron');
+
+/** The routes whose path matches `path` (any method). */
+export function routesFor(path: string): Route[] {
+  return COMPILED.filter(({regex}) => regex.test(path)).map(({route}) => route);
+}
+
+/** The `{user}` segment of a device path, percent-decoded, or null when the path is not ours. */
+export function matchDevicePath(path: string): {userId: string} | null {
+  const match = DEVICE_PATH.exec(path);
+  if (!match) return null;
+  try {
+    return {userId: decodeURIComponent(match[1]!)};
+  } catch {
+    return null; // malformed percent-encoding
+  }
+}
+
+/** True for `/cron`, `/api/cron` and `/` (the bare function URL). */
+export function isCronPath(path: string): boolean {
+  return path === '/' || CRON_PATH.test(path);
+}

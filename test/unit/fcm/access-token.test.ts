@@ -1,0 +1,52 @@
+import type {App} from 'firebase-admin/app';
+import {credentialTokenSource} from '../../../shared/fcm/access-token';
+
+function fakeApp(
+  tokens: Array<{access_token: string; expires_in: number} | Error>,
+): {app: App; calls: () => number} {
+  let calls = 0;
+  const credential = {
+    getAccessToken: async () => {
+      const next = tokens[calls++]!;
+      if (next instanceof Error) throw next;
+      return next;
+    },
+  };
+  return {
+    app: {name: 'fake', options: {credential}} as unknown as App,
+    calls: () => calls,
+  };
+}
+
+describe("FCM access tokens from firebase-admin's credential", () => {
+  it('caches a token until five minutes before it expires', async () => {
+    let now = 0;
+    const {app, calls} = fakeApp([
+      {access_token: 'one', expires_in: 3600},
+      {access_token: 'two', expires_in: 3600},
+    ]);
+    const source = credentialTokenSource(
+      async () => app,
+      () => now,
+    );
+    expect(await source()).toBe('one');
+    now = (3600 - 301) * 1000;
+    expect(await source()).toBe('one');
+    now = (3600 - 299) * 1000;
+    expect(await source()).toBe('two');
+    expect(calls()).toBe(2);
+  });
+
+  it('shares one fetch between concurrent callers and does not cache a failure', async () => {
+    const {app, calls} = fakeApp([
+      new Error('metadata server down'),
+      {access_token: 'ok', expires_in: 3600},
+    ]);
+    const source = credentialTokenSource(async () => app);
+    await expect(Promise.all([source(), source()])).rejects.toThrow(
+      'metadata server down',
+    );
+    expect(calls()).toBe(1);
+    expect(await source()).toBe('ok');
+  });
+});

@@ -1,0 +1,138 @@
+/**
+ * The device handlers with fakes of our own interfaces (no emulator): they only translate
+ * HTTP, so what they answer follows from what the registry and the authenticator say.
+ */
+import type {AddressInfo} from 'node:net';
+import * as functions from '@google-cloud/functions-framework';
+import {getTestServer} from '@google-cloud/functions-framework/testing';
+import {Timestamp} from 'firebase-admin/firestore';
+import {makeAddDevice} from '../../../functions/add-device';
+import {makeRemoveDevice} from '../../../functions/remove-device';
+import {parseConfig} from '../../../shared/platform/config';
+import {unauthenticated} from '../../../shared/auth/authenticator';
+import {unavailable} from '../../../shared/platform/errors';
+import {createLogger} from '../../../shared/platform/logger';
+import type {Runtime} from '../../../shared/runtime';
+
+const at = Timestamp.fromDate(new Date('2020-03-18T06:35:22Z'));
+const calls: string[] = [];
+let registryFails = false;
+
+const fakeRuntime = {
+  config: parseConfig({FCM_EMULATOR_HOST: '127.0.0.1:1'}),
+  log: createLogger('ERROR'),
+  authenticate: async (header: string | undefined) => {
+    if (header !== 'Basic dTE6cHc=') throw unauthenticated('test'); // u1:pw
+    return {id: '7', email: 'u1', passwordHash: 'x'};
+  },
+  devices: {
+    add: async (userId: string, token: string) => {
+      calls.push(`add ${userId} ${token}`);
+      if (registryFails) throw unavailable('Firebase Cloud Messaging');
+      const created = token !== 'known';
+      return {
+        created,
+        token: {
+          id: 'id-1',
+          user_id: userId,
+          registration_id: token,
+          created_at: at,
+          updated_at: at,
+        },
+      };
+    },
+    remove: async (userId: string, token: string) => {
+      calls.push(`remove ${userId} ${token}`);
+      return true;
+    },
+  },
+} as unknown as Runtime;
+
+functions.http(
+  'addDeviceUnit',
+  makeAddDevice(() => fakeRuntime),
+);
+functions.http(
+  'removeDeviceUnit',
+  makeRemoveDevice(() => fakeRuntime),
+);
+
+describe('device handlers with fake dependencies', () => {
+  const servers = [
+    getTestServer('addDeviceUnit'),
+    getTestServer('removeDeviceUnit'),
+  ];
+  const urls: string[] = [];
+  beforeAll(async () => {
+    for (const server of servers) {
+      await new Promise<void>(resolve =>
+        server.listen(0, '127.0.0.1', resolve),
+      );
+      urls.push(
+        `http://127.0.0.1:${(server.address() as AddressInfo).port}/users/7/fcm_registration_tokens`,
+      );
+    }
+  });
+  afterAll(async () =>
+    Promise.all(servers.map(s => new Promise(resolve => s.close(resolve)))),
+  );
+  beforeEach(() => {
+    calls.length = 0;
+    registryFails = false;
+  });
+
+  const send = (
+    i: number,
+    method: string,
+    body: unknown,
+    auth = 'Basic dTE6cHc=',
+  ) =>
+    fetch(urls[i]!, {
+      method,
+      headers: {Authorization: auth, 'Content-Type': 'application/json'},
+      body: JSON.stringify(body),
+    });
+
+  it('answers 201 for a new device and 200 for a known one, in the Laravel shape', async () => {
+    const created = await send(0, 'POST', {registration_id: 'new'});
+    expect(created.status).toBe(201);
+    expect(await created.json()).toEqual({
+      id: 'id-1',
+      user_id: 7,
+      registration_id: 'new',
+      created_at: '2020-03-18 06:35:22',
+      updated_at: '2020-03-18 06:35:22',
+    });
+    expect((await send(0, 'POST', {registration_id: 'known'})).status).toBe(
+      200,
+    );
+    expect(calls).toEqual(['add 7 new', 'add 7 known']);
+  });
+
+  it('answers 204 with no body for a removal', async () => {
+    const reply = await send(1, 'DELETE', {registration_id: 'gone'});
+    expect(reply.status).toBe(204);
+    expect(await reply.text()).toBe('');
+    expect(calls).toEqual(['remove 7 gone']);
+  });
+
+  it('does not reach the registry when authentication or validation fails', async () => {
+    expect(
+      (await send(0, 'POST', {registration_id: 'x'}, 'Basic bad')).status,
+    ).toBe(401);
+    expect((await send(0, 'POST', {})).status).toBe(422);
+    expect((await send(1, 'POST', {registration_id: 'x'})).status).toBe(405);
+    expect(calls).toEqual([]);
+  });
+
+  it("passes the registry's 503 through with Retry-After", async () => {
+    registryFails = true;
+    const reply = await send(0, 'POST', {registration_id: 'x'});
+    expect(reply.status).toBe(503);
+    expect(reply.headers.get('retry-after')).toBe('5');
+    expect(await reply.json()).toEqual({
+      message:
+        'Firebase Cloud Messaging is temporarily unavailable. Please retry.',
+    });
+  });
+});

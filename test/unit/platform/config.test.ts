@@ -1,0 +1,73 @@
+import {ConfigError, parseConfig} from '../../../shared/platform/config';
+
+const base = {FCM_SENDER_ID: '123456789012'};
+
+describe('parseConfig', () => {
+  it('gives the documented defaults', () => {
+    expect(parseConfig(base)).toMatchObject({
+      projectId: undefined,
+      fcmSenderId: '123456789012',
+      fcmEmulatorHost: undefined,
+      fcmTimeoutMs: 5000,
+      firestoreTimeoutMs: 10000,
+      deviceGroupPrefix: 'app',
+      maxDevicesPerUser: 20,
+      lockTtlMs: 60000,
+      lockWaitMs: 30000,
+      authCacheTtlMs: 60000,
+      logLevel: 'INFO',
+    });
+  });
+
+  it('needs no sender id against the FCM emulator', () => {
+    expect(parseConfig({FCM_EMULATOR_HOST: '127.0.0.1:9099'})).toMatchObject({
+      fcmEmulatorHost: '127.0.0.1:9099',
+      fcmSenderId: 'emulator',
+    });
+  });
+
+  it('reads the project from GOOGLE_CLOUD_PROJECT, then GCLOUD_PROJECT', () => {
+    expect(parseConfig({...base, GCLOUD_PROJECT: 'b'}).projectId).toBe('b');
+    expect(
+      parseConfig({...base, GOOGLE_CLOUD_PROJECT: 'a', GCLOUD_PROJECT: 'b'})
+        .projectId,
+    ).toBe('a');
+  });
+
+  it.each([
+    [{}, 'FCM_SENDER_ID'],
+    [{...base, MAX_DEVICES_PER_USER: '21'}, 'MAX_DEVICES_PER_USER'],
+    [{...base, MAX_DEVICES_PER_USER: '0'}, 'MAX_DEVICES_PER_USER'],
+    [{...base, MAX_DEVICES_PER_USER: '5.5'}, 'MAX_DEVICES_PER_USER'],
+    [{...base, FCM_TIMEOUT_MS: '1e3'}, 'FCM_TIMEOUT_MS'],
+    [{...base, FCM_TIMEOUT_MS: '-1'}, 'FCM_TIMEOUT_MS'],
+    [{...base, LOCK_TTL_MS: 'soon'}, 'LOCK_TTL_MS'],
+    [{...base, LOG_LEVEL: 'LOUD'}, 'LOG_LEVEL'],
+    [
+      {...base, FCM_EMULATOR_HOST: 'http://localhost:9099'},
+      'FCM_EMULATOR_HOST',
+    ],
+    [{...base, DEVICE_GROUP_PREFIX: 'has space'}, 'DEVICE_GROUP_PREFIX'],
+    [{...base, LOCK_TTL_MS: '10000', FCM_TIMEOUT_MS: '5000'}, 'LOCK_TTL_MS'],
+    [{...base, FIRESTORE_TIMEOUT_MS: '50'}, 'FIRESTORE_TIMEOUT_MS'],
+  ])('rejects %j naming %s', (env, variable) => {
+    let error: unknown;
+    try {
+      parseConfig(env);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe(variable);
+    expect((error as ConfigError).message).toContain(variable);
+  });
+
+  it('accepts lower-case log levels and blank values as unset', () => {
+    expect(
+      parseConfig({...base, LOG_LEVEL: 'debug', MAX_DEVICES_PER_USER: ' '}),
+    ).toMatchObject({
+      logLevel: 'DEBUG',
+      maxDevicesPerUser: 20,
+    });
+  });
+});

@@ -2,7 +2,7 @@
  * The users repository: users are Firestore documents holding an email and a bcrypt hash.
  */
 import type {Firestore} from 'firebase-admin/firestore';
-import {USERS, type UserDoc} from '../firestore/collections';
+import {USERS, normalizeEmail, type UserDoc} from '../firestore/collections';
 import {firestore} from '../firestore/deadline';
 
 export interface UserRecord {
@@ -14,11 +14,6 @@ export interface UserRecord {
 export interface UserStore {
   /** The user with this email (compared case-insensitively), or null. */
   findByEmail(email: string): Promise<UserRecord | null>;
-}
-
-/** Emails are stored and compared in lower case. */
-export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
 }
 
 export function firestoreUsers(db: () => Promise<Firestore>): UserStore {

@@ -17,7 +17,7 @@ import type {
   Timestamp,
   WriteBatch,
 } from 'firebase-admin/firestore';
-import {LOCKS} from '../firestore/collections';
+import {LEASES} from '../firestore/collections';
 import {AppError, RETRY_AFTER_SECONDS} from '../platform/errors';
 import {firestore, grpcCode, GRPC, withDeadline} from '../firestore/deadline';
 
@@ -86,7 +86,7 @@ export class UserLocks {
     {wait = true} = {},
   ): Promise<HeldLock | null> {
     const db = await firestore(this.db);
-    const ref = db.collection(LOCKS).doc(userId);
+    const ref = db.collection(LEASES).doc(userId);
     const holder = randomUUID();
     const started = performance.now();
     const sleep = this.options.sleep ?? defaultSleep;

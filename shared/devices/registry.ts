@@ -391,4 +391,21 @@ export class DeviceRegistry {
     });
     return lock.leftover.length > 0;
   }
+
+  /**
+   * Rebuilds the user's FCM group from Firestore (the token documents), whatever the lease
+   * says: for a data import, or when switching the backend from `firestore` to `fcm`.
+   * Waits for the user's lease like any change.
+   */
+  async rebuild(userId: string): Promise<void> {
+    const db = await firestore(this.deps.db);
+    const lock = (await this.deps.locks.acquire(userId, null))!;
+    await this.guarded([[lock, null]], async () => {
+      await reconcile(
+        {db, groups: this.deps.groups, groupName: this.name(userId)},
+        lock,
+      );
+      await this.deps.locks.release(lock);
+    });
+  }
 }

@@ -6,16 +6,20 @@
  *   users/{userId}                      { email, password (bcrypt), notification_key,
  *                                         devices: { tokenId: { registration_id, updated_at } } }
  *   fcm_registration_tokens/{tokenId}   { user_id, registration_id, created_at, updated_at }
- *   device_group_locks/{userId}         per-user lease and repair marker (see user-lock.ts)
+ *   user_emails/{emailId}               { user_id, email }: one per lower-cased email, written in the
+ *                                       same transaction as the user, so an email has one owner
+ *   device_group_locks/{userId}         per-user lease and repair marker (see devices/leases.ts)
  */
 import {createHash} from 'node:crypto';
 import type {Timestamp} from 'firebase-admin/firestore';
 
 export const USERS = 'users';
 export const TOKENS = 'fcm_registration_tokens';
-export const LOCKS = 'device_group_locks';
+export const USER_EMAILS = 'user_emails';
+/** Per-user leases; the collection keeps its historical name for compatibility. */
+export const LEASES = 'device_group_locks';
 
-/** A user's device as listed on the user document (see device-state.ts). */
+/** A user's device as listed on the user document (see devices/state.ts). */
 export interface DeviceEntry {
   registration_id: string;
   updated_at: Timestamp;
@@ -39,4 +43,19 @@ export interface TokenDoc {
 /** The stable id of a registration token: base64url SHA-256, safe to log. */
 export function tokenId(registrationId: string): string {
   return createHash('sha256').update(registrationId).digest('base64url');
+}
+
+export interface UserEmailDoc {
+  user_id: string;
+  email: string;
+}
+
+/** Emails are stored and compared in lower case. */
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/** The id of an email's `user_emails` document: base64url SHA-256 of the normalized email. */
+export function emailId(email: string): string {
+  return createHash('sha256').update(normalizeEmail(email)).digest('base64url');
 }

@@ -4,7 +4,7 @@
  * an expired lease), through DeviceRegistry.repair, which takes the lease itself.
  * Both queries use single-field indexes Firestore maintains automatically.
  */
-import {LOCKS} from '../../firestore/collections';
+import {LEASES} from '../../firestore/collections';
 import {firestore} from '../../firestore/deadline';
 import {forEachLimit} from '../pool';
 import type {CronTask, TaskContext} from '../task';
@@ -15,7 +15,7 @@ const CONCURRENCY = 8;
 
 async function repair({deps, now, counts, log}: TaskContext): Promise<void> {
   const db = await firestore(deps.db);
-  const locks = db.collection(LOCKS);
+  const locks = db.collection(LEASES);
   const expiredBefore = new Date(now.getTime() - deps.config.lockTtlMs);
   const [abandoned, expired] = await firestore(() =>
     Promise.all([

@@ -40,7 +40,7 @@ export interface Config {
   /** Maximum entries of the verification cache. */
   authCacheMaxEntries: number;
   logLevel: LogLevel;
-  /** Who may trigger cron, and how scheduled tasks run (see docs/readme-cron.md). */
+  /** Who may trigger cron, and how scheduled tasks run (see docs/cron.md). */
   cron: CronConfig;
 }
 

@@ -1,6 +1,5 @@
-import type {CallRecord} from './call-log';
-import type {FaultMode, PendingFault} from './faults';
-import type {GroupSnapshot} from './group-store';
+import type {CallRecord, FaultMode, PendingFault} from './faults';
+import type {GroupSnapshot} from './groups';
 
 export type {CallRecord, FaultMode, GroupSnapshot, PendingFault};
 

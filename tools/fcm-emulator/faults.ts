@@ -1,5 +1,8 @@
-import {type Parsed} from './errors';
-import {isRecord} from './operation';
+/**
+ * Fault injection on `/fcm/notification` (the queue, its validation and the replies a fault gives)
+ * and the call log that lets tests see what reached "FCM".
+ */
+import {fail, isRecord, json, type Parsed, type Reply} from './protocol';
 
 /** The ways an injected fault makes a `/fcm/notification` call fail. */
 export const FAULT_MODES = [
@@ -100,6 +103,64 @@ export class FaultQueue {
   }
 }
 
-function fail(error: string): {ok: false; error: string} {
-  return {ok: false, error};
+/** The reply an injected fault gives in place of (or on top of) processing the call. */
+export function faultReply(fault: FaultSpec): Reply {
+  switch (fault.mode) {
+    case 'http500':
+      return googleError(500, 'Internal error', 'INTERNAL');
+    case 'http503':
+      return googleError(
+        503,
+        'The service is currently unavailable.',
+        'UNAVAILABLE',
+      );
+    case 'http400':
+      return json(400, {error: fault.error ?? 'unexpected failure'});
+    case 'timeout':
+      return {kind: 'hang'};
+    case 'close':
+      return {kind: 'destroy'};
+  }
+}
+
+// Google front ends answer server-side failures in this shape, not in the legacy `{"error": text}`.
+function googleError(code: number, message: string, status: string): Reply {
+  return json(code, {error: {code, message, status}});
+}
+
+/** One call received on `/fcm/notification`, as the control API reports it. */
+export interface CallRecord {
+  method: 'GET' | 'POST';
+  /** `create`, `add`, `remove` or `get`; null when the body had no readable operation. */
+  operation: string | null;
+  notification_key_name: string | null;
+  registration_ids_count: number;
+  /** The HTTP status answered; null when the call was never answered (timeout, close). */
+  status: number | null;
+  /** The injected fault that shaped the answer, if any. */
+  fault: FaultMode | null;
+}
+
+/**
+ * Calls received per project, so tests can assert what reached "FCM" (or that nothing did).
+ * Calls without a `project_id` header have no project to be listed under and are not kept.
+ */
+export class CallLog {
+  private readonly calls = new Map<string, CallRecord[]>();
+
+  record(project: string, call: CallRecord): void {
+    const calls = this.calls.get(project) ?? [];
+    calls.push(call);
+    this.calls.set(project, calls);
+  }
+
+  list(project: string): CallRecord[] {
+    return (this.calls.get(project) ?? []).map(c => ({...c}));
+  }
+
+  /** Forgets the calls of one project, or of every project when none is given. */
+  reset(project?: string): void {
+    if (project === undefined) this.calls.clear();
+    else this.calls.delete(project);
+  }
 }

@@ -1,7 +1,8 @@
-import {FcmErrors} from './errors';
-import {newNotificationKey} from './notification-key';
-import type {GroupOperation} from './operation';
-
+/**
+ * The device-group store: FCM's groups per project, and the create/add/remove operations with
+ * FCM's rules (20 members at most, keys never reused, a group without members is deleted).
+ */
+import {FcmErrors, newNotificationKey, type GroupOperation} from './protocol';
 /** FCM's documented limit on the members of one notification key. */
 export const MAX_MEMBERS = 20;
 

@@ -57,6 +57,12 @@ export class GroupStore {
     return this.projects.get(project)?.byName.get(name)?.key;
   }
 
+  /** The members of the group with this notification key, sorted; undefined for an unknown key. */
+  membersOf(project: string, key: string): string[] | undefined {
+    const group = this.projects.get(project)?.byKey.get(key);
+    return group ? [...group.members].sort(compare) : undefined;
+  }
+
   /** All groups of a project, sorted by name. */
   list(project: string): GroupSnapshot[] {
     const groups = [...(this.projects.get(project)?.byName.values() ?? [])];

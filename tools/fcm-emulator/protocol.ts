@@ -221,3 +221,116 @@ function checkHeaders(req: IncomingMessage): Reply | undefined {
 export function isJsonContentType(req: IncomingMessage): boolean {
   return /^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '');
 }
+
+/**
+ * An error in Google's API shape (a `google.rpc.Status`). Google front ends answer server-side
+ * failures of the legacy API in it too, and FCM HTTP v1 answers every error in it.
+ */
+export function googleError(
+  code: number,
+  message: string,
+  status: string,
+  details?: unknown[],
+  headers?: Record<string, string>,
+): Reply {
+  const error = details
+    ? {code, message, status, details}
+    : {code, message, status};
+  return json(code, {error}, headers);
+}
+
+/** The `@type` of the detail that carries FCM's own error code; clients look for exactly this. */
+export const FCM_ERROR_TYPE =
+  'type.googleapis.com/google.firebase.fcm.v1.FcmError';
+
+/** The `@type` of the detail that names the invalid field of a request. */
+export const BAD_REQUEST_TYPE = 'type.googleapis.com/google.rpc.BadRequest';
+
+/** The FCM v1 error codes the emulator answers with (FCM's `ErrorCode` enum, minus APNs/web push). */
+export const FCM_ERROR_CODES = [
+  'UNREGISTERED',
+  'INVALID_ARGUMENT',
+  'SENDER_ID_MISMATCH',
+  'QUOTA_EXCEEDED',
+  'UNAVAILABLE',
+  'INTERNAL',
+] as const;
+
+/** One of {@link FCM_ERROR_CODES}. */
+export type FcmErrorCode = (typeof FCM_ERROR_CODES)[number];
+
+/**
+ * HTTP status, canonical status and message of each FCM error. The statuses are FCM's documented
+ * ones; the messages are FCM's own where known (INVALID_ARGUMENT's is the one FCM gives for a bad
+ * registration token, which is how a client tells a bad token from a bad payload).
+ */
+export const FCM_ERROR_REPLIES: Record<
+  FcmErrorCode,
+  {code: number; status: string; message: string}
+> = {
+  UNREGISTERED: {
+    code: 404,
+    status: 'NOT_FOUND',
+    message: 'Requested entity was not found.',
+  },
+  INVALID_ARGUMENT: {
+    code: 400,
+    status: 'INVALID_ARGUMENT',
+    message: 'The registration token is not a valid FCM registration token',
+  },
+  SENDER_ID_MISMATCH: {
+    code: 403,
+    status: 'PERMISSION_DENIED',
+    message: 'SenderId mismatch',
+  },
+  QUOTA_EXCEEDED: {
+    code: 429,
+    status: 'RESOURCE_EXHAUSTED',
+    message: 'Quota exceeded for sending messages to this device.',
+  },
+  UNAVAILABLE: {
+    code: 503,
+    status: 'UNAVAILABLE',
+    message: 'The service is currently unavailable.',
+  },
+  INTERNAL: {
+    code: 500,
+    status: 'INTERNAL',
+    message: 'Internal error encountered.',
+  },
+};
+
+/** An FCM v1 error carrying an `FcmError` detail with `errorCode`. */
+export function fcmError(
+  errorCode: FcmErrorCode,
+  headers?: Record<string, string>,
+): Reply {
+  const {code, status, message} = FCM_ERROR_REPLIES[errorCode];
+  return googleError(
+    code,
+    message,
+    status,
+    [{'@type': FCM_ERROR_TYPE, errorCode}],
+    headers,
+  );
+}
+
+/**
+ * A 400 INVALID_ARGUMENT naming the invalid field, as Google's front end answers a request that
+ * does not fit the API's schema. `withFcmError` adds the FcmError detail FCM itself adds when it
+ * (not the front end) rejects the message, e.g. for a message without a target.
+ */
+export function invalidArgument(
+  field: string | undefined,
+  description: string,
+  withFcmError = false,
+): Reply {
+  // A problem with the request as a whole (not JSON, unknown top-level name) names no field.
+  const violation = field === undefined ? {description} : {field, description};
+  const details: unknown[] = [
+    {'@type': BAD_REQUEST_TYPE, fieldViolations: [violation]},
+  ];
+  if (withFcmError)
+    details.push({'@type': FCM_ERROR_TYPE, errorCode: 'INVALID_ARGUMENT'});
+  return googleError(400, description, 'INVALID_ARGUMENT', details);
+}

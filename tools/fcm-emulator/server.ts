@@ -1,6 +1,6 @@
 /**
  * The emulator's HTTP server: routing, the `/fcm/notification` endpoint (faults, call log),
- * the `/emulator/` control API, and start/close.
+ * FCM HTTP v1 send, the `/emulator/` control API, and start/close.
  */
 import {
   createServer,
@@ -13,11 +13,15 @@ import {
   FaultQueue,
   faultReply,
   parseFaultSpec,
+  parseSendFaultSpec,
+  SendFaultQueue,
   type CallRecord,
 } from './faults';
 import {GroupStore} from './groups';
+import {answerSend, DeliveryLog} from './messages';
 import {
   answerFcmCall,
+  hasBearerToken,
   isRecord,
   json,
   jsonError,
@@ -47,8 +51,8 @@ export interface FcmEmulatorOptions {
 }
 
 /**
- * Starts an in-memory emulator of FCM's legacy device-group API (`/fcm/notification`)
- * with a control API under `/emulator/` for inspecting state and injecting faults.
+ * Starts an in-memory emulator of FCM's legacy device-group API (`/fcm/notification`) and of
+ * FCM HTTP v1 send (`/v1/projects/{project}/messages:send`), with a control API under `/emulator/` for inspecting state and injecting faults.
  */
 export async function startFcmEmulator(
   opts: FcmEmulatorOptions = {},
@@ -57,11 +61,15 @@ export async function startFcmEmulator(
     store: new GroupStore(),
     faults: new FaultQueue(),
     calls: new CallLog(),
+    deliveries: new DeliveryLog(),
+    sendFaults: new SendFaultQueue(),
     log: opts.log ?? (() => undefined),
   };
   const route = (req: IncomingMessage, url: URL): Promise<Reply> | Reply => {
     if (url.pathname === '/fcm/notification')
       return handleFcmNotification(req, url, deps);
+    const send = SEND_ROUTE.exec(url.pathname);
+    if (send) return handleSend(req, send[1] as string, deps);
     if (url.pathname.startsWith('/emulator/'))
       return handleControl(req, url, deps);
     return jsonError(404, 'not found');
@@ -120,7 +128,45 @@ interface EmulatorState {
   store: GroupStore;
   faults: FaultQueue;
   calls: CallLog;
+  deliveries: DeliveryLog;
+  sendFaults: SendFaultQueue;
   log: (line: string) => void;
+}
+
+const SEND_ROUTE = /^\/v1\/projects\/([^/]+)\/messages:send$/;
+
+/**
+ * Handles FCM HTTP v1 `messages:send` for the URL's project, which is also the namespace of the
+ * device groups a notification key is looked up in (the legacy API's `project_id`).
+ */
+async function handleSend(
+  req: IncomingMessage,
+  segment: string,
+  deps: EmulatorState,
+): Promise<Reply> {
+  if (req.method !== 'POST') return methodNotAllowed('POST');
+  const project = decodeSegment(segment);
+  if (project === undefined)
+    return jsonError(400, 'project is not a valid path segment');
+  const body = await readBody(req);
+  const outcome = answerSend(
+    {project, authorized: hasBearerToken(req), body},
+    deps,
+  );
+  const status = outcome.reply.kind === 'json' ? outcome.reply.status : null;
+  // The target kind only: tokens are credentials of a device and stay out of logs.
+  deps.log(
+    JSON.stringify({
+      severity: severityOf(status),
+      message: 'fcm send',
+      project,
+      target: outcome.target,
+      status,
+      fault: outcome.fault,
+      delivered: outcome.delivered,
+    }),
+  );
+  return outcome.reply;
 }
 
 /**
@@ -198,13 +244,16 @@ function severityOf(status: number | null): string {
   return status >= 400 ? 'WARNING' : 'INFO';
 }
 
-const PROJECT_ROUTE = /^\/emulator\/projects\/([^/]+)\/(groups|calls)$/;
+const PROJECT_ROUTE =
+  /^\/emulator\/projects\/([^/]+)\/(groups|calls|deliveries|send-faults)$/;
 
 /**
  * Handles the `/emulator/...` control API used by tests and the local stack:
  * - `GET|DELETE /emulator/projects/{project}/groups`: list, or reset groups and calls
  * - `GET|DELETE /emulator/projects/{project}/calls`: list, or reset calls only
- * - `DELETE /emulator/groups`: reset the groups and calls of every project
+ * - `GET|DELETE /emulator/projects/{project}/deliveries`: list, or reset v1 deliveries only
+ * - `GET|POST|DELETE /emulator/projects/{project}/send-faults`: list, inject, or clear v1 send faults
+ * - `DELETE /emulator/groups`: reset the groups, calls and deliveries of every project
  * - `GET|POST|DELETE /emulator/faults`: list, inject, or clear faults
  */
 async function handleControl(
@@ -218,6 +267,7 @@ async function handleControl(
     if (method !== 'DELETE') return methodNotAllowed('DELETE');
     deps.store.reset();
     deps.calls.reset();
+    deps.deliveries.reset();
     return json(200, {});
   }
   if (path === '/emulator/faults')
@@ -227,14 +277,25 @@ async function handleControl(
   const project = decodeSegment(match[1] as string);
   if (project === undefined)
     return jsonError(400, 'project is not a valid path segment');
+  if (match[2] === 'send-faults')
+    return sendFaults(req, method, project, deps.sendFaults);
   if (method !== 'GET' && method !== 'DELETE')
     return methodNotAllowed('GET, DELETE');
   if (match[2] === 'groups') {
     if (method === 'GET') return json(200, {groups: deps.store.list(project)});
-    // The call log belongs to the groups' history, so a project reset clears both.
+    // The call and delivery logs belong to the project's history, so a project reset clears them.
     deps.store.reset(project);
     deps.calls.reset(project);
+    deps.deliveries.reset(project);
     return json(200, {});
+  }
+  if (match[2] === 'deliveries') {
+    if (method === 'DELETE') {
+      deps.deliveries.reset(project);
+      return json(200, {});
+    }
+    const deliveries = deps.deliveries.list(project);
+    return json(200, {count: deliveries.length, deliveries});
   }
   if (method === 'GET') {
     const calls = deps.calls.list(project);
@@ -263,6 +324,26 @@ async function faults(
   const spec = parseFaultSpec(parsed.value);
   if (!spec.ok) return jsonError(400, spec.error);
   return json(200, {fault: queue.add(spec.value)});
+}
+
+async function sendFaults(
+  req: IncomingMessage,
+  method: string,
+  project: string,
+  queue: SendFaultQueue,
+): Promise<Reply> {
+  if (method === 'GET') return json(200, {faults: queue.list(project)});
+  if (method === 'DELETE') {
+    queue.clear(project);
+    return json(200, {});
+  }
+  if (method !== 'POST') return methodNotAllowed('GET, POST, DELETE');
+  const body = await readBody(req);
+  const parsed = body === undefined ? undefined : parseJson(body);
+  if (!parsed?.ok) return jsonError(400, 'send fault must be valid JSON');
+  const spec = parseSendFaultSpec(parsed.value);
+  if (!spec.ok) return jsonError(400, spec.error);
+  return json(200, {fault: queue.add(project, spec.value)});
 }
 
 function methodNotAllowed(allow: string): Reply {

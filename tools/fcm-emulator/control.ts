@@ -1,8 +1,33 @@
-import type {CallRecord} from './call-log';
-import type {FaultMode, PendingFault} from './faults';
-import type {GroupSnapshot} from './group-store';
+import type {
+  CallRecord,
+  FaultMode,
+  PendingFault,
+  PendingSendFault,
+} from './faults';
+import type {GroupSnapshot} from './groups';
+import type {Delivery} from './messages';
+import type {FcmErrorCode} from './protocol';
 
-export type {CallRecord, FaultMode, GroupSnapshot, PendingFault};
+export type {
+  CallRecord,
+  Delivery,
+  FaultMode,
+  FcmErrorCode,
+  GroupSnapshot,
+  PendingFault,
+  PendingSendFault,
+};
+
+/** A fault for v1 sends to one token; see `POST /emulator/projects/{p}/send-faults`. */
+export interface SendFaultRequest {
+  /** The `message.token` that fails: a registration token or a notification key. */
+  token: string;
+  error: FcmErrorCode;
+  /** How many sends fail; until cleared when omitted. */
+  count?: number;
+  /** `Retry-After` of an UNAVAILABLE or QUOTA_EXCEEDED answer (QUOTA_EXCEEDED: 60 when omitted). */
+  retryAfterSeconds?: number;
+}
 
 /** A fault to inject; see `POST /emulator/faults`. */
 export interface FaultRequest {
@@ -21,7 +46,7 @@ export interface FaultRequest {
 export interface FcmControl {
   /** The project's groups, sorted by name, members sorted. */
   groups(project: string): Promise<GroupSnapshot[]>;
-  /** Clears one project's groups and calls, or every project's when none is given. */
+  /** Clears one project's groups, calls and deliveries, or every project's when none is given. */
   reset(project?: string): Promise<void>;
   injectFault(fault: FaultRequest): Promise<PendingFault>;
   faults(): Promise<PendingFault[]>;
@@ -29,6 +54,16 @@ export interface FcmControl {
   clearFaults(project?: string): Promise<void>;
   /** The `/fcm/notification` calls received for the project, oldest first. */
   calls(project: string): Promise<CallRecord[]>;
+  /** The v1 deliveries of the project, oldest first. */
+  deliveries(project: string): Promise<Delivery[]>;
+  /** Clears the project's deliveries only. */
+  clearDeliveries(project: string): Promise<void>;
+  injectSendFault(
+    project: string,
+    fault: SendFaultRequest,
+  ): Promise<PendingSendFault>;
+  sendFaults(project: string): Promise<PendingSendFault[]>;
+  clearSendFaults(project: string): Promise<void>;
 }
 
 /**
@@ -80,6 +115,37 @@ export function fcmControl(url: string): FcmControl {
           projectPath(project, 'calls'),
         )
       ).calls,
+    deliveries: async project =>
+      (
+        await request<{deliveries: Delivery[]}>(
+          base,
+          'GET',
+          projectPath(project, 'deliveries'),
+        )
+      ).deliveries,
+    clearDeliveries: async project => {
+      await request(base, 'DELETE', projectPath(project, 'deliveries'));
+    },
+    injectSendFault: async (project, fault) =>
+      (
+        await request<{fault: PendingSendFault}>(
+          base,
+          'POST',
+          projectPath(project, 'send-faults'),
+          fault,
+        )
+      ).fault,
+    sendFaults: async project =>
+      (
+        await request<{faults: PendingSendFault[]}>(
+          base,
+          'GET',
+          projectPath(project, 'send-faults'),
+        )
+      ).faults,
+    clearSendFaults: async project => {
+      await request(base, 'DELETE', projectPath(project, 'send-faults'));
+    },
   };
 }
 

@@ -1,15 +1,34 @@
+/**
+ * The emulator's HTTP server: routing, the `/fcm/notification` endpoint (faults, call log),
+ * FCM HTTP v1 send, the `/emulator/` control API, and start/close.
+ */
 import {
   createServer,
   type IncomingMessage,
   type ServerResponse,
 } from 'node:http';
 import type {Socket} from 'node:net';
-import {CallLog} from './call-log';
-import {handleControl} from './control-endpoints';
-import {handleFcmNotification} from './fcm-endpoint';
-import {FaultQueue} from './faults';
-import {GroupStore} from './group-store';
-import {jsonError, send, type Reply} from './http-json';
+import {
+  CallLog,
+  FaultQueue,
+  faultReply,
+  parseFaultSpec,
+  parseSendFaultSpec,
+  SendFaultQueue,
+  type CallRecord,
+} from './faults';
+import {GroupStore} from './groups';
+import {answerSend, DeliveryLog} from './messages';
+import {
+  answerFcmCall,
+  hasBearerToken,
+  isRecord,
+  json,
+  jsonError,
+  parseJson,
+  projectOf,
+  type Reply,
+} from './protocol';
 
 /** A running emulator. */
 export interface FcmEmulator {
@@ -32,8 +51,8 @@ export interface FcmEmulatorOptions {
 }
 
 /**
- * Starts an in-memory emulator of FCM's legacy device-group API (`/fcm/notification`)
- * with a control API under `/emulator/` for inspecting state and injecting faults.
+ * Starts an in-memory emulator of FCM's legacy device-group API (`/fcm/notification`) and of
+ * FCM HTTP v1 send (`/v1/projects/{project}/messages:send`), with a control API under `/emulator/` for inspecting state and injecting faults.
  */
 export async function startFcmEmulator(
   opts: FcmEmulatorOptions = {},
@@ -42,11 +61,15 @@ export async function startFcmEmulator(
     store: new GroupStore(),
     faults: new FaultQueue(),
     calls: new CallLog(),
+    deliveries: new DeliveryLog(),
+    sendFaults: new SendFaultQueue(),
     log: opts.log ?? (() => undefined),
   };
   const route = (req: IncomingMessage, url: URL): Promise<Reply> | Reply => {
     if (url.pathname === '/fcm/notification')
       return handleFcmNotification(req, url, deps);
+    const send = SEND_ROUTE.exec(url.pathname);
+    if (send) return handleSend(req, send[1] as string, deps);
     if (url.pathname.startsWith('/emulator/'))
       return handleControl(req, url, deps);
     return jsonError(404, 'not found');
@@ -98,4 +121,280 @@ export async function startFcmEmulator(
     return closing;
   };
   return {host, url: `http://${host}`, close};
+}
+
+/** The emulator state the endpoints read and change. */
+interface EmulatorState {
+  store: GroupStore;
+  faults: FaultQueue;
+  calls: CallLog;
+  deliveries: DeliveryLog;
+  sendFaults: SendFaultQueue;
+  log: (line: string) => void;
+}
+
+const SEND_ROUTE = /^\/v1\/projects\/([^/]+)\/messages:send$/;
+
+/**
+ * Handles FCM HTTP v1 `messages:send` for the URL's project, which is also the namespace of the
+ * device groups a notification key is looked up in (the legacy API's `project_id`).
+ */
+async function handleSend(
+  req: IncomingMessage,
+  segment: string,
+  deps: EmulatorState,
+): Promise<Reply> {
+  if (req.method !== 'POST') return methodNotAllowed('POST');
+  const project = decodeSegment(segment);
+  if (project === undefined)
+    return jsonError(400, 'project is not a valid path segment');
+  const body = await readBody(req);
+  const outcome = answerSend(
+    {project, authorized: hasBearerToken(req), body},
+    deps,
+  );
+  const status = outcome.reply.kind === 'json' ? outcome.reply.status : null;
+  // The target kind only: tokens are credentials of a device and stay out of logs.
+  deps.log(
+    JSON.stringify({
+      severity: severityOf(status),
+      message: 'fcm send',
+      project,
+      target: outcome.target,
+      status,
+      fault: outcome.fault,
+      delivered: outcome.delivered,
+    }),
+  );
+  return outcome.reply;
+}
+
+/**
+ * Handles `/fcm/notification`: consumes a matching injected fault if there is one, otherwise
+ * (or first, for `afterApply` faults) answers as FCM would, and records the call.
+ */
+async function handleFcmNotification(
+  req: IncomingMessage,
+  url: URL,
+  deps: EmulatorState,
+): Promise<Reply> {
+  const method = req.method;
+  if (method !== 'GET' && method !== 'POST') {
+    return jsonError(405, 'method not allowed', {Allow: 'GET, POST'});
+  }
+  const body = method === 'POST' ? await readBody(req) : '';
+  const project = projectOf(req);
+  const fault = deps.faults.take(project);
+  let reply: Reply;
+  if (fault === undefined) {
+    reply = answerFcmCall(req, url, body, deps.store);
+  } else {
+    // An afterApply fault changes state and then fails: the caller sees an unknown outcome.
+    if (fault.afterApply) answerFcmCall(req, url, body, deps.store);
+    reply = faultReply(fault);
+  }
+  const call: CallRecord = {
+    ...describeCall(method, url, body),
+    status: reply.kind === 'json' ? reply.status : null,
+    fault: fault?.mode ?? null,
+  };
+  if (project !== undefined) deps.calls.record(project, call);
+  deps.log(
+    JSON.stringify({
+      severity: severityOf(call.status),
+      message: 'fcm call',
+      project,
+      ...call,
+    }),
+  );
+  return reply;
+}
+
+// Best effort: the log should say what was asked even when the request itself was invalid.
+function describeCall(
+  method: 'GET' | 'POST',
+  url: URL,
+  body: string | undefined,
+): Pick<
+  CallRecord,
+  'method' | 'operation' | 'notification_key_name' | 'registration_ids_count'
+> {
+  if (method === 'GET') {
+    const name = url.searchParams.get('notification_key_name');
+    return {
+      method,
+      operation: 'get',
+      notification_key_name: name,
+      registration_ids_count: 0,
+    };
+  }
+  const parsed = body === undefined ? undefined : parseJson(body);
+  const value = parsed?.ok && isRecord(parsed.value) ? parsed.value : {};
+  const {operation, notification_key_name: name, registration_ids: ids} = value;
+  return {
+    method,
+    operation: typeof operation === 'string' ? operation : null,
+    notification_key_name: typeof name === 'string' ? name : null,
+    registration_ids_count: Array.isArray(ids) ? ids.length : 0,
+  };
+}
+
+function severityOf(status: number | null): string {
+  if (status === null || status >= 500) return 'ERROR';
+  return status >= 400 ? 'WARNING' : 'INFO';
+}
+
+const PROJECT_ROUTE =
+  /^\/emulator\/projects\/([^/]+)\/(groups|calls|deliveries|send-faults)$/;
+
+/**
+ * Handles the `/emulator/...` control API used by tests and the local stack:
+ * - `GET|DELETE /emulator/projects/{project}/groups`: list, or reset groups and calls
+ * - `GET|DELETE /emulator/projects/{project}/calls`: list, or reset calls only
+ * - `GET|DELETE /emulator/projects/{project}/deliveries`: list, or reset v1 deliveries only
+ * - `GET|POST|DELETE /emulator/projects/{project}/send-faults`: list, inject, or clear v1 send faults
+ * - `DELETE /emulator/groups`: reset the groups, calls and deliveries of every project
+ * - `GET|POST|DELETE /emulator/faults`: list, inject, or clear faults
+ */
+async function handleControl(
+  req: IncomingMessage,
+  url: URL,
+  deps: EmulatorState,
+): Promise<Reply> {
+  const method = req.method ?? '';
+  const path = url.pathname;
+  if (path === '/emulator/groups') {
+    if (method !== 'DELETE') return methodNotAllowed('DELETE');
+    deps.store.reset();
+    deps.calls.reset();
+    deps.deliveries.reset();
+    return json(200, {});
+  }
+  if (path === '/emulator/faults')
+    return faults(req, method, deps.faults, url.searchParams.get('project'));
+  const match = PROJECT_ROUTE.exec(path);
+  if (!match) return jsonError(404, 'not found');
+  const project = decodeSegment(match[1] as string);
+  if (project === undefined)
+    return jsonError(400, 'project is not a valid path segment');
+  if (match[2] === 'send-faults')
+    return sendFaults(req, method, project, deps.sendFaults);
+  if (method !== 'GET' && method !== 'DELETE')
+    return methodNotAllowed('GET, DELETE');
+  if (match[2] === 'groups') {
+    if (method === 'GET') return json(200, {groups: deps.store.list(project)});
+    // The call and delivery logs belong to the project's history, so a project reset clears them.
+    deps.store.reset(project);
+    deps.calls.reset(project);
+    deps.deliveries.reset(project);
+    return json(200, {});
+  }
+  if (match[2] === 'deliveries') {
+    if (method === 'DELETE') {
+      deps.deliveries.reset(project);
+      return json(200, {});
+    }
+    const deliveries = deps.deliveries.list(project);
+    return json(200, {count: deliveries.length, deliveries});
+  }
+  if (method === 'GET') {
+    const calls = deps.calls.list(project);
+    return json(200, {count: calls.length, calls});
+  }
+  deps.calls.reset(project);
+  return json(200, {});
+}
+
+async function faults(
+  req: IncomingMessage,
+  method: string,
+  queue: FaultQueue,
+  project: string | null,
+): Promise<Reply> {
+  if (method === 'GET') return json(200, {faults: queue.list()});
+  if (method === 'DELETE') {
+    // `?project=P` clears only P's faults, so parallel test files do not clear each other's.
+    queue.clear(project ?? undefined);
+    return json(200, {});
+  }
+  if (method !== 'POST') return methodNotAllowed('GET, POST, DELETE');
+  const body = await readBody(req);
+  const parsed = body === undefined ? undefined : parseJson(body);
+  if (!parsed?.ok) return jsonError(400, 'fault must be valid JSON');
+  const spec = parseFaultSpec(parsed.value);
+  if (!spec.ok) return jsonError(400, spec.error);
+  return json(200, {fault: queue.add(spec.value)});
+}
+
+async function sendFaults(
+  req: IncomingMessage,
+  method: string,
+  project: string,
+  queue: SendFaultQueue,
+): Promise<Reply> {
+  if (method === 'GET') return json(200, {faults: queue.list(project)});
+  if (method === 'DELETE') {
+    queue.clear(project);
+    return json(200, {});
+  }
+  if (method !== 'POST') return methodNotAllowed('GET, POST, DELETE');
+  const body = await readBody(req);
+  const parsed = body === undefined ? undefined : parseJson(body);
+  if (!parsed?.ok) return jsonError(400, 'send fault must be valid JSON');
+  const spec = parseSendFaultSpec(parsed.value);
+  if (!spec.ok) return jsonError(400, spec.error);
+  return json(200, {fault: queue.add(project, spec.value)});
+}
+
+function methodNotAllowed(allow: string): Reply {
+  return jsonError(405, 'method not allowed', {Allow: allow});
+}
+
+function decodeSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Largest request body accepted; device-group bodies are a few kilobytes at most. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Reads the whole body as UTF-8; undefined when it exceeds {@link MAX_BODY_BYTES}. */
+export async function readBody(
+  req: IncomingMessage,
+): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    // Keep draining past the limit so the client still gets our answer rather than a reset.
+    if (size <= MAX_BODY_BYTES) chunks.push(buffer);
+  }
+  return size > MAX_BODY_BYTES
+    ? undefined
+    : Buffer.concat(chunks).toString('utf8');
+}
+
+/** Carries out a reply. The single place that writes to a response. */
+export function send(
+  req: IncomingMessage,
+  res: ServerResponse,
+  reply: Reply,
+): void {
+  if (reply.kind === 'destroy') {
+    req.socket.destroy();
+    return;
+  }
+  // 'hang': leave the request open; the server destroys the socket when it closes.
+  if (reply.kind === 'hang') return;
+  const payload = JSON.stringify(reply.body);
+  res.writeHead(reply.status, {
+    ...reply.headers,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(payload),
+  });
+  res.end(payload);
 }

@@ -1,7 +1,8 @@
-import {FcmErrors} from './errors';
-import {newNotificationKey} from './notification-key';
-import type {GroupOperation} from './operation';
-
+/**
+ * The device-group store: FCM's groups per project, and the create/add/remove operations with
+ * FCM's rules (20 members at most, keys never reused, a group without members is deleted).
+ */
+import {FcmErrors, newNotificationKey, type GroupOperation} from './protocol';
 /** FCM's documented limit on the members of one notification key. */
 export const MAX_MEMBERS = 20;
 
@@ -54,6 +55,12 @@ export class GroupStore {
   /** The key of the named group, as FCM's GET retrieve answers it. */
   keyFor(project: string, name: string): string | undefined {
     return this.projects.get(project)?.byName.get(name)?.key;
+  }
+
+  /** The members of the group with this notification key, sorted; undefined for an unknown key. */
+  membersOf(project: string, key: string): string[] | undefined {
+    const group = this.projects.get(project)?.byKey.get(key);
+    return group ? [...group.members].sort(compare) : undefined;
   }
 
   /** All groups of a project, sorted by name. */

@@ -1,90 +1,265 @@
 #!/usr/bin/env bash
-# Deploys the device registration API: the three 2nd-gen Cloud Functions, the Firestore
-# indexes of firestore.indexes.json (and the TTL policy on cron run records), the cron
-# invoker binding and the Cloud Scheduler job. Settings come from flags or the environment;
-# --dry-run prints every command instead of running it. Stops at the first failure.
+# Deploys the device registration API: the three 2nd-gen Cloud Functions (addDevice and
+# removeDevice public, cron for Cloud Scheduler only), each with its own runtime service
+# account and capacity settings, the Firestore indexes of firestore.indexes.json (and the TTL
+# policy on cron run records), the cron invoker binding and the Cloud Scheduler job, then
+# prints each function's URL. Settings come from flags (--name value or --name=value) or the
+# environment; --dry-run prints every command instead of running it; --print-iam-setup prints
+# the commands that create the service accounts and grant their roles. Why each identity has
+# the roles it has, and why the capacity defaults are what they are: docs/deployment-security.md.
 #
-#   ./deploy.sh --project my-project --region europe-west1 --fcm-sender-id 123456789012 \
-#     --service-account api@my-project.iam.gserviceaccount.com \
-#     --scheduler-service-account cron-invoker@my-project.iam.gserviceaccount.com
+#   ./deploy.sh --project my-project --region europe-west1 --fcm-sender-id 123456789012
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 usage() {
   cat <<'USAGE'
-Usage: ./deploy.sh [options]
-  --project ID                    GOOGLE_CLOUD_PROJECT        (required)
-  --region REGION                 REGION                      (required)
-  --fcm-sender-id NUMBER          FCM_SENDER_ID               (required; the Firebase project number)
-  --service-account EMAIL         FUNCTIONS_SERVICE_ACCOUNT   (required; the functions' runtime identity)
-  --scheduler-service-account E   SCHEDULER_SERVICE_ACCOUNT   (required; signs the cron OIDC token)
-  --runtime RUNTIME               RUNTIME                     (default nodejs22)
-  --time-zone TZ                  TIME_ZONE                   (default Etc/UTC; the Scheduler job's)
-  --device-group-prefix PREFIX    DEVICE_GROUP_PREFIX         (default app)
-  --cron-url URL                  CRON_URL                    (default https://REGION-PROJECT.cloudfunctions.net/cron)
-  --dry-run                       print the commands, run nothing
+Usage: ./deploy.sh --project ID --region REGION --fcm-sender-id NUMBER [options]
+Every option takes its value as --name VALUE or --name=VALUE. The second column is the
+environment variable read when the flag is absent. docs/deployment-security.md explains the
+service accounts and the capacity defaults.
+
+Required
+  --project ID                       GOOGLE_CLOUD_PROJECT
+  --region REGION                    REGION
+  --fcm-sender-id NUMBER             FCM_SENDER_ID     the Firebase project number (digits only)
+
+Service accounts (--print-iam-setup prints the commands that create them)
+  --devices-runtime-service-account EMAIL
+                                     DEVICES_RUNTIME_SERVICE_ACCOUNT
+                                     addDevice and removeDevice run as it
+                                     (default devices-runtime@PROJECT.iam.gserviceaccount.com)
+  --cron-runtime-service-account EMAIL
+                                     CRON_RUNTIME_SERVICE_ACCOUNT
+                                     cron runs as it
+                                     (default cron-runtime@PROJECT.iam.gserviceaccount.com)
+  --scheduler-service-account EMAIL  SCHEDULER_SERVICE_ACCOUNT
+                                     Cloud Scheduler signs cron's OIDC token as it; the only
+                                     identity allowed to invoke cron
+                                     (default cron-invoker@PROJECT.iam.gserviceaccount.com)
+
+Behaviour
+  --runtime RUNTIME                  RUNTIME           (default nodejs22)
+  --device-groups fcm|firestore      DEVICE_GROUPS     where device groups live (default fcm)
+  --device-group-prefix PREFIX       DEVICE_GROUP_PREFIX (default app)
+  --time-zone TZ                     TIME_ZONE         the Scheduler job's IANA zone (default Etc/UTC)
+  --cron-url URL                     CRON_URL          cron's URL, also its OIDC audience
+                                     (default https://REGION-PROJECT.cloudfunctions.net/cron)
+
+Capacity per function (flags only)
+  --devices-concurrency N            requests one instance serves at once (default 16)
+  --devices-cpu VCPU                 (default 1; concurrency above 1 needs 1 or more)
+  --devices-memory SIZE              (default 512Mi)
+  --devices-max-instances N          (default 20)
+  --cron-concurrency N               (default 1)
+  --cron-cpu VCPU                    (default 1)
+  --cron-memory SIZE                 (default 512Mi)
+  --cron-max-instances N             (default 3)
+
+Other
+  --print-iam-setup                  print the gcloud commands that create the service accounts
+                                     and grant their roles (needs only --project), run nothing
+  --dry-run                          print every command, run nothing
+  -h, --help                         this text
 USAGE
 }
 
-die() {
-  printf 'deploy.sh: %s\n' "$*" >&2
-  exit 2
-}
-
-project=${GOOGLE_CLOUD_PROJECT:-}
-region=${REGION:-}
-fcm_sender_id=${FCM_SENDER_ID:-}
-service_account=${FUNCTIONS_SERVICE_ACCOUNT:-}
-scheduler_sa=${SCHEDULER_SERVICE_ACCOUNT:-}
-runtime=${RUNTIME:-nodejs22}
-time_zone=${TIME_ZONE:-Etc/UTC}
-prefix=${DEVICE_GROUP_PREFIX:-app}
-cron_url=${CRON_URL:-}
+# Options that take a value, with their starting values (environment or default).
+declare -A opt=(
+  [project]=${GOOGLE_CLOUD_PROJECT:-}
+  [region]=${REGION:-}
+  [fcm-sender-id]=${FCM_SENDER_ID:-}
+  [devices-runtime-service-account]=${DEVICES_RUNTIME_SERVICE_ACCOUNT:-}
+  [cron-runtime-service-account]=${CRON_RUNTIME_SERVICE_ACCOUNT:-}
+  [scheduler-service-account]=${SCHEDULER_SERVICE_ACCOUNT:-}
+  [runtime]=${RUNTIME:-nodejs22}
+  [device-groups]=${DEVICE_GROUPS:-fcm}
+  [device-group-prefix]=${DEVICE_GROUP_PREFIX:-app}
+  [time-zone]=${TIME_ZONE:-Etc/UTC}
+  [cron-url]=${CRON_URL:-}
+  [devices-concurrency]=16
+  [devices-cpu]=1
+  [devices-memory]=512Mi
+  [devices-max-instances]=20
+  [cron-concurrency]=1
+  [cron-cpu]=1
+  [cron-memory]=512Mi
+  [cron-max-instances]=3
+)
 dry_run=false
+print_iam_setup=false
+# Every problem is collected, so one run names all of them.
+errors=()
+# Options already reported, so a missing value is not reported again as a missing option.
+declare -A reported=()
+
+split_identity_hint='use --devices-runtime-service-account and --cron-runtime-service-account (see --help)'
+[ -z "${FUNCTIONS_SERVICE_ACCOUNT:-}" ] ||
+  errors+=("FUNCTIONS_SERVICE_ACCOUNT is no longer read: each function now has its own identity; $split_identity_hint")
 
 while [ $# -gt 0 ]; do
-  case $1 in
-    --dry-run) dry_run=true; shift; continue ;;
-    -h | --help) usage; exit 0 ;;
-    --project | --region | --fcm-sender-id | --service-account | --scheduler-service-account | \
-      --runtime | --time-zone | --device-group-prefix | --cron-url)
-      [ $# -ge 2 ] || die "$1 needs a value"
+  arg=$1
+  shift
+  name=${arg%%=*}
+  inline=false
+  [ "$name" = "$arg" ] || inline=true
+  value=${arg#*=}
+  case $name in
+    -h | --help)
+      usage
+      exit 0
       ;;
-    *) usage >&2; die "unknown option: $1" ;;
+    --dry-run | --print-iam-setup)
+      if $inline; then
+        errors+=("$name takes no value")
+      elif [ "$name" = --dry-run ]; then
+        dry_run=true
+      else
+        print_iam_setup=true
+      fi
+      ;;
+    --service-account)
+      errors+=("--service-account is gone: $split_identity_hint")
+      # Skip its value so it is not reported as a second problem.
+      if ! $inline && [ $# -gt 0 ] && [[ $1 != -* ]]; then shift; fi
+      ;;
+    --?*)
+      key=${name#--}
+      if [[ ! $key =~ ^[a-z-]+$ ]] || [[ ! -v "opt[$key]" ]]; then
+        errors+=("unknown option: $name")
+        # Its value, if any, is part of the same mistake.
+        if ! $inline && [ $# -gt 0 ] && [[ $1 != -* ]]; then shift; fi
+        continue
+      fi
+      if ! $inline; then
+        # A following option is never taken as a value: `--region --project p` is a mistake.
+        if [ $# -gt 0 ] && [[ $1 != --* ]]; then
+          value=$1
+          shift
+        else
+          value=''
+        fi
+      fi
+      if [ -z "$value" ]; then
+        errors+=("$name needs a value")
+        opt[$key]=''
+        reported[$key]=1
+      else
+        opt[$key]=$value
+      fi
+      ;;
+    *) errors+=("unexpected argument: $arg") ;;
   esac
-  case $1 in
-    --project) project=$2 ;;
-    --region) region=$2 ;;
-    --fcm-sender-id) fcm_sender_id=$2 ;;
-    --service-account) service_account=$2 ;;
-    --scheduler-service-account) scheduler_sa=$2 ;;
-    --runtime) runtime=$2 ;;
-    --time-zone) time_zone=$2 ;;
-    --device-group-prefix) prefix=$2 ;;
-    --cron-url) cron_url=$2 ;;
-  esac
-  shift 2
 done
 
-missing=()
-[ -n "$project" ] || missing+=('--project (GOOGLE_CLOUD_PROJECT)')
-[ -n "$region" ] || missing+=('--region (REGION)')
-[ -n "$fcm_sender_id" ] || missing+=('--fcm-sender-id (FCM_SENDER_ID)')
-[ -n "$service_account" ] || missing+=('--service-account (FUNCTIONS_SERVICE_ACCOUNT)')
-[ -n "$scheduler_sa" ] || missing+=('--scheduler-service-account (SCHEDULER_SERVICE_ACCOUNT)')
-if [ ${#missing[@]} -gt 0 ]; then
-  usage >&2
-  die "missing: ${missing[*]}"
+project=${opt[project]}
+region=${opt[region]}
+project_id='^[a-z][-a-z0-9]{4,28}[a-z0-9]$'
+# Defaults that name the project can be set only now (a bad project is reported once, below).
+[[ $project =~ $project_id ]] && in_project=$project || in_project=PROJECT
+for account in devices-runtime cron-runtime; do
+  [ -n "${opt[$account-service-account]}" ] ||
+    opt[$account-service-account]=$account@$in_project.iam.gserviceaccount.com
+done
+[ -n "${opt[scheduler-service-account]}" ] ||
+  opt[scheduler-service-account]=cron-invoker@$in_project.iam.gserviceaccount.com
+[ -n "${opt[cron-url]}" ] || opt[cron-url]=https://${region:-REGION}-$in_project.cloudfunctions.net/cron
+
+# check NAME ENV_VAR PATTERN DESCRIPTION: the value of --NAME must match PATTERN (a bash regex).
+check() {
+  local value=${opt[$1]}
+  if [[ -v "reported[$1]" ]]; then
+    return
+  elif [ -z "$value" ]; then
+    errors+=("missing --$1${2:+ (or $2)}")
+  elif [[ ! $value =~ $3 ]]; then
+    errors+=("--$1 must be $4, got \"$value\"")
+  fi
+}
+email='^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$'
+whole='^[1-9][0-9]{0,3}$'
+cpu='^([0-9]+|[0-9]*\.[0-9]+)$'
+memory='^[1-9][0-9]*(Mi|Gi)$'
+
+check project GOOGLE_CLOUD_PROJECT "$project_id" 'a project ID (6-30 lowercase letters, digits and hyphens)'
+if ! $print_iam_setup; then
+  check region REGION '^[a-z]+-[a-z]+[0-9]+$' 'a region such as europe-west1'
+  check fcm-sender-id FCM_SENDER_ID '^[0-9]+$' 'the Firebase project number (digits only; Firebase console > Project settings > Cloud Messaging > Sender ID), not the project ID'
 fi
-case $runtime in nodejs*) ;; *) die "--runtime must be a Node.js runtime such as nodejs22, got $runtime" ;; esac
-# A 2nd-gen function keeps this URL; it is also the OIDC audience the function checks.
-cron_url=${cron_url:-https://$region-$project.cloudfunctions.net/cron}
+check devices-runtime-service-account '' "$email" 'a service account email'
+check cron-runtime-service-account '' "$email" 'a service account email'
+check scheduler-service-account '' "$email" 'a service account email'
+check runtime '' '^nodejs[0-9]+$' 'a Node.js runtime such as nodejs22'
+check device-groups '' '^(fcm|firestore)$' 'fcm or firestore'
+check device-group-prefix '' '^[A-Za-z0-9_.-]{1,64}$' '1-64 letters, digits, dots, dashes or underscores'
+check time-zone '' '^[A-Za-z0-9_+/-]+$' 'an IANA time zone such as Europe/Amsterdam'
+check cron-url '' '^https://[^[:space:]]+$' 'an https URL'
+for fn in devices cron; do
+  check "$fn-concurrency" '' "$whole" 'a whole number from 1 to 1000'
+  check "$fn-cpu" '' "$cpu" 'a number of vCPUs such as 1 or 0.5'
+  check "$fn-memory" '' "$memory" 'a size such as 512Mi or 1Gi'
+  check "$fn-max-instances" '' "$whole" 'a whole number from 1 to 1000'
+  concurrency=${opt[$fn-concurrency]}
+  fn_cpu=${opt[$fn-cpu]}
+  if [[ $concurrency =~ $whole ]] && ((concurrency > 1000)); then
+    errors+=("--$fn-concurrency must be a whole number from 1 to 1000, got \"$concurrency\"")
+  fi
+  if [[ ${opt[$fn-max-instances]} =~ $whole ]] && ((${opt[$fn-max-instances]} > 1000)); then
+    errors+=("--$fn-max-instances must be a whole number from 1 to 1000, got \"${opt[$fn-max-instances]}\"")
+  fi
+  # 2nd gen serves more than one request per instance only with at least one whole vCPU.
+  if [[ $concurrency =~ $whole ]] && ((concurrency > 1)) && [[ $fn_cpu =~ $cpu ]] && [[ ! $fn_cpu =~ ^0*[1-9] ]]; then
+    errors+=("--$fn-concurrency $concurrency needs --$fn-cpu 1 or more (2nd gen serves concurrent requests only with a whole vCPU), got $fn_cpu")
+  fi
+done
+
+if [ ${#errors[@]} -gt 0 ]; then
+  printf 'deploy.sh: %s\n' "${errors[@]}" >&2
+  echo 'Run ./deploy.sh --help for every option.' >&2
+  exit 2
+fi
+
+devices_sa=${opt[devices-runtime-service-account]}
+cron_sa=${opt[cron-runtime-service-account]}
+scheduler_sa=${opt[scheduler-service-account]}
+cron_url=${opt[cron-url]}
+
+# Prints a command as shell input (so the output of --print-iam-setup can be piped to bash).
+show() {
+  printf '%q' "$1"
+  shift
+  printf ' %q' "$@"
+  printf '\n'
+}
+
+if $print_iam_setup; then
+  echo "# Service accounts and project roles for the device registration API in $project."
+  echo '# Why each role: docs/deployment-security.md. The invoker binding on cron (roles/run.invoker'
+  echo '# for the scheduler account, on that one function only) is made by deploy.sh itself.'
+  for sa in "$devices_sa" "$cron_sa" "$scheduler_sa"; do
+    if [[ $sa == *@"$project".iam.gserviceaccount.com ]]; then
+      show gcloud iam service-accounts create "${sa%@*}" "--project=$project" \
+        "--display-name=device registration: ${sa%@*}"
+    else
+      echo "# $sa is not an account of $project: create it where it belongs."
+    fi
+  done
+  runtime_roles=(roles/datastore.user)
+  # Only FCM device groups need FCM; the firestore mode keeps groups in Firestore.
+  [ "${opt[device-groups]}" = firestore ] || runtime_roles+=(roles/firebasecloudmessaging.admin)
+  for sa in "$devices_sa" "$cron_sa"; do
+    for role in "${runtime_roles[@]}"; do
+      show gcloud projects add-iam-policy-binding "$project" "--member=serviceAccount:$sa" "--role=$role" \
+        --condition=None
+    done
+  done
+  exit 0
+fi
 
 run() {
   if $dry_run; then
-    printf '+'
-    printf ' %q' "$@"
-    printf '\n'
+    printf '+ '
+    show "$@"
   else
     "$@"
   fi
@@ -108,27 +283,45 @@ create_index() {
   printf '%s\n' "$out"
 }
 
-common=(--gen2 "--runtime=$runtime" "--region=$region" "--project=$project" --source=. --trigger-http
-  "--service-account=$service_account" --quiet)
-device_env="FCM_SENDER_ID=$fcm_sender_id,DEVICE_GROUP_PREFIX=$prefix,GOOGLE_CLOUD_PROJECT=$project"
+# capacity devices|cron: the function's gcloud capacity flags.
+capacity() {
+  printf '%s\n' "--concurrency=${opt[$1-concurrency]}" "--cpu=${opt[$1-cpu]}" \
+    "--memory=${opt[$1-memory]}" "--max-instances=${opt[$1-max-instances]}"
+}
+mapfile -t devices_capacity < <(capacity devices)
+mapfile -t cron_capacity < <(capacity cron)
+
+common=(--gen2 "--runtime=${opt[runtime]}" "--region=$region" "--project=$project" --source=. --trigger-http --quiet)
+app_env="FCM_SENDER_ID=${opt[fcm-sender-id]},DEVICE_GROUP_PREFIX=${opt[device-group-prefix]},DEVICE_GROUPS=${opt[device-groups]},GOOGLE_CLOUD_PROJECT=$project"
+scheduler_args=(--project "$project" --region "$region" --url "$cron_url" --service-account "$scheduler_sa"
+  --time-zone "${opt[time-zone]}")
 
 echo '==> type-check and build (the same gcp-build the Cloud Functions build runs)'
 run npm run --silent gcp-build
+# The Scheduler command checks its settings (the time zone among them) before any function
+# changes, so a mistake there does not leave a half-finished deployment.
+if $dry_run; then
+  run npm run --silent scheduler -- "${scheduler_args[@]}" --dry-run
+else
+  npm run --silent scheduler -- "${scheduler_args[@]}" --dry-run >/dev/null
+fi
 
 echo '==> functions'
 run gcloud functions deploy add-device "${common[@]}" --entry-point=addDevice --allow-unauthenticated \
-  "--set-env-vars=$device_env"
+  "--service-account=$devices_sa" "${devices_capacity[@]}" "--set-env-vars=$app_env"
 run gcloud functions deploy remove-device "${common[@]}" --entry-point=removeDevice --allow-unauthenticated \
-  "--set-env-vars=$device_env"
+  "--service-account=$devices_sa" "${devices_capacity[@]}" "--set-env-vars=$app_env"
 run gcloud functions deploy cron "${common[@]}" --entry-point=cron --no-allow-unauthenticated --timeout=540s \
-  "--set-env-vars=$device_env,CRON_OIDC_AUDIENCE=$cron_url,CRON_SERVICE_ACCOUNT=$scheduler_sa"
+  "--service-account=$cron_sa" "${cron_capacity[@]}" \
+  "--set-env-vars=$app_env,CRON_OIDC_AUDIENCE=$cron_url,CRON_SERVICE_ACCOUNT=$scheduler_sa"
+# roles/run.invoker for the scheduler account, on cron only.
 run gcloud functions add-invoker-policy-binding cron "--region=$region" "--project=$project" \
   "--member=serviceAccount:$scheduler_sa"
 
 echo '==> Firestore indexes (firestore.indexes.json)'
-# One line per index (node is needed anyway: npm builds and runs the Scheduler command).
-# shellcheck disable=SC2016 # the single-quoted text is JavaScript, not shell
+# node is needed anyway: npm builds and runs the Scheduler command.
 # One line per index: composite<TAB>group<TAB>scope<TAB>field-config... or field<TAB>group<TAB>path<TAB>index...
+# shellcheck disable=SC2016 # the single-quoted text is JavaScript, not shell
 index_lines=$(node -e '
   const spec = require("./firestore.indexes.json");
   for (const i of spec.indexes ?? []) {
@@ -154,8 +347,17 @@ done <<<"$index_lines"
 run gcloud firestore fields ttls update expire_at "--project=$project" --collection-group=cron_runs --enable-ttl --async --quiet
 
 echo '==> Cloud Scheduler job'
-scheduler_args=(--project "$project" --region "$region" --url "$cron_url" --service-account "$scheduler_sa"
-  --time-zone "$time_zone")
 # Needs application default credentials (gcloud auth application-default login) locally.
 run npm run --silent scheduler -- "${scheduler_args[@]}"
+
+echo '==> function URLs'
+for fn in add-device remove-device cron; do
+  describe=(gcloud functions describe "$fn" --gen2 "--region=$region" "--project=$project"
+    '--format=value(serviceConfig.uri)')
+  if $dry_run; then
+    run "${describe[@]}"
+  else
+    printf '%s: %s\n' "$fn" "$("${describe[@]}")"
+  fi
+done
 echo "==> done: cron runs every minute at $cron_url"

@@ -1,105 +1,145 @@
 /**
- * Command-line options of `npm run scheduler`, with environment fallbacks.
+ * Command-line options of `npm run scheduler`, with environment fallbacks. Every problem
+ * is reported at once.
  */
-import {parseArgs} from 'node:util';
+import {parseFlags, type FlagSpec} from './flags';
 import {JOB_DEFAULTS, type JobOptions} from './job';
+import {timeZoneProblem} from './time-zone';
 
-export const USAGE = `Usage: npm run scheduler -- --project ID --region REGION --url CRON_FUNCTION_URL --service-account EMAIL
-         [--audience URL] [--time-zone ${JOB_DEFAULTS.timeZone}] [--job-name ${JOB_DEFAULTS.jobName}]
-         [--schedule "${JOB_DEFAULTS.schedule}"] [--attempt-deadline ${JOB_DEFAULTS.attemptDeadlineSeconds}]
-         [--retry-count ${JOB_DEFAULTS.retryCount}] [--dry-run]
-Environment fallbacks: GOOGLE_CLOUD_PROJECT, REGION, CRON_URL, SCHEDULER_SERVICE_ACCOUNT, TIME_ZONE.`;
+export const USAGE = `Usage: npm run scheduler -- --project ID --region REGION --url CRON_FUNCTION_URL --service-account EMAIL [options]
+Creates the Cloud Scheduler job that triggers the cron function, or updates it when it exists.
+Every option takes its value as --name VALUE or --name=VALUE; the second column is the
+environment variable read when the option is absent.
 
-export class UsageError extends Error {}
+  --project ID                 GOOGLE_CLOUD_PROJECT       (required)
+  --region REGION              REGION                     (required) the job's region
+  --url URL                    CRON_URL                   (required) the cron function's URL
+  --service-account EMAIL      SCHEDULER_SERVICE_ACCOUNT  (required) the identity whose OIDC
+                                                          token the job sends; cron accepts only it
+  --audience URL               the OIDC token's audience (default: --url)
+  --time-zone TZ               TIME_ZONE                  the schedule's IANA time zone
+                                                          (default ${JOB_DEFAULTS.timeZone})
+  --job-name NAME              (default ${JOB_DEFAULTS.jobName})
+  --schedule CRON              unix-cron schedule (default "${JOB_DEFAULTS.schedule}": every minute)
+  --attempt-deadline SECONDS   how long one attempt may take, 15 to 1800 (default ${JOB_DEFAULTS.attemptDeadlineSeconds})
+  --retry-count N              retries of a failed run, 0 to 5 (default ${JOB_DEFAULTS.retryCount})
+  --dry-run                    print the job, change nothing
+  -h, --help                   this text`;
+
+const FLAGS = {
+  project: 'value',
+  region: 'value',
+  url: 'value',
+  'service-account': 'value',
+  audience: 'value',
+  'time-zone': 'value',
+  'job-name': 'value',
+  schedule: 'value',
+  'attempt-deadline': 'value',
+  'retry-count': 'value',
+  'dry-run': 'switch',
+} as const satisfies FlagSpec;
 
 export interface SchedulerArgs {
   job: JobOptions;
   dryRun: boolean;
 }
 
-function whole(
-  name: string,
-  raw: string | undefined,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max)
-    throw new UsageError(
-      `--${name} must be a whole number from ${min} to ${max}, got "${raw}"`,
-    );
-  return value;
-}
+export type ParsedSchedulerArgs =
+  | {kind: 'run'; args: SchedulerArgs}
+  | {kind: 'help'}
+  | {kind: 'invalid'; problems: string[]};
 
+const URL_SHAPE = /^https?:\/\/\S+$/;
+const EMAIL_SHAPE = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+/** Cloud Scheduler job ids: letters, digits, hyphens, underscores. */
+const JOB_NAME_SHAPE = /^[A-Za-z0-9_-]{1,500}$/;
+
+/** Parses the command line, falling back to `env` for the settings it names. */
 export function parseSchedulerArgs(
-  argv: string[],
+  argv: readonly string[],
   env: NodeJS.ProcessEnv = {},
-): SchedulerArgs {
-  let values;
-  try {
-    ({values} = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        project: {type: 'string'},
-        region: {type: 'string'},
-        url: {type: 'string'},
-        'service-account': {type: 'string'},
-        audience: {type: 'string'},
-        'time-zone': {type: 'string'},
-        'job-name': {type: 'string'},
-        schedule: {type: 'string'},
-        'attempt-deadline': {type: 'string'},
-        'retry-count': {type: 'string'},
-        'dry-run': {type: 'boolean', default: false},
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const required = (
-    flag: string,
-    value: string | undefined,
-    envName: string,
-  ) => {
-    const found = value ?? env[envName];
-    if (!found) throw new UsageError(`--${flag} (or ${envName}) is required`);
-    return found;
+): ParsedSchedulerArgs {
+  const parsed = parseFlags(argv, FLAGS);
+  if (parsed.kind === 'help') return parsed;
+  const {values} = parsed;
+  const problems = [...parsed.problems];
+  const flagged = (name: string) =>
+    problems.some(p => p.startsWith(`--${name} needs a value`));
+
+  const required = (name: string, envName: string): string => {
+    const found = values.get(name) ?? env[envName]?.trim();
+    if (!found && !flagged(name))
+      problems.push(`--${name} (or ${envName}) is required`);
+    return found ?? '';
   };
-  const url = required('url', values.url, 'CRON_URL');
-  if (!/^https?:\/\/\S+$/.test(url))
-    throw new UsageError(`--url must be an http(s) URL, got "${url}"`);
+  const shaped = (name: string, value: string, shape: RegExp, what: string) => {
+    if (value && !shape.test(value))
+      problems.push(`--${name} must be ${what}, got "${value}"`);
+  };
+  const whole = (name: string, fallback: number, min: number, max: number) => {
+    const raw = values.get(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < min || value > max)
+      problems.push(
+        `--${name} must be a whole number from ${min} to ${max}, got "${raw}"`,
+      );
+    return value;
+  };
+
+  const project = required('project', 'GOOGLE_CLOUD_PROJECT');
+  const region = required('region', 'REGION');
+  const url = required('url', 'CRON_URL');
+  shaped('url', url, URL_SHAPE, 'an http(s) URL');
+  const serviceAccount = required(
+    'service-account',
+    'SCHEDULER_SERVICE_ACCOUNT',
+  );
+  shaped(
+    'service-account',
+    serviceAccount,
+    EMAIL_SHAPE,
+    'a service account email',
+  );
+  const audience = values.get('audience');
+  shaped('audience', audience ?? '', URL_SHAPE, 'an http(s) URL');
+  const timeZone =
+    values.get('time-zone') ?? (env.TIME_ZONE?.trim() || JOB_DEFAULTS.timeZone);
+  const zoneProblem = timeZoneProblem(timeZone);
+  if (zoneProblem) problems.push(zoneProblem);
+  const jobName = values.get('job-name') ?? JOB_DEFAULTS.jobName;
+  shaped(
+    'job-name',
+    jobName,
+    JOB_NAME_SHAPE,
+    'letters, digits, hyphens or underscores',
+  );
+  const attemptDeadlineSeconds = whole(
+    'attempt-deadline',
+    JOB_DEFAULTS.attemptDeadlineSeconds,
+    15,
+    1800,
+  );
+  const retryCount = whole('retry-count', JOB_DEFAULTS.retryCount, 0, 5);
+
+  if (problems.length > 0) return {kind: 'invalid', problems};
   return {
-    dryRun: values['dry-run'] ?? false,
-    job: {
-      project: required('project', values.project, 'GOOGLE_CLOUD_PROJECT'),
-      region: required('region', values.region, 'REGION'),
-      url,
-      serviceAccount: required(
-        'service-account',
-        values['service-account'],
-        'SCHEDULER_SERVICE_ACCOUNT',
-      ),
-      ...(values.audience ? {audience: values.audience} : {}),
-      timeZone: values['time-zone'] ?? env.TIME_ZONE ?? JOB_DEFAULTS.timeZone,
-      jobName: values['job-name'] ?? JOB_DEFAULTS.jobName,
-      schedule: values.schedule ?? JOB_DEFAULTS.schedule,
-      attemptDeadlineSeconds: whole(
-        'attempt-deadline',
-        values['attempt-deadline'],
-        JOB_DEFAULTS.attemptDeadlineSeconds,
-        15,
-        1800,
-      ),
-      retryCount: whole(
-        'retry-count',
-        values['retry-count'],
-        JOB_DEFAULTS.retryCount,
-        0,
-        5,
-      ),
+    kind: 'run',
+    args: {
+      dryRun: values.has('dry-run'),
+      job: {
+        project,
+        region,
+        url,
+        serviceAccount,
+        ...(audience ? {audience} : {}),
+        timeZone,
+        jobName,
+        schedule: values.get('schedule') ?? JOB_DEFAULTS.schedule,
+        attemptDeadlineSeconds,
+        retryCount,
+      },
     },
   };
 }

@@ -1,8 +1,9 @@
 /**
  * `npm run scheduler -- --project … --region … --url … --service-account …`: creates or
- * updates the Cloud Scheduler job that triggers cron. `--dry-run` prints the job instead.
+ * updates the Cloud Scheduler job that triggers cron. `--dry-run` prints the job instead;
+ * `--help` prints the usage.
  */
-import {parseSchedulerArgs, USAGE, UsageError} from './args';
+import {parseSchedulerArgs, USAGE} from './args';
 import {buildJob} from './job';
 import {upsertJob, type SchedulerClient} from './upsert';
 
@@ -19,14 +20,16 @@ const realClient = async () =>
 
 /** Runs the command; resolves with the exit code. */
 export async function main(argv: string[], deps: MainDeps): Promise<number> {
-  let args;
-  try {
-    args = parseSchedulerArgs(argv, deps.env);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    deps.err(`${err.message}\n${USAGE}\n`);
+  const parsed = parseSchedulerArgs(argv, deps.env);
+  if (parsed.kind === 'help') {
+    deps.out(`${USAGE}\n`);
+    return 0;
+  }
+  if (parsed.kind === 'invalid') {
+    deps.err(`${parsed.problems.join('\n')}\n\n${USAGE}\n`);
     return 2;
   }
+  const {args} = parsed;
   if (args.dryRun) {
     deps.out(
       `Would create or update this Cloud Scheduler job:\n${JSON.stringify(buildJob(args.job), null, 2)}\n`,

@@ -133,28 +133,98 @@ describe('npm run scheduler', () => {
     expect(fake.calls).toEqual([]);
   });
 
-  it.each([
-    [
-      ['--region', 'r', '--url', 'https://x', '--service-account', 'a@b.c'],
-      '--project (or GOOGLE_CLOUD_PROJECT) is required',
-    ],
-    [
-      [...ARGS.slice(0, 4), '--service-account', 'a@b.c'],
-      '--url (or CRON_URL) is required',
-    ],
-    [
-      [...ARGS, '--url', 'ftp://x'],
-      '--url must be an http(s) URL, got "ftp://x"',
-    ],
-    [
-      [...ARGS, '--attempt-deadline', '5'],
-      '--attempt-deadline must be a whole number from 15 to 1800, got "5"',
-    ],
-    [[...ARGS, '--bogus'], "Unknown option '--bogus'"],
-  ])('%j: exit 2 with %s', async (argv, message) => {
-    const result = await run(argv, fakeScheduler().client);
+  it('--help prints the full usage on stdout and exits 0, whatever else is given', async () => {
+    const result = await run(['--bogus', '--help'], fakeScheduler().client);
+    expect(result.code).toBe(0);
+    expect(result.err).toBe('');
+    expect(result.out).toMatch(/^Usage: npm run scheduler -- /);
+    for (const flag of [
+      'project',
+      'region',
+      'url',
+      'service-account',
+      'audience',
+      'time-zone',
+      'job-name',
+      'schedule',
+      'attempt-deadline',
+      'retry-count',
+      'dry-run',
+      'help',
+    ])
+      expect(result.out).toContain(`--${flag} `);
+  });
+
+  it('takes --name=value as well as --name value', async () => {
+    const fake = fakeScheduler();
+    const joined = [
+      '--project=p1',
+      '--region=europe-west1',
+      '--url=https://europe-west1-p1.cloudfunctions.net/cron',
+      '--service-account=cron@p1.iam.gserviceaccount.com',
+      '--time-zone=Europe/Amsterdam',
+    ];
+    expect((await run(joined, fake.client)).code).toBe(0);
+    expect([...fake.jobs.values()]).toEqual([EXPECTED_JOB]);
+  });
+
+  it('names every problem at once, then the usage, and exits 2 calling nothing', async () => {
+    const fake = fakeScheduler();
+    const result = await run(
+      [
+        '--region',
+        '--url=ftp://x',
+        '--service-account',
+        'cron',
+        '--time-zone',
+        'Mars/Olympus',
+        '--attempt-deadline=5',
+        '--retry-count',
+        '9',
+        '--job-name=my job',
+        '--audience=nope',
+        '--bogus',
+        'value',
+        '--dry-run=yes',
+        'stray',
+      ],
+      fake.client,
+    );
     expect(result.code).toBe(2);
-    expect(result.err).toContain(message);
-    expect(result.err).toContain('Usage: npm run scheduler');
+    expect(result.out).toBe('');
+    expect(fake.calls).toEqual([]);
+    const [problems, usage] = result.err.split('\n\n');
+    expect(problems.split('\n')).toEqual([
+      '--region needs a value',
+      'unknown option --bogus',
+      '--dry-run takes no value',
+      'unexpected argument "stray"',
+      '--project (or GOOGLE_CLOUD_PROJECT) is required',
+      '--url must be an http(s) URL, got "ftp://x"',
+      '--service-account must be a service account email, got "cron"',
+      '--audience must be an http(s) URL, got "nope"',
+      '--time-zone must be an IANA time zone such as Europe/Amsterdam or UTC, got "Mars/Olympus"',
+      '--job-name must be letters, digits, hyphens or underscores, got "my job"',
+      '--attempt-deadline must be a whole number from 15 to 1800, got "5"',
+      '--retry-count must be a whole number from 0 to 5, got "9"',
+    ]);
+    expect(usage).toMatch(/^Usage: npm run scheduler -- /);
+  });
+
+  it('takes its required settings from the environment when the flags are absent', async () => {
+    let out = '';
+    const code = await main(['--dry-run'], {
+      env: {
+        GOOGLE_CLOUD_PROJECT: 'p1',
+        REGION: 'europe-west1',
+        CRON_URL: 'https://europe-west1-p1.cloudfunctions.net/cron',
+        SCHEDULER_SERVICE_ACCOUNT: 'cron@p1.iam.gserviceaccount.com',
+        TIME_ZONE: 'Europe/Amsterdam',
+      },
+      out: t => (out += t),
+      err: () => undefined,
+    });
+    expect(code).toBe(0);
+    expect(JSON.parse(out.slice(out.indexOf('{')))).toEqual(EXPECTED_JOB);
   });
 });

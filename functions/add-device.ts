@@ -8,7 +8,20 @@ import {sendJson} from '../shared/http/respond';
 import {productionRuntime, type Runtime} from '../shared/runtime';
 import {tokenJson} from '../shared/http/token-json';
 
-export const addDevice: Endpoint = async (req, res, runtime, log) => {
+/** The part of the runtime addDevice uses (unit tests pass fakes of exactly this). */
+export type AddDeviceRuntime = Pick<
+  Runtime,
+  'config' | 'log' | 'authenticate'
+> & {
+  devices: Pick<Runtime['devices'], 'add'>;
+};
+
+export const addDevice: Endpoint<AddDeviceRuntime> = async (
+  req,
+  res,
+  runtime,
+  log,
+) => {
   const {user, body} = await parseDeviceRequest(
     req,
     'POST',
@@ -26,7 +39,8 @@ export const addDevice: Endpoint = async (req, res, runtime, log) => {
 };
 
 /** The HTTP function, for a given runtime (tests) or the production one. */
-export const makeAddDevice = (getRuntime: () => Runtime = productionRuntime) =>
-  endpoint('addDevice', getRuntime, addDevice);
+export const makeAddDevice = (
+  getRuntime: () => AddDeviceRuntime = productionRuntime,
+) => endpoint('addDevice', getRuntime, addDevice);
 
 functions.http('addDevice', makeAddDevice());

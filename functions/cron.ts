@@ -11,7 +11,10 @@ import {isCronPath} from '../shared/http/routes';
 import {sendEmpty} from '../shared/http/respond';
 import {productionRuntime, type Runtime} from '../shared/runtime';
 
-export const cron: Endpoint = async (req, res, runtime, log) => {
+/** The part of the runtime cron uses. */
+export type CronRuntime = Pick<Runtime, 'config' | 'log' | 'cronAuth' | 'cron'>;
+
+export const cron: Endpoint<CronRuntime> = async (req, res, runtime, log) => {
   if (!isCronPath(req.path)) throw notFound();
   if (req.method !== 'GET') throw methodNotAllowed('GET');
   const caller = await runtime.cronAuth(req, log);
@@ -29,7 +32,7 @@ export const cron: Endpoint = async (req, res, runtime, log) => {
 };
 
 /** The HTTP function, for a given runtime (tests) or the production one. */
-export const makeCron = (getRuntime: () => Runtime = productionRuntime) =>
+export const makeCron = (getRuntime: () => CronRuntime = productionRuntime) =>
   endpoint('cron', getRuntime, cron);
 
 functions.http('cron', makeCron());

@@ -8,7 +8,20 @@ import {sendEmpty} from '../shared/http/respond';
 import {tokenId} from '../shared/firestore/collections';
 import {productionRuntime, type Runtime} from '../shared/runtime';
 
-export const removeDevice: Endpoint = async (req, res, runtime, log) => {
+/** The part of the runtime removeDevice uses (unit tests pass fakes of exactly this). */
+export type RemoveDeviceRuntime = Pick<
+  Runtime,
+  'config' | 'log' | 'authenticate'
+> & {
+  devices: Pick<Runtime['devices'], 'remove'>;
+};
+
+export const removeDevice: Endpoint<RemoveDeviceRuntime> = async (
+  req,
+  res,
+  runtime,
+  log,
+) => {
   const {user, body} = await parseDeviceRequest(
     req,
     'DELETE',
@@ -23,7 +36,7 @@ export const removeDevice: Endpoint = async (req, res, runtime, log) => {
 };
 
 export const makeRemoveDevice = (
-  getRuntime: () => Runtime = productionRuntime,
+  getRuntime: () => RemoveDeviceRuntime = productionRuntime,
 ) => endpoint('removeDevice', getRuntime, removeDevice);
 
 functions.http('removeDevice', makeRemoveDevice());

@@ -8,12 +8,11 @@ import {DeviceRegistry} from './devices/registry';
 import {emulatorTokenSource, credentialTokenSource} from './fcm/access-token';
 import {createFcmDeviceGroups, fcmBaseUrl} from './fcm/device-groups';
 import {lazyApp, lazyFirestore} from './firestore/client';
-import {setFirestoreDeadline} from './firestore/deadline';
+import {createDb, type Db} from './firestore/db';
 import {createLogger, type Logger} from './platform/logger';
-import {UserLocks} from './devices/leases';
+import {UserLeases} from './devices/leases';
 import {firestoreUsers} from './auth/users';
 import {createVerificationCache} from './auth/verification-cache';
-import type {Firestore} from 'firebase-admin/firestore';
 import {makeCronAuth, type CronAuth} from './cron/auth';
 import {googleIdTokenVerifier, type CertFetcher} from './cron/oidc';
 import {CronRunner} from './cron/runner';
@@ -24,7 +23,8 @@ import {TASKS} from './cron/tasks';
 export interface Runtime {
   config: Config;
   log: Logger;
-  db: () => Promise<Firestore>;
+  /** Firestore, with the instance's deadline on every call. */
+  db: Db;
   authenticate: Authenticate;
   devices: DeviceRegistry;
   /** Checks who triggers cron (OIDC, or the App Engine compatibility check). */
@@ -47,9 +47,8 @@ export function createRuntime(
   overrides: RuntimeOverrides = {},
 ): Runtime {
   const clock = overrides.clock ?? (() => new Date());
-  setFirestoreDeadline(config.firestoreTimeoutMs);
   const app = lazyApp(config.projectId);
-  const db = lazyFirestore(app);
+  const db = createDb(lazyFirestore(app), config.firestoreTimeoutMs);
   const groups = createFcmDeviceGroups({
     baseUrl: fcmBaseUrl(config.fcmEmulatorHost),
     senderId: config.fcmSenderId,
@@ -59,17 +58,20 @@ export function createRuntime(
       : credentialTokenSource(app),
     log,
   });
-  const locks = new UserLocks(db, {
-    ttlMs: config.lockTtlMs,
-    waitMs: config.lockWaitMs,
+  const leases = new UserLeases(db, {
+    ttlMs: config.leaseTtlMs,
+    waitMs: config.leaseWaitMs,
+    maxWaiters: config.leaseMaxWaiters,
+    maxPending: config.leaseMaxPending,
+    // The commit that ends a lease must fit in it after the last FCM call.
+    commitMarginMs: config.firestoreTimeoutMs,
   });
   const devices = new DeviceRegistry({
     db,
     groups,
-    locks,
+    leases,
     groupPrefix: config.deviceGroupPrefix,
     maxDevices: config.maxDevicesPerUser,
-    fcmTimeoutMs: config.fcmTimeoutMs,
     clock,
     log,
   });

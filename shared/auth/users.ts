@@ -3,7 +3,7 @@
  */
 import type {Firestore} from 'firebase-admin/firestore';
 import {USERS, normalizeEmail, type UserDoc} from '../firestore/collections';
-import {firestore} from '../firestore/deadline';
+import type {Db} from '../firestore/db';
 
 export interface UserRecord {
   id: string;
@@ -16,11 +16,11 @@ export interface UserStore {
   findByEmail(email: string): Promise<UserRecord | null>;
 }
 
-export function firestoreUsers(db: () => Promise<Firestore>): UserStore {
+export function firestoreUsers(db: Db): UserStore {
   return {
     async findByEmail(email) {
-      const snapshot = await firestore(async () =>
-        (await db())
+      const snapshot = await db.callWithDeadline(async () =>
+        (await db.client())
           .collection(USERS)
           .where('email', '==', normalizeEmail(email))
           .limit(1)

@@ -46,7 +46,15 @@ export function makeCronAuth(
     });
   };
   return async (req, log) => {
-    if (config.authMode === 'appengine') return appEngineCheck(req);
+    if (config.authMode === 'appengine') {
+      const caller = appEngineCheck(req);
+      // Anyone can send these headers outside App Engine: keep every use visible.
+      log.warn(
+        'cron request accepted on App Engine headers alone (CRON_APPENGINE_COMPAT=true, migration only)',
+        {caller},
+      );
+      return caller;
+    }
     if (config.authMode === 'none') {
       log.error(
         'cron refuses every request: no authentication is configured. Set CRON_OIDC_AUDIENCE and CRON_SERVICE_ACCOUNT (or CRON_APPENGINE_COMPAT=true, for migration only).',

@@ -8,12 +8,8 @@
 import {randomUUID} from 'node:crypto';
 // Dates are written as Dates (Firestore stores them as timestamps), so importing this
 // module loads no SDK: the cron cold start stays cheap.
-import type {
-  DocumentReference,
-  Firestore,
-  Timestamp,
-} from 'firebase-admin/firestore';
-import {firestore} from '../firestore/deadline';
+import type {DocumentReference, Timestamp} from 'firebase-admin/firestore';
+import type {Db} from '../firestore/db';
 import {CRON_RUNS, CRON_TASKS, RUN_RECORD_DAYS} from './collections';
 
 interface TaskDoc {
@@ -53,7 +49,7 @@ const DAY_MS = 86_400_000;
 
 export class TaskLeases {
   constructor(
-    private readonly db: () => Promise<Firestore>,
+    private readonly db: Db,
     private readonly ttlMs: number,
   ) {}
 
@@ -64,9 +60,9 @@ export class TaskLeases {
     now: Date,
     scheduleTime: Date | null,
   ): Promise<AcquireResult> {
-    const db = await firestore(this.db);
+    const db = await this.db.client();
     const ref = db.collection(CRON_TASKS).doc(task);
-    return firestore(() =>
+    return this.db.callWithDeadline(() =>
       db.runTransaction(async (tx): Promise<AcquireResult> => {
         const doc = ((await tx.get(ref)).data() ?? {}) as TaskDoc;
         if (doc.last_due_at && doc.last_due_at.toMillis() >= dueAt.getTime())
@@ -118,7 +114,7 @@ export class TaskLeases {
    * still recorded, the task's state is left to the new holder.
    */
   async finish(lease: TaskLease, result: RunResult): Promise<boolean> {
-    const db = await firestore(this.db);
+    const db = await this.db.client();
     const ref = db.collection(CRON_TASKS).doc(lease.task);
     const record = {
       outcome: result.outcome,
@@ -127,7 +123,7 @@ export class TaskLeases {
       counts: result.counts,
       error: result.error ?? null,
     };
-    return firestore(() =>
+    return this.db.callWithDeadline(() =>
       db.runTransaction(async tx => {
         const doc = ((await tx.get(ref)).data() ?? {}) as TaskDoc;
         const mine = doc.holder === lease.holder;

@@ -2,14 +2,14 @@
  * What a scheduled task is: a name, a cron expression and a handler. The registry of
  * tasks is tasks/index.ts; the runner (runner.ts) decides when each is due.
  */
-import type {Firestore} from 'firebase-admin/firestore';
+import type {Db} from '../firestore/db';
 import type {Config} from '../platform/config';
 import type {DeviceRegistry} from '../devices/registry';
 import type {Logger} from '../platform/logger';
 
 /** What tasks may use: our own interfaces, so tests can run tasks against the emulators. */
 export interface TaskDeps {
-  db: () => Promise<Firestore>;
+  db: Db;
   devices: Pick<DeviceRegistry, 'remove' | 'repair'>;
   config: Config;
 }

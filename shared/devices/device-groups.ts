@@ -10,12 +10,14 @@ export interface DeviceGroups {
   /**
    * Ensures `tokens` are members of the group `name`, creating the group when needed.
    * @param knownKey - the key stored for the group, or null when none is known
+   * @param signal - the caller's lease: every remote call ends when it aborts
    * @returns the group's notification key
    */
   add(
     name: string,
     knownKey: string | null,
     tokens: readonly string[],
+    signal: AbortSignal,
   ): Promise<string>;
 
   /**
@@ -26,6 +28,7 @@ export interface DeviceGroups {
     name: string,
     knownKey: string | null,
     tokens: readonly string[],
+    signal: AbortSignal,
   ): Promise<void>;
 }
 

@@ -9,6 +9,10 @@
  * that fails releases the lease but keeps `pending` (holder null): the next holder, or
  * cron's repair task, reconciles those tokens before doing anything else. A holder that
  * crashes leaves the lease to expire after ttl_ms, measured on Firestore's clock.
+ *
+ * A holder's remote work must end before its lease does: `HeldLease.signal` aborts at the
+ * lease's expiry less a margin for the final commit, and every FCM call made under the
+ * lease listens to it. So after a takeover no call of the earlier holder is still running.
  */
 import {randomUUID} from 'node:crypto';
 import type {
@@ -18,8 +22,10 @@ import type {
   WriteBatch,
 } from 'firebase-admin/firestore';
 import {LEASES} from '../firestore/collections';
-import {AppError, RETRY_AFTER_SECONDS} from '../platform/errors';
-import {firestore, grpcCode, GRPC, withDeadline} from '../firestore/deadline';
+import {firestoreSdk} from '../firestore/client';
+import type {Db} from '../firestore/db';
+import {GRPC, grpcCode} from '../firestore/deadline';
+import {busy} from '../platform/errors';
 
 export interface PendingOp {
   op: 'add' | 'remove';
@@ -28,176 +34,223 @@ export interface PendingOp {
   registration_id: string;
 }
 
-interface LockDoc {
+interface LeaseDoc {
   holder: string | null;
   acquired_at?: Timestamp;
   ttl_ms?: number;
   pending?: PendingOp[];
 }
 
-export interface HeldLock {
+export interface HeldLease {
   readonly userId: string;
   readonly ref: DocumentReference;
   /** Update time of our lease document: the precondition of every write that ends it. */
   readonly writeTime: Timestamp;
   /** Operations left pending by an earlier holder that failed: reconcile them first. */
   readonly leftover: PendingOp[];
-  /** Milliseconds of validity left, by this instance's monotonic clock. */
-  remainingMs(): number;
+  /** Aborts when remote work under this lease must stop (expiry less the commit margin). */
+  readonly signal: AbortSignal;
 }
 
-export interface UserLocksOptions {
+export interface UserLeasesOptions {
   ttlMs: number;
+  /** How long `acquire` waits for a busy lease before answering 503. */
   waitMs: number;
+  /** Waiters per user lease in this instance; beyond it, 503 at once. */
+  maxWaiters: number;
+  /** Room left at the end of a lease for the commit that ends it. */
+  commitMarginMs: number;
+  /** Pending operations a lease may carry; beyond it, new changes wait for a repair (503). */
+  maxPending: number;
   sleep?: (ms: number) => Promise<void>;
 }
+
+type Attempt =
+  {kind: 'held'; lease: HeldLease} | {kind: 'busy'} | {kind: 'full'};
 
 const defaultSleep = (ms: number) =>
   new Promise<void>(resolve => setTimeout(resolve, ms));
 
-function busy(): AppError {
-  return new AppError(
-    'busy',
-    "Too many concurrent changes to this user's devices. Please retry.",
-    {
-      headers: {'Retry-After': String(RETRY_AFTER_SECONDS)},
-    },
+const samePending = (a: PendingOp, b: PendingOp) =>
+  a.op === b.op && a.token_id === b.token_id;
+
+function pendingFull() {
+  return busy(
+    "Earlier changes to this user's devices are waiting for a repair. Please retry.",
   );
 }
 
-function samePending(a: PendingOp, b: PendingOp): boolean {
-  return a.op === b.op && a.token_id === b.token_id;
-}
+export class UserLeases {
+  /** Requests of this instance waiting for each user's lease (admission control only). */
+  private readonly waiters = new Map<string, number>();
 
-export class UserLocks {
   constructor(
-    private readonly db: () => Promise<Firestore>,
-    private readonly options: UserLocksOptions,
+    private readonly db: Db,
+    private readonly options: UserLeasesOptions,
   ) {}
 
   /**
    * Takes the lease of `userId`, recording `op` as pending. Waits (with jittered backoff)
-   * while another holder has it; with `wait: false` answers null instead of waiting.
-   * Throws a 503 AppError when the lease stays busy for longer than the wait budget.
+   * while another holder has it, within the wait budget and the per-user waiter cap;
+   * otherwise throws the busy 503.
    */
-  async acquire(
-    userId: string,
-    op: PendingOp | null,
-    {wait = true} = {},
-  ): Promise<HeldLock | null> {
-    const db = await firestore(this.db);
+  async acquire(userId: string, op: PendingOp | null): Promise<HeldLease> {
+    const db = await this.db.client();
     const ref = db.collection(LEASES).doc(userId);
     const holder = randomUUID();
-    const started = performance.now();
-    const sleep = this.options.sleep ?? defaultSleep;
-    for (let attempt = 0; ; attempt++) {
-      const lock = await this.tryAcquire(
-        db,
-        ref,
-        userId,
-        holder,
-        op,
-        attempt === 0,
-      );
-      if (lock) return lock;
-      if (!wait) return null;
-      if (performance.now() - started >= this.options.waitMs) throw busy();
-      const backoff = Math.min(250, 10 * 1.5 ** attempt);
-      await sleep(backoff / 2 + Math.random() * backoff);
+    const first = await this.attempt(db, ref, userId, holder, op, true);
+    if (first.kind === 'held') return first.lease;
+    if (first.kind === 'full') throw pendingFull();
+    const waiting = this.waiters.get(userId) ?? 0;
+    if (waiting >= this.options.maxWaiters) throw busy();
+    this.waiters.set(userId, waiting + 1);
+    try {
+      return await this.wait(db, ref, userId, holder, op);
+    } finally {
+      const left = (this.waiters.get(userId) ?? 1) - 1;
+      if (left > 0) this.waiters.set(userId, left);
+      else this.waiters.delete(userId);
     }
   }
 
-  private async tryAcquire(
+  /** Takes the lease only if it is free now (cron's repair task); null when busy. */
+  async tryAcquire(userId: string): Promise<HeldLease | null> {
+    const db = await this.db.client();
+    const ref = db.collection(LEASES).doc(userId);
+    const result = await this.attempt(
+      db,
+      ref,
+      userId,
+      randomUUID(),
+      null,
+      true,
+    );
+    return result.kind === 'held' ? result.lease : null;
+  }
+
+  private async wait(
+    db: Firestore,
+    ref: DocumentReference,
+    userId: string,
+    holder: string,
+    op: PendingOp | null,
+  ): Promise<HeldLease> {
+    const started = performance.now();
+    const sleep = this.options.sleep ?? defaultSleep;
+    for (let attempt = 1; ; attempt++) {
+      if (performance.now() - started >= this.options.waitMs) throw busy();
+      const backoff = Math.min(250, 10 * 1.5 ** attempt);
+      await sleep(backoff / 2 + Math.random() * backoff);
+      const result = await this.attempt(db, ref, userId, holder, op, false);
+      if (result.kind === 'held') return result.lease;
+      if (result.kind === 'full') throw pendingFull();
+    }
+  }
+
+  private async attempt(
     db: Firestore,
     ref: DocumentReference,
     userId: string,
     holder: string,
     op: PendingOp | null,
     firstAttempt: boolean,
-  ): Promise<HeldLock | null> {
-    const ttlMs = this.options.ttlMs;
-    // Loaded here, not at import, so that importing the functions stays cheap (cold start).
-    const {FieldValue} = await import('firebase-admin/firestore');
+  ): Promise<Attempt> {
+    const {ttlMs, commitMarginMs, maxPending} = this.options;
+    const {FieldValue} = await firestoreSdk();
     const fields = (pending: PendingOp[]) => ({
       holder,
       acquired_at: FieldValue.serverTimestamp(),
       ttl_ms: ttlMs,
       pending,
     });
-    const acquiredAt = performance.now();
-    const held = (writeTime: Timestamp, leftover: PendingOp[]): HeldLock => ({
-      userId,
-      ref,
-      writeTime,
-      leftover,
-      remainingMs: () => ttlMs - (performance.now() - acquiredAt),
+    // Started before the write: the local deadline can only be earlier than Firestore's.
+    const signal = AbortSignal.timeout(Math.max(0, ttlMs - commitMarginMs));
+    const held = (writeTime: Timestamp, leftover: PendingOp[]): Attempt => ({
+      kind: 'held',
+      lease: {userId, ref, writeTime, leftover, signal},
     });
-    const create = async (): Promise<HeldLock | null> => {
+    const create = async (): Promise<Attempt> => {
       try {
-        const result = await withDeadline(() =>
+        const result = await this.db.raceDeadline(() =>
           ref.create(fields(op ? [op] : [])),
         );
         return held(result.writeTime, []);
       } catch (err) {
         if (grpcCode(err) !== GRPC.ALREADY_EXISTS)
-          return firestore(() => Promise.reject(err));
-        return null;
+          return this.db.callWithDeadline(() => Promise.reject(err));
+        return {kind: 'busy'};
       }
     };
     // The first attempt just creates the lease; waiters poll with a read (cheaper than a
     // failing write) and only write when the lease looks free.
     if (firstAttempt) {
       const created = await create();
-      if (created) return created;
+      if (created.kind === 'held') return created;
     }
-    const current = await firestore(() => ref.get());
+    const current = await this.db.callWithDeadline(() => ref.get());
     if (!current.exists) return create();
-    const seen = current.data() as LockDoc;
+    const seen = current.data() as LeaseDoc;
     const seenExpiry = (seen.acquired_at?.toMillis() ?? 0) + (seen.ttl_ms ?? 0);
     if (seen.holder !== null && current.readTime.toMillis() < seenExpiry)
-      return null;
+      return {kind: 'busy'};
     // Someone holds the lease, or left it behind: take it over only if it is free.
-    const leftover = await firestore(() =>
-      db.runTransaction(async tx => {
+    const taken = await this.db.callWithDeadline(() =>
+      db.runTransaction(async (tx): Promise<Attempt | PendingOp[]> => {
         const snapshot = await tx.get(ref);
         if (!snapshot.exists) {
           tx.create(ref, fields(op ? [op] : [])); // released meanwhile: take it
-          return [] as PendingOp[];
+          return [];
         }
-        const doc = snapshot.data() as LockDoc;
+        const doc = snapshot.data() as LeaseDoc;
         const expiresAt =
           (doc.acquired_at?.toMillis() ?? 0) + (doc.ttl_ms ?? 0);
         const free =
           doc.holder === null || snapshot.readTime.toMillis() >= expiresAt;
-        if (!free) return null;
+        if (!free) return {kind: 'busy'};
         const previous = doc.pending ?? [];
-        tx.set(
-          ref,
-          fields(
-            op && !previous.some(p => samePending(p, op))
-              ? [...previous, op]
-              : previous,
-          ),
-        );
+        const known = !op || previous.some(p => samePending(p, op));
+        if (!known && previous.length >= maxPending) return {kind: 'full'};
+        tx.set(ref, fields(known ? previous : [...previous, op!]));
         return previous;
       }),
     );
-    if (leftover === null) return null;
-    const mine = await firestore(() => ref.get());
-    if ((mine.data() as LockDoc | undefined)?.holder !== holder) return null;
-    return held(mine.updateTime!, leftover);
+    if (!Array.isArray(taken)) return taken;
+    const mine = await this.db.callWithDeadline(() => ref.get());
+    if ((mine.data() as LeaseDoc | undefined)?.holder !== holder)
+      return {kind: 'busy'};
+    return held(mine.updateTime!, taken);
+  }
+
+  /**
+   * After the leftover of `lease` was repaired: keeps only `op` pending, so that a
+   * user whose requests fail again and again does not grow the lease without bound.
+   * @returns the lease with its new write time
+   */
+  async markRepaired(
+    lease: HeldLease,
+    op: PendingOp | null,
+  ): Promise<HeldLease> {
+    const result = await this.db.callWithDeadline(() =>
+      lease.ref.update(
+        {pending: op ? [op] : []},
+        {lastUpdateTime: lease.writeTime},
+      ),
+    );
+    return {...lease, leftover: [], writeTime: result.writeTime};
   }
 
   /** Adds the end of the lease to the batch that commits the holder's work. */
-  releaseIn(batch: WriteBatch, lock: HeldLock): void {
-    batch.delete(lock.ref, {lastUpdateTime: lock.writeTime});
+  releaseIn(batch: WriteBatch, lease: HeldLease): void {
+    batch.delete(lease.ref, {lastUpdateTime: lease.writeTime});
   }
 
   /** Ends a lease whose work is fully done or was never started. */
-  async release(lock: HeldLock): Promise<void> {
-    await firestore(() =>
-      lock.ref.delete({lastUpdateTime: lock.writeTime}),
-    ).catch(() => undefined);
+  async release(lease: HeldLease): Promise<void> {
+    await this.db
+      .callWithDeadline(() =>
+        lease.ref.delete({lastUpdateTime: lease.writeTime}),
+      )
+      .catch(() => undefined);
   }
 
   /**
@@ -205,12 +258,14 @@ export class UserLocks {
    * repair task reconciles those tokens. If this write fails too, the lease simply
    * expires and its pending list is repaired then.
    */
-  async abandon(lock: HeldLock, pending: PendingOp[]): Promise<void> {
-    await firestore(() =>
-      lock.ref.update(
-        {holder: null, pending},
-        {lastUpdateTime: lock.writeTime},
-      ),
-    ).catch(() => undefined);
+  async abandon(lease: HeldLease, pending: PendingOp[]): Promise<void> {
+    await this.db
+      .callWithDeadline(() =>
+        lease.ref.update(
+          {holder: null, pending},
+          {lastUpdateTime: lease.writeTime},
+        ),
+      )
+      .catch(() => undefined);
   }
 }

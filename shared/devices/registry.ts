@@ -1,33 +1,34 @@
 /**
  * Registration and removal of a user's devices, keeping Firestore (the source of truth)
  * and the user's FCM device group in agreement. Every change to a user's group happens
- * under that user's lease (user-lock.ts); FCM calls come first and the Firestore batch
+ * under that user's lease (leases.ts); FCM calls come first and the Firestore batch
  * that records them also ends the lease, so a failure in between leaves the operation
  * pending on the lease, to be reconciled by the next holder or by cron's repair task.
  */
-import type {Firestore, Timestamp} from 'firebase-admin/firestore';
+import type {Firestore} from 'firebase-admin/firestore';
 import {TOKENS, USERS, tokenId} from '../firestore/collections';
+import {firestoreSdk} from '../firestore/client';
+import type {Db} from '../firestore/db';
+import {GRPC, grpcCode} from '../firestore/deadline';
+import {busy} from '../platform/errors';
+import type {Logger} from '../platform/logger';
 import {groupName, type DeviceGroups} from './device-groups';
+import type {HeldLease, PendingOp, UserLeases} from './leases';
+import {reconcile} from './reconcile';
 import {
   readDeviceState,
   readToken,
+  withoutDevices,
   type StoredToken,
   type UserDevices,
 } from './state';
-import {AppError, RETRY_AFTER_SECONDS} from '../platform/errors';
-import {firestore, grpcCode, GRPC} from '../firestore/deadline';
-import type {Logger} from '../platform/logger';
-import {reconcile} from './reconcile';
-import type {HeldLock, PendingOp, UserLocks} from './leases';
 
 export interface DeviceRegistryDeps {
-  db: () => Promise<Firestore>;
+  db: Db;
   groups: DeviceGroups;
-  locks: UserLocks;
+  leases: UserLeases;
   groupPrefix: string;
   maxDevices: number;
-  /** Time an FCM call may take: a lease with less validity left than two of them is not used. */
-  fcmTimeoutMs: number;
   clock: () => Date;
   log: Logger;
 }
@@ -38,35 +39,26 @@ export interface AddResult {
   created: boolean;
 }
 
-const MAX_ATTEMPTS = 8;
-
-/** The token was created by someone else between our read and our commit. */
-class TokenTaken extends Error {}
-
 export interface RemoveOptions {
   /** Remove only if the token's `updated_at` is older than this (checked under the lease). */
   onlyIfUpdatedBefore?: Date;
 }
 
-/** The Firestore SDK, loaded on first use so importing this module stays cheap (cold start). */
-const sdk = () => import('firebase-admin/firestore');
+/** How one attempt at an add under the user's own lease ended. */
+type AddAttempt =
+  | {kind: 'done'; result: AddResult}
+  /** Another user registered the same token at the same moment: start over. */
+  | {kind: 'retry'}
+  /** The token is another user's: move it under both leases. */
+  | {kind: 'move'; fromUser: string};
 
-async function timestampOf(date: Date): Promise<Timestamp> {
-  return (await sdk()).Timestamp.fromDate(date);
-}
+/** How a move under both leases ended. */
+type MoveAttempt = {kind: 'done'; result: AddResult} | {kind: 'retry'};
 
-/** The user-document change that drops devices from its `devices` map (and the key with the last one). */
-async function withoutDevices(
-  devices: UserDevices,
-  ids: readonly string[],
-): Promise<Record<string, unknown>> {
-  const {FieldValue} = await sdk();
-  const remaining = devices.tokens.filter(t => !ids.includes(t.id)).length;
-  return {
-    devices: Object.fromEntries(ids.map(id => [id, FieldValue.delete()])),
-    ...(remaining === 0 ? {notification_key: null} : {}),
-  };
-}
+const MAX_ATTEMPTS = 8;
+
+/** The token was created by someone else between our read and our commit. */
+class TokenTaken extends Error {}
 
 export class DeviceRegistry {
   constructor(private readonly deps: DeviceRegistryDeps) {}
@@ -75,28 +67,19 @@ export class DeviceRegistry {
     return groupName(this.deps.groupPrefix, userId);
   }
 
-  /** Refuses to start an FCM call that could outlive the lease. */
-  private ensureLease(...locks: HeldLock[]): void {
-    if (locks.some(lock => lock.remainingMs() < 2 * this.deps.fcmTimeoutMs)) {
-      throw new AppError('busy', 'The operation took too long. Please retry.', {
-        headers: {'Retry-After': String(RETRY_AFTER_SECONDS)},
-      });
-    }
-  }
-
   /** Runs `work` under held leases; on failure leaves their operations pending for repair. */
   private async guarded<T>(
-    locks: Array<[HeldLock, PendingOp | null]>,
+    held: Array<[HeldLease, PendingOp | null]>,
     work: () => Promise<T>,
   ): Promise<T> {
     try {
       return await work();
     } catch (err) {
       await Promise.all(
-        locks.map(([lock, op]) =>
-          this.deps.locks.abandon(
-            lock,
-            op ? [...lock.leftover, op] : lock.leftover,
+        held.map(([lease, op]) =>
+          this.deps.leases.abandon(
+            lease,
+            op ? [...lease.leftover, op] : lease.leftover,
           ),
         ),
       );
@@ -104,118 +87,136 @@ export class DeviceRegistry {
     }
   }
 
-  private async repairLeftover(db: Firestore, lock: HeldLock): Promise<void> {
-    if (lock.leftover.length === 0) return;
+  /** Reconciles what an earlier holder left pending, then keeps only `op` pending. */
+  private async repairLeftover(
+    lease: HeldLease,
+    op: PendingOp | null,
+  ): Promise<HeldLease> {
+    if (lease.leftover.length === 0) return lease;
     this.deps.log.warn(
       'reconciling a device group left pending by a failed operation',
-      {
-        userId: lock.userId,
-        pending: lock.leftover.length,
-      },
+      {userId: lease.userId, pending: lease.leftover.length},
     );
-    await reconcile(
-      {db, groups: this.deps.groups, groupName: this.name(lock.userId)},
-      lock,
-    );
+    await this.reconcileUnder(lease, lease.leftover);
+    return this.deps.leases.markRepaired(lease, op);
+  }
+
+  private reconcileUnder(
+    lease: HeldLease,
+    suspects: readonly PendingOp[],
+  ): Promise<void> {
+    const {db, groups} = this.deps;
+    return reconcile({
+      db,
+      groups,
+      userId: lease.userId,
+      groupName: this.name(lease.userId),
+      suspects,
+      signal: lease.signal,
+    });
   }
 
   /** Registers `registrationId` for `userId` (see README for the rules). */
   async add(userId: string, registrationId: string): Promise<AddResult> {
-    const db = await firestore(this.deps.db);
     const op: PendingOp = {
       op: 'add',
       token_id: tokenId(registrationId),
       registration_id: registrationId,
     };
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const lock = (await this.deps.locks.acquire(userId, op))!;
-      const outcome = await this.guarded([[lock, op]], async () => {
-        await this.repairLeftover(db, lock);
-        const {
-          token: existing,
-          users: [mine],
-        } = await readDeviceState(db, registrationId, [userId]);
-        if (existing?.user_id === userId)
-          return this.refresh(db, lock, existing);
-        if (!existing) {
-          try {
-            return await this.register(db, registrationId, mine!, lock);
-          } catch (err) {
-            if (!(err instanceof TokenTaken)) throw err;
-            // Another user registered the same token at the same moment and committed first:
-            // undo what this attempt did to the group, then start over (it is now a move).
-            await reconcile(
-              {db, groups: this.deps.groups, groupName: this.name(userId)},
-              {...lock, leftover: [op]},
-            );
-            await this.deps.locks.release(lock);
-            return null;
-          }
-        }
-        return existing.user_id;
-      });
-      if (outcome === null) continue;
-      if (typeof outcome !== 'string') return outcome;
-      // The token is another user's: take both leases in a global order (no deadlock).
-      await this.deps.locks.release(lock);
-      const moved = await this.move(db, registrationId, op, userId, outcome);
-      if (moved) return moved;
+      const outcome = await this.addUnderOwnLease(userId, op);
+      if (outcome.kind === 'done') return outcome.result;
+      if (outcome.kind === 'retry') continue;
+      const moved = await this.move(op, userId, outcome.fromUser);
+      if (moved.kind === 'done') return moved.result;
     }
-    throw new AppError(
-      'busy',
-      'This device is being registered elsewhere. Please retry.',
-      {
-        headers: {'Retry-After': String(RETRY_AFTER_SECONDS)},
-      },
-    );
+    throw busy('This device is being registered elsewhere. Please retry.');
   }
 
-  /** Moves a token from `fromUser` to `userId`; null when it changed hands meanwhile. */
+  private async addUnderOwnLease(
+    userId: string,
+    op: PendingOp,
+  ): Promise<AddAttempt> {
+    const acquired = await this.deps.leases.acquire(userId, op);
+    let lease = acquired;
+    const held: Array<[HeldLease, PendingOp]> = [[acquired, op]];
+    return this.guarded(held, async () => {
+      lease = await this.repairLeftover(lease, op);
+      held[0] = [lease, op];
+      const {
+        token: existing,
+        users: [mine],
+      } = await readDeviceState(this.deps.db, op.registration_id, [userId]);
+      if (existing?.user_id === userId) {
+        return {kind: 'done', result: await this.refresh(lease, existing)};
+      }
+      if (existing) {
+        // The token is another user's: take both leases in a global order (no deadlock).
+        await this.deps.leases.release(lease);
+        return {kind: 'move', fromUser: existing.user_id};
+      }
+      try {
+        const result = await this.register(op.registration_id, mine!, lease);
+        return {kind: 'done', result};
+      } catch (err) {
+        if (!(err instanceof TokenTaken)) throw err;
+        // Another user registered the same token at the same moment and committed first:
+        // undo what this attempt did to the group, then start over (it is now a move).
+        await this.reconcileUnder(lease, [op]);
+        await this.deps.leases.release(lease);
+        return {kind: 'retry'};
+      }
+    });
+  }
+
+  /** Moves a token from `fromUser` to `userId`. */
   private async move(
-    db: Firestore,
-    registrationId: string,
     op: PendingOp,
     userId: string,
     fromUser: string,
-  ) {
+  ): Promise<MoveAttempt> {
     const theirOp: PendingOp = {...op, op: 'remove'};
     const wanted: Array<[string, PendingOp]> = [
       [userId, op],
       [fromUser, theirOp],
     ];
     wanted.sort(([a], [b]) => (a < b ? -1 : 1));
-    const first = (await this.deps.locks.acquire(...wanted[0]!))!;
-    const held: Array<[HeldLock, PendingOp]> = [[first, wanted[0]![1]]];
+    const held: Array<[HeldLease, PendingOp]> = [];
+    held.push([await this.deps.leases.acquire(...wanted[0]!), wanted[0]![1]]);
     return this.guarded(held, async () => {
-      held.push([
-        (await this.deps.locks.acquire(...wanted[1]!))!,
-        wanted[1]![1],
-      ]);
-      const lock = held.find(([l]) => l.userId === userId)![0];
-      const other = held.find(([l]) => l.userId === fromUser)![0];
-      await this.repairLeftover(db, lock);
-      await this.repairLeftover(db, other);
+      held.push([await this.deps.leases.acquire(...wanted[1]!), wanted[1]![1]]);
+      for (const entry of held) {
+        entry[0] = await this.repairLeftover(entry[0], entry[1]);
+      }
+      const mineLease = held.find(([l]) => l.userId === userId)![0];
+      const otherLease = held.find(([l]) => l.userId === fromUser)![0];
       const {
         token,
         users: [mine, theirs],
-      } = await readDeviceState(db, registrationId, [userId, fromUser]);
+      } = await readDeviceState(this.deps.db, op.registration_id, [
+        userId,
+        fromUser,
+      ]);
       if (token?.user_id !== fromUser) {
-        await Promise.all(held.map(([l]) => this.deps.locks.release(l))); // changed hands: start over
-        return null;
+        // Changed hands meanwhile: start over.
+        await Promise.all(held.map(([l]) => this.deps.leases.release(l)));
+        return {kind: 'retry'};
       }
-      return this.register(db, registrationId, mine!, lock, {
+      const result = await this.register(op.registration_id, mine!, mineLease, {
         devices: theirs!,
-        lock: other,
+        lease: otherLease,
       });
+      return {kind: 'done', result};
     });
   }
 
   private async refresh(
-    db: Firestore,
-    lock: HeldLock,
+    lease: HeldLease,
     token: StoredToken,
   ): Promise<AddResult> {
-    const updatedAt = await timestampOf(this.deps.clock());
+    const db = await this.deps.db.client();
+    const {Timestamp} = await firestoreSdk();
+    const updatedAt = Timestamp.fromDate(this.deps.clock());
     const batch = db.batch();
     batch.update(db.collection(TOKENS).doc(token.id), {updated_at: updatedAt});
     const entry = {
@@ -227,17 +228,16 @@ export class DeviceRegistry {
       {devices: {[token.id]: entry}},
       {merge: true},
     );
-    this.deps.locks.releaseIn(batch, lock);
-    await firestore(() => batch.commit());
+    this.deps.leases.releaseIn(batch, lease);
+    await this.deps.db.callWithDeadline(() => batch.commit());
     return {token: {...token, updated_at: updatedAt}, created: false};
   }
 
   private async register(
-    db: Firestore,
     registrationId: string,
     mine: UserDevices,
-    lock: HeldLock,
-    from?: {devices: UserDevices; lock: HeldLock},
+    lease: HeldLease,
+    from?: {devices: UserDevices; lease: HeldLease},
   ): Promise<AddResult> {
     const {groups, maxDevices} = this.deps;
     const evicted = mine.tokens.slice(
@@ -245,37 +245,30 @@ export class DeviceRegistry {
       Math.max(0, mine.tokens.length - (maxDevices - 1)),
     );
     if (from) {
-      this.ensureLease(lock, from.lock);
       await groups.remove(
         this.name(from.devices.userId),
         from.devices.notificationKey,
         [registrationId],
+        AbortSignal.any([lease.signal, from.lease.signal]),
       );
     }
     if (evicted.length > 0) {
-      this.ensureLease(lock);
       await groups.remove(
         this.name(mine.userId),
         mine.notificationKey,
         evicted.map(t => t.registration_id),
+        lease.signal,
       );
     }
-    this.ensureLease(lock);
     const groupEmptied = evicted.length === mine.tokens.length;
     const key = await groups.add(
       this.name(mine.userId),
       groupEmptied ? null : mine.notificationKey,
       [registrationId],
+      lease.signal,
     );
-
-    const now = await timestampOf(this.deps.clock());
-    const token: StoredToken = {
-      id: tokenId(registrationId),
-      user_id: mine.userId,
-      registration_id: registrationId,
-      created_at: now,
-      updated_at: now,
-    };
+    const db = await this.deps.db.client();
+    const token = await this.newToken(registrationId, mine.userId);
     const batch = db.batch();
     for (const old of evicted) batch.delete(db.collection(TOKENS).doc(old.id));
     const {id, ...fields} = token;
@@ -289,41 +282,74 @@ export class DeviceRegistry {
     );
     (mineChange.devices as Record<string, unknown>)[id] = {
       registration_id: registrationId,
-      updated_at: now,
+      updated_at: token.updated_at,
     };
     batch.set(
       db.collection(USERS).doc(mine.userId),
       {...mineChange, notification_key: key},
       {merge: true},
     );
-    this.deps.locks.releaseIn(batch, lock);
+    this.deps.leases.releaseIn(batch, lease);
     if (from) {
       batch.set(
         db.collection(USERS).doc(from.devices.userId),
         await withoutDevices(from.devices, [id]),
         {merge: true},
       );
-      this.deps.locks.releaseIn(batch, from.lock);
+      this.deps.leases.releaseIn(batch, from.lease);
     }
+    await this.commit(batch, !from);
+    this.logRegistration(mine.userId, evicted, from?.devices.userId, id);
+    return {token, created: true};
+  }
+
+  private async newToken(
+    registrationId: string,
+    userId: string,
+  ): Promise<StoredToken> {
+    const {Timestamp} = await firestoreSdk();
+    const now = Timestamp.fromDate(this.deps.clock());
+    return {
+      id: tokenId(registrationId),
+      user_id: userId,
+      registration_id: registrationId,
+      created_at: now,
+      updated_at: now,
+    };
+  }
+
+  private async commit(
+    batch: ReturnType<Firestore['batch']>,
+    createsToken: boolean,
+  ): Promise<void> {
     try {
-      await firestore(() => batch.commit());
+      await this.deps.db.callWithDeadline(() => batch.commit());
     } catch (err) {
-      if (!from && grpcCode((err as Error).cause) === GRPC.ALREADY_EXISTS)
-        throw new TokenTaken();
+      const code = grpcCode((err as Error).cause);
+      if (createsToken && code === GRPC.ALREADY_EXISTS) throw new TokenTaken();
       throw err;
     }
-    if (evicted.length > 0)
+  }
+
+  private logRegistration(
+    userId: string,
+    evicted: readonly {id: string}[],
+    fromUser: string | undefined,
+    id: string,
+  ): void {
+    if (evicted.length > 0) {
       this.deps.log.info('evicted least recently registered devices', {
-        userId: mine.userId,
+        userId,
         evicted: evicted.map(t => t.id),
       });
-    if (from)
+    }
+    if (fromUser !== undefined) {
       this.deps.log.info('moved a device to another user', {
-        from: from.devices.userId,
-        to: mine.userId,
+        from: fromUser,
+        to: userId,
         tokenId: id,
       });
-    return {token, created: true};
+    }
   }
 
   /**
@@ -336,34 +362,38 @@ export class DeviceRegistry {
     registrationId: string,
     options: RemoveOptions = {},
   ): Promise<boolean> {
-    const db = await firestore(this.deps.db);
-    const before = await readToken(db, registrationId);
+    const before = await readToken(this.deps.db, registrationId);
     if (before?.user_id !== userId) return false; // not theirs: nothing to do, and nothing revealed
     const op: PendingOp = {
       op: 'remove',
       token_id: before.id,
       registration_id: registrationId,
     };
-    const lock = (await this.deps.locks.acquire(userId, op))!;
-    return this.guarded([[lock, op]], async () => {
-      await this.repairLeftover(db, lock);
+    const acquired = await this.deps.leases.acquire(userId, op);
+    const held: Array<[HeldLease, PendingOp]> = [[acquired, op]];
+    return this.guarded(held, async () => {
+      const lease = await this.repairLeftover(acquired, op);
+      held[0] = [lease, op];
       const {
         token,
         users: [mine],
-      } = await readDeviceState(db, registrationId, [userId]);
+      } = await readDeviceState(this.deps.db, registrationId, [userId]);
       const cutoff = options.onlyIfUpdatedBefore?.getTime();
       // Checked under the lease: a device that registered again meanwhile is not stale.
       if (
         token?.user_id !== userId ||
         (cutoff !== undefined && token.updated_at.toMillis() >= cutoff)
       ) {
-        await this.deps.locks.release(lock);
+        await this.deps.leases.release(lease);
         return false;
       }
-      this.ensureLease(lock);
-      await this.deps.groups.remove(this.name(userId), mine!.notificationKey, [
-        registrationId,
-      ]);
+      await this.deps.groups.remove(
+        this.name(userId),
+        mine!.notificationKey,
+        [registrationId],
+        lease.signal,
+      );
+      const db = await this.deps.db.client();
       const batch = db.batch();
       batch.delete(db.collection(TOKENS).doc(token.id));
       batch.set(
@@ -371,8 +401,8 @@ export class DeviceRegistry {
         await withoutDevices(mine!, [token.id]),
         {merge: true},
       );
-      this.deps.locks.releaseIn(batch, lock);
-      await firestore(() => batch.commit());
+      this.deps.leases.releaseIn(batch, lease);
+      await this.deps.db.callWithDeadline(() => batch.commit());
       return true;
     });
   }
@@ -382,14 +412,15 @@ export class DeviceRegistry {
    * task). Answers false when the lease is busy or there is nothing to repair.
    */
   async repair(userId: string): Promise<boolean> {
-    const db = await firestore(this.deps.db);
-    const lock = await this.deps.locks.acquire(userId, null, {wait: false});
-    if (!lock) return false;
-    await this.guarded([[lock, null]], async () => {
-      await this.repairLeftover(db, lock);
-      await this.deps.locks.release(lock);
+    const lease = await this.deps.leases.tryAcquire(userId);
+    if (!lease) return false;
+    await this.guarded([[lease, null]], async () => {
+      if (lease.leftover.length > 0) {
+        await this.reconcileUnder(lease, lease.leftover);
+      }
+      await this.deps.leases.release(lease);
     });
-    return lock.leftover.length > 0;
+    return lease.leftover.length > 0;
   }
 
   /**
@@ -398,14 +429,10 @@ export class DeviceRegistry {
    * Waits for the user's lease like any change.
    */
   async rebuild(userId: string): Promise<void> {
-    const db = await firestore(this.deps.db);
-    const lock = (await this.deps.locks.acquire(userId, null))!;
-    await this.guarded([[lock, null]], async () => {
-      await reconcile(
-        {db, groups: this.deps.groups, groupName: this.name(userId)},
-        lock,
-      );
-      await this.deps.locks.release(lock);
+    const lease = await this.deps.leases.acquire(userId, null);
+    await this.guarded([[lease, null]], async () => {
+      await this.reconcileUnder(lease, lease.leftover);
+      await this.deps.leases.release(lease);
     });
   }
 }

@@ -7,11 +7,7 @@
  * path one batched read of two documents instead of a query over the user's tokens; the
  * token documents stay the source of truth, and a reconcile rebuilds the map from them.
  */
-import type {
-  DocumentSnapshot,
-  Firestore,
-  Timestamp,
-} from 'firebase-admin/firestore';
+import type {DocumentSnapshot, Timestamp} from 'firebase-admin/firestore';
 import {
   TOKENS,
   USERS,
@@ -20,7 +16,8 @@ import {
   type TokenDoc,
   type UserDoc,
 } from '../firestore/collections';
-import {firestore} from '../firestore/deadline';
+import {firestoreSdk} from '../firestore/client';
+import type {Db} from '../firestore/db';
 
 export interface StoredToken extends TokenDoc {
   id: string;
@@ -70,12 +67,13 @@ function userDevices(userId: string, snapshot: DocumentSnapshot): UserDevices {
 
 /** The token document of `registrationId`, whoever owns it. */
 export async function readToken(
-  db: Firestore,
+  db: Db,
   registrationId: string,
 ): Promise<StoredToken | null> {
+  const client = await db.client();
   return storedToken(
-    await firestore(() =>
-      db.collection(TOKENS).doc(tokenId(registrationId)).get(),
+    await db.callWithDeadline(() =>
+      client.collection(TOKENS).doc(tokenId(registrationId)).get(),
     ),
   );
 }
@@ -85,15 +83,18 @@ export async function readToken(
  * user in `userIds` (from their user documents).
  */
 export async function readDeviceState(
-  db: Firestore,
+  db: Db,
   registrationId: string,
   userIds: readonly string[],
 ): Promise<{token: StoredToken | null; users: UserDevices[]}> {
+  const client = await db.client();
   const refs = [
-    db.collection(TOKENS).doc(tokenId(registrationId)),
-    ...userIds.map(id => db.collection(USERS).doc(id)),
+    client.collection(TOKENS).doc(tokenId(registrationId)),
+    ...userIds.map(id => client.collection(USERS).doc(id)),
   ];
-  const [token, ...users] = await firestore(() => db.getAll(...refs));
+  const [token, ...users] = await db.callWithDeadline(() =>
+    client.getAll(...refs),
+  );
   return {
     token: storedToken(token!),
     users: users.map((snapshot, i) => userDevices(userIds[i]!, snapshot)),
@@ -102,13 +103,14 @@ export async function readDeviceState(
 
 /** A user's devices per the token documents themselves (the source of truth), for repairs. */
 export async function readUserDevicesFromTokens(
-  db: Firestore,
+  db: Db,
   userId: string,
 ): Promise<UserDevices> {
-  const [user, tokens] = await firestore(() =>
+  const client = await db.client();
+  const [user, tokens] = await db.callWithDeadline(() =>
     Promise.all([
-      db.collection(USERS).doc(userId).get(),
-      db
+      client.collection(USERS).doc(userId).get(),
+      client
         .collection(TOKENS)
         .where('user_id', '==', userId)
         .orderBy('updated_at', 'asc')
@@ -125,5 +127,18 @@ export async function readUserDevicesFromTokens(
         updated_at: data.updated_at,
       };
     }),
+  };
+}
+
+/** The user-document change that drops devices from its `devices` map (and the key with the last one). */
+export async function withoutDevices(
+  devices: UserDevices,
+  ids: readonly string[],
+): Promise<Record<string, unknown>> {
+  const {FieldValue} = await firestoreSdk();
+  const remaining = devices.tokens.filter(t => !ids.includes(t.id)).length;
+  return {
+    devices: Object.fromEntries(ids.map(id => [id, FieldValue.delete()])),
+    ...(remaining === 0 ? {notification_key: null} : {}),
   };
 }

@@ -5,7 +5,8 @@
  */
 import type {App} from 'firebase-admin/app';
 
-export type AccessTokenSource = () => Promise<string>;
+/** An OAuth2 access token for FCM; the fetch ends when `signal` aborts. */
+export type AccessTokenSource = (signal: AbortSignal) => Promise<string>;
 
 const REFRESH_MARGIN_MS = 5 * 60 * 1000;
 
@@ -16,7 +17,7 @@ export function credentialTokenSource(
 ): AccessTokenSource {
   let cached: {token: string; expiresAt: number} | null = null;
   let inflight: Promise<string> | null = null;
-  return async () => {
+  return async signal => {
     if (cached && cached.expiresAt - REFRESH_MARGIN_MS > now())
       return cached.token;
     inflight ??= (async () => {
@@ -33,8 +34,27 @@ export function credentialTokenSource(
         inflight = null;
       }
     })();
-    return inflight;
+    // A shared fetch may outlive this caller, but this caller never waits past its signal.
+    return abortable(inflight, signal);
   };
+}
+
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, {once: true});
+    promise.then(
+      value => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
 }
 
 /** The fixed token used against the local FCM emulator, which needs no Google credentials. */

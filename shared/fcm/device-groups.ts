@@ -52,6 +52,7 @@ export function createFcmDeviceGroups(
   const doFetch = options.fetch ?? fetch;
 
   async function call(
+    signal: AbortSignal,
     method: 'GET' | 'POST',
     query: string,
     body?: Record<string, unknown>,
@@ -60,7 +61,12 @@ export function createFcmDeviceGroups(
     let response: Response;
     let text: string;
     try {
-      const token = await options.accessToken();
+      // One deadline per call, and never past the caller's lease.
+      const callSignal = AbortSignal.any([
+        signal,
+        AbortSignal.timeout(options.timeoutMs),
+      ]);
+      const token = await options.accessToken(callSignal);
       response = await doFetch(endpoint + query, {
         method,
         headers: {
@@ -70,7 +76,7 @@ export function createFcmDeviceGroups(
           access_token_auth: 'true',
         },
         body: body ? JSON.stringify(body) : undefined,
-        signal: AbortSignal.timeout(options.timeoutMs),
+        signal: callSignal,
       });
       text = await response.text();
     } catch (cause) {
@@ -115,8 +121,12 @@ export function createFcmDeviceGroups(
     );
   }
 
-  async function lookup(name: string): Promise<string | null> {
+  async function lookup(
+    signal: AbortSignal,
+    name: string,
+  ): Promise<string | null> {
     const outcome = await call(
+      signal,
       'GET',
       `?notification_key_name=${encodeURIComponent(name)}`,
     );
@@ -126,12 +136,13 @@ export function createFcmDeviceGroups(
   }
 
   const post = (
+    signal: AbortSignal,
     operation: string,
     name: string,
     key: string | null,
     ids: readonly string[],
   ) =>
-    call('POST', '', {
+    call(signal, 'POST', '', {
       operation,
       notification_key_name: name,
       ...(key ? {notification_key: key} : {}),
@@ -139,11 +150,12 @@ export function createFcmDeviceGroups(
     });
 
   async function addWithKey(
+    signal: AbortSignal,
     name: string,
     key: string,
     tokens: readonly string[],
   ): Promise<string | null> {
-    const outcome = await post('add', name, key, tokens);
+    const outcome = await post(signal, 'add', name, key, tokens);
     if (outcome.ok) return outcome.key;
     if (
       outcome.error === FCM_ERRORS.notFound ||
@@ -154,40 +166,41 @@ export function createFcmDeviceGroups(
   }
 
   async function create(
+    signal: AbortSignal,
     name: string,
     tokens: readonly string[],
   ): Promise<string> {
-    const created = await post('create', name, null, tokens);
+    const created = await post(signal, 'create', name, null, tokens);
     if (created.ok) return created.key;
     if (created.error !== FCM_ERRORS.alreadyExists)
       return failure('create', created.error);
     // The group exists although we hold no (valid) key for it: fetch the key and add.
-    const key = await lookup(name);
-    const added = key ? await addWithKey(name, key, tokens) : null;
+    const key = await lookup(signal, name);
+    const added = key ? await addWithKey(signal, name, key, tokens) : null;
     if (added) return added;
     return failure('create', 'the group exists but its key could not be used');
   }
 
   return {
-    async add(name, knownKey, tokens) {
+    async add(name, knownKey, tokens, signal) {
       if (knownKey) {
-        const key = await addWithKey(name, knownKey, tokens);
+        const key = await addWithKey(signal, name, knownKey, tokens);
         if (key) return key;
         // The stored key is gone (the group emptied) or stale: look the group up by name.
-        const current = await lookup(name);
+        const current = await lookup(signal, name);
         if (current && current !== knownKey) {
-          const added = await addWithKey(name, current, tokens);
+          const added = await addWithKey(signal, name, current, tokens);
           if (added) return added;
         }
       }
-      return create(name, tokens);
+      return create(signal, name, tokens);
     },
 
-    async remove(name, knownKey, tokens) {
+    async remove(name, knownKey, tokens, signal) {
       if (tokens.length === 0) return;
-      const key = knownKey ?? (await lookup(name));
+      const key = knownKey ?? (await lookup(signal, name));
       if (!key) return;
-      let outcome = await post('remove', name, key, tokens);
+      let outcome = await post(signal, 'remove', name, key, tokens);
       if (
         !outcome.ok &&
         knownKey &&
@@ -195,9 +208,9 @@ export function createFcmDeviceGroups(
           outcome.error === FCM_ERRORS.nameMismatch)
       ) {
         // The stored key may be stale: the group by that name is the one that counts.
-        const current = await lookup(name);
+        const current = await lookup(signal, name);
         if (!current || current === key) return;
-        outcome = await post('remove', name, current, tokens);
+        outcome = await post(signal, 'remove', name, current, tokens);
       }
       if (
         outcome.ok ||

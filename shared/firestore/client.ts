@@ -16,12 +16,15 @@ export function lazyApp(projectId: string | undefined): () => Promise<App> {
   });
 }
 
+/** The Firestore SDK module (Timestamp, FieldValue), loaded on first use. */
+export const firestoreSdk = lazy(() => import('firebase-admin/firestore'));
+
 /** The app's Firestore, which honours FIRESTORE_EMULATOR_HOST like every Google SDK. */
 export function lazyFirestore(
   app: () => Promise<App>,
 ): () => Promise<Firestore> {
   return lazy(async () => {
-    const {getFirestore} = await import('firebase-admin/firestore');
+    const {getFirestore} = await firestoreSdk();
     return getFirestore(await app());
   });
 }

@@ -1,35 +1,29 @@
 /**
- * Firestore failures reach callers as 503 with Retry-After: the request may be retried
- * and nothing was committed that a later call does not repair.
+ * Firestore calls with a deadline. The SDK itself retries an unreachable backend for far
+ * longer than a function should wait, so every call races the instance's deadline
+ * (FIRESTORE_TIMEOUT_MS); past it, or on any Firestore failure, the caller gets a 503 with
+ * Retry-After. An operation that outlives its deadline may still complete: every write path
+ * is safe to repeat or repair (leases expire; commits are all-or-nothing).
  */
 import {isAppError, unavailable} from '../platform/errors';
 
 /** gRPC status codes the Firestore SDK uses. */
 export const GRPC = {
-  ABORTED: 10,
   ALREADY_EXISTS: 6,
   FAILED_PRECONDITION: 9,
-  NOT_FOUND: 5,
 } as const;
 
+/** The gRPC status code of a Firestore error, if it has one. */
 export function grpcCode(err: unknown): number | undefined {
   const code = (err as {code?: unknown} | null)?.code;
   return typeof code === 'number' ? code : undefined;
 }
 
-/**
- * How long one Firestore operation may take before the request gives up with a 503. The
- * SDK itself retries an unreachable backend for far longer than a function should wait.
- * Set once per instance from the configuration (FIRESTORE_TIMEOUT_MS).
- */
-let deadlineMs = 10_000;
-
-export function setFirestoreDeadline(ms: number): void {
-  deadlineMs = ms;
-}
-
-/** Runs a Firestore operation with the deadline; past it, a 503 AppError. Other errors pass as they are. */
-export async function withDeadline<T>(operation: () => Promise<T>): Promise<T> {
+/** Runs `call`, failing with a 503 AppError after `deadlineMs`; the call's own errors pass unchanged. */
+export async function raceDeadline<T>(
+  call: () => Promise<T>,
+  deadlineMs: number,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(
@@ -44,20 +38,19 @@ export async function withDeadline<T>(operation: () => Promise<T>): Promise<T> {
     );
   });
   try {
-    return await Promise.race([operation(), deadline]);
+    return await Promise.race([call(), deadline]);
   } finally {
     clearTimeout(timer);
   }
 }
 
-/**
- * Runs a Firestore operation, turning its failures, and a wait past the deadline, into a
- * 503 AppError. An operation that outlives its deadline may still complete: every write
- * path is safe to repeat or repair (leases expire; commits are all-or-nothing).
- */
-export async function firestore<T>(operation: () => Promise<T>): Promise<T> {
+/** Runs `call` within `deadlineMs`; any failure of it, and the time-out, is a 503 AppError. */
+export async function callWithDeadline<T>(
+  call: () => Promise<T>,
+  deadlineMs: number,
+): Promise<T> {
   try {
-    return await withDeadline(operation);
+    return await raceDeadline(call, deadlineMs);
   } catch (err) {
     if (isAppError(err)) throw err;
     throw unavailable('Firestore', err);

@@ -7,6 +7,7 @@
  * against the installed framework version.
  */
 import type {IncomingMessage, ServerResponse} from 'node:http';
+import {createLogger} from '../platform/logger';
 
 type Handle = (
   req: IncomingMessage,
@@ -53,13 +54,8 @@ export function finalJsonHandler(req: IncomingMessage, res: ServerResponse) {
         ? 'Server Error'
         : (MESSAGES[e.type ?? ''] ?? 'Bad Request.');
     if (status === 500) {
-      process.stdout.write(
-        JSON.stringify({
-          severity: 'ERROR',
-          message: 'framework error',
-          error: String(err),
-        }) + '\n',
-      );
+      // No runtime (and so no configured logger) exists before our function runs.
+      createLogger().error('framework error', {error: String(err)});
     }
     answer(res, status, message);
   };

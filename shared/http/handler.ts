@@ -7,39 +7,39 @@ import type {
   Request,
   Response,
 } from '@google-cloud/functions-framework';
-import {traceFields, type Logger} from '../platform/logger';
+import {createLogger, traceFields, type Logger} from '../platform/logger';
 import type {Runtime} from '../runtime';
 import {installFrameworkErrorHandler} from './framework-errors';
 import {sendError} from './respond';
 
-export type Endpoint = (
+/** What the wrapper itself needs of a runtime; each endpoint names the rest it uses. */
+export type HandlerRuntime = Pick<Runtime, 'log'> & {
+  config: Pick<Runtime['config'], 'projectId'>;
+};
+
+export type Endpoint<R extends HandlerRuntime = Runtime> = (
   req: Request,
   res: Response,
-  runtime: Runtime,
+  runtime: R,
   log: Logger,
 ) => Promise<void>;
 
 /** Builds an HTTP function from an endpoint and a runtime provider. */
-export function endpoint(
+export function endpoint<R extends HandlerRuntime>(
   name: string,
-  getRuntime: () => Runtime,
-  handle: Endpoint,
+  getRuntime: () => R,
+  handle: Endpoint<R>,
 ): HttpFunction {
   installFrameworkErrorHandler();
   return async (req, res) => {
     const started = performance.now();
-    let runtime: Runtime;
+    let runtime: R;
     try {
       runtime = getRuntime();
     } catch (err) {
       // Invalid configuration: fail closed, loudly.
-      process.stdout.write(
-        JSON.stringify({
-          severity: 'ERROR',
-          message: String(err),
-          function: name,
-        }) + '\n',
-      );
+      // There is no configured logger without a configuration: use the default one.
+      createLogger().error(String(err), {function: name});
       res.status(500).json({message: 'Server Error'});
       return;
     }

@@ -29,10 +29,14 @@ export interface Config {
   deviceGroupPrefix: string;
   /** Devices kept per user; the least recently registered go first. FCM allows 20. */
   maxDevicesPerUser: number;
-  /** How long a per-user lock is valid before another instance may take it over. */
-  lockTtlMs: number;
-  /** How long a request waits for a busy per-user lock before answering 503. */
-  lockWaitMs: number;
+  /** How long a per-user lease is valid before another instance may take it over (LOCK_TTL_MS). */
+  leaseTtlMs: number;
+  /** How long a request waits for a busy per-user lease before answering 503 (LOCK_WAIT_MS). */
+  leaseWaitMs: number;
+  /** Requests of one instance that may wait for one user's lease; more answer 503 at once. */
+  leaseMaxWaiters: number;
+  /** Pending operations a lease may carry before new changes wait for a repair. */
+  leaseMaxPending: number;
   /** Realm announced in `WWW-Authenticate`. */
   authRealm: string;
   /** Successful Basic-auth verifications are cached this long (0 disables the cache). */
@@ -149,6 +153,13 @@ function cronConfig(env: Env): CronConfig {
     );
   }
   const compat = bool(env, 'CRON_APPENGINE_COMPAT', false);
+  // Two authentication modes at once would silently drop the OIDC check: refuse it.
+  if (compat && oidcAudience !== undefined) {
+    throw new ConfigError(
+      'CRON_APPENGINE_COMPAT',
+      'cannot be true while CRON_OIDC_AUDIENCE and CRON_SERVICE_ACCOUNT are set (choose one way to authenticate cron)',
+    );
+  }
   return {
     authMode: compat ? 'appengine' : oidcAudience ? 'oidc' : 'none',
     oidcAudience,
@@ -166,6 +177,9 @@ function hostPort(env: Env, name: string): string | undefined {
     throw new ConfigError(name, `must be host:port, got "${raw}"`);
   return raw;
 }
+
+/** FCM calls in the longest chain made under one lease. */
+const LONGEST_FCM_CHAIN = 6;
 
 /** Parses and validates the environment. Throws ConfigError on the first bad value. */
 export function parseConfig(env: Env = process.env): Config {
@@ -187,13 +201,22 @@ export function parseConfig(env: Env = process.env): Config {
     );
   }
   const fcmTimeoutMs = int(env, 'FCM_TIMEOUT_MS', 5000, 100, 60000);
-  const lockTtlMs = int(env, 'LOCK_TTL_MS', 60000, 1000, 600000);
-  // A holder starts an FCM call only with two timeouts of lease left; a shorter lease
-  // could never do its work.
-  if (lockTtlMs < 3 * fcmTimeoutMs) {
+  const firestoreTimeoutMs = int(
+    env,
+    'FIRESTORE_TIMEOUT_MS',
+    10000,
+    100,
+    60000,
+  );
+  const leaseTtlMs = int(env, 'LOCK_TTL_MS', 60000, 1000, 600000);
+  // The longest chain under one lease is six FCM calls (a move that evicts and finds a
+  // stale key) and then the commit that ends the lease: a shorter lease could expire
+  // while its holder still works, so such a configuration is refused.
+  const longestChainMs = LONGEST_FCM_CHAIN * fcmTimeoutMs + firestoreTimeoutMs;
+  if (leaseTtlMs < longestChainMs) {
     throw new ConfigError(
       'LOCK_TTL_MS',
-      `must be at least 3 × FCM_TIMEOUT_MS (${3 * fcmTimeoutMs}), got ${lockTtlMs}`,
+      `must be at least ${LONGEST_FCM_CHAIN} × FCM_TIMEOUT_MS + FIRESTORE_TIMEOUT_MS (${longestChainMs}), got ${leaseTtlMs}`,
     );
   }
   return {
@@ -201,11 +224,13 @@ export function parseConfig(env: Env = process.env): Config {
     fcmSenderId,
     fcmEmulatorHost,
     fcmTimeoutMs,
-    firestoreTimeoutMs: int(env, 'FIRESTORE_TIMEOUT_MS', 10000, 100, 60000),
+    firestoreTimeoutMs,
     deviceGroupPrefix: prefix,
     maxDevicesPerUser: int(env, 'MAX_DEVICES_PER_USER', 20, 1, 20),
-    lockTtlMs,
-    lockWaitMs: int(env, 'LOCK_WAIT_MS', 30000, 0, 120000),
+    leaseTtlMs,
+    leaseWaitMs: int(env, 'LOCK_WAIT_MS', 30000, 0, 120000),
+    leaseMaxWaiters: int(env, 'LOCK_MAX_WAITERS', 8, 0, 1000),
+    leaseMaxPending: int(env, 'LOCK_MAX_PENDING', 50, 1, 1000),
     authRealm: str(env, 'AUTH_REALM') ?? 'Device registration API',
     authCacheTtlMs: int(env, 'AUTH_CACHE_TTL_MS', 60000, 0, 3600000),
     authCacheMaxEntries: int(env, 'AUTH_CACHE_MAX_ENTRIES', 1000, 1, 1000000),

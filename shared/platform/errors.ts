@@ -13,7 +13,6 @@ export type ErrorCode =
   | 'validation-failed'
   | 'unavailable'
   | 'busy'
-  | 'not-implemented'
   | 'internal';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -27,7 +26,6 @@ const STATUS: Record<ErrorCode, number> = {
   'validation-failed': 422,
   unavailable: 503,
   busy: 503,
-  'not-implemented': 501,
   internal: 500,
 };
 
@@ -74,4 +72,13 @@ export function unavailable(what: string, cause?: unknown): AppError {
       cause,
     },
   );
+}
+
+/** Our own contention (a busy lease, too many waiters): 503 with Retry-After, never a 5xx bug. */
+export function busy(
+  message = "Too many concurrent changes to this user's devices. Please retry.",
+): AppError {
+  return new AppError('busy', message, {
+    headers: {'Retry-After': String(RETRY_AFTER_SECONDS)},
+  });
 }

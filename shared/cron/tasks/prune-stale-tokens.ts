@@ -9,7 +9,6 @@
  */
 import type {QueryDocumentSnapshot} from 'firebase-admin/firestore';
 import {TOKENS, type TokenDoc} from '../../firestore/collections';
-import {firestore} from '../../firestore/deadline';
 import {forEachLimit} from '../pool';
 import type {CronTask, TaskContext} from '../task';
 
@@ -31,7 +30,7 @@ async function prune({
   log,
   timeLeftMs,
 }: TaskContext): Promise<void> {
-  const db = await firestore(deps.db);
+  const db = await deps.db.client();
   const {pruneTokenAgeDays, prunePageSize} = deps.config.cron;
   const cutoff = new Date(now.getTime() - pruneTokenAgeDays * DAY_MS);
   Object.assign(counts, {
@@ -49,7 +48,7 @@ async function prune({
       .orderBy(PRUNE_QUERY_INDEX.fieldPath, 'asc')
       .limit(prunePageSize);
     if (cursor) query = query.startAfter(cursor);
-    const page = await firestore(() => query.get());
+    const page = await deps.db.callWithDeadline(() => query.get());
     counts.pages += 1;
     counts.stale += page.size;
     const byUser = new Map<string, QueryDocumentSnapshot[]>();
@@ -64,7 +63,7 @@ async function prune({
         for (const doc of docs) {
           try {
             // Re-read: a device that registered again since the query is no longer stale.
-            const fresh = await firestore(() => doc.ref.get());
+            const fresh = await deps.db.callWithDeadline(() => doc.ref.get());
             const token = fresh.data() as TokenDoc | undefined;
             if (
               !token ||

@@ -5,7 +5,6 @@
  * Both queries use single-field indexes Firestore maintains automatically.
  */
 import {LEASES} from '../../firestore/collections';
-import {firestore} from '../../firestore/deadline';
 import {forEachLimit} from '../pool';
 import type {CronTask, TaskContext} from '../task';
 
@@ -14,10 +13,10 @@ const MAX_LEASES = 200;
 const CONCURRENCY = 8;
 
 async function repair({deps, now, counts, log}: TaskContext): Promise<void> {
-  const db = await firestore(deps.db);
+  const db = await deps.db.client();
   const locks = db.collection(LEASES);
-  const expiredBefore = new Date(now.getTime() - deps.config.lockTtlMs);
-  const [abandoned, expired] = await firestore(() =>
+  const expiredBefore = new Date(now.getTime() - deps.config.leaseTtlMs);
+  const [abandoned, expired] = await deps.db.callWithDeadline(() =>
     Promise.all([
       locks.where('holder', '==', null).limit(MAX_LEASES).get(),
       locks.where('acquired_at', '<', expiredBefore).limit(MAX_LEASES).get(),

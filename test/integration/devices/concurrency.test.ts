@@ -16,7 +16,12 @@ describeWithFirestore('device endpoints under concurrency and faults', () => {
   const auth: Record<string, string> = {};
 
   beforeAll(async () => {
-    stack = await startDeviceStack({FCM_TIMEOUT_MS: '1000'});
+    // This suite is about serialization under contention, far past the production
+    // waiter cap (LOCK_MAX_WAITERS), which test/integration/devices/leases.test.ts covers.
+    stack = await startDeviceStack({
+      FCM_TIMEOUT_MS: '1000',
+      LOCK_MAX_WAITERS: '100',
+    });
   });
   afterAll(async () => stack.close());
   beforeEach(async () => {

@@ -6,6 +6,11 @@ import {FieldValue, Timestamp} from 'firebase-admin/firestore';
 import {tokenId} from '../../../shared/firestore/collections';
 import {createFcmDeviceGroups} from '../../../shared/fcm/device-groups';
 import {createLogger} from '../../../shared/platform/logger';
+import {unavailable} from '../../../shared/platform/errors';
+import {createDb} from '../../../shared/firestore/db';
+import type {DeviceGroups} from '../../../shared/devices/device-groups';
+import {UserLeases} from '../../../shared/devices/leases';
+import {DeviceRegistry} from '../../../shared/devices/registry';
 import {describeWithFirestore, fcmEmulatorUrl} from '../../support/emulators';
 import {
   PREFIX,
@@ -80,7 +85,12 @@ describeWithFirestore('per-user leases', () => {
       log: createLogger('ERROR'),
     });
     const key = (await stack.snapshot()).keys['1']!;
-    await groups.add(`${PREFIX}_users-1`, key, ['ghost']);
+    await groups.add(
+      `${PREFIX}_users-1`,
+      key,
+      ['ghost'],
+      new AbortController().signal,
+    );
     await lockRef().set({
       holder: 'crashed-instance',
       acquired_at: Timestamp.fromMillis(Date.now() - 120_000),
@@ -98,5 +108,165 @@ describeWithFirestore('per-user leases', () => {
     const state = await stack.snapshot();
     expect(state.tokens).toEqual({'1': ['kept', 'new']});
     expect(violations(state)).toEqual([]);
+  });
+
+  /** A registry built by hand, to give its lease and FCM calls timings no valid configuration allows. */
+  function registryWith(
+    lease: {ttlMs: number; commitMarginMs: number},
+    fcmTimeoutMs: number,
+    wrap: (groups: DeviceGroups) => DeviceGroups = g => g,
+  ) {
+    const db = createDb(async () => stack.db, 5000);
+    const log = createLogger('ERROR');
+    const groups = createFcmDeviceGroups({
+      baseUrl: fcmEmulatorUrl(),
+      senderId: stack.senderId,
+      timeoutMs: fcmTimeoutMs,
+      accessToken: async () => 'test',
+      log,
+    });
+    return new DeviceRegistry({
+      db,
+      groups: wrap(groups),
+      leases: new UserLeases(db, {
+        ...lease,
+        waitMs: 5000,
+        maxWaiters: 8,
+        maxPending: 50,
+      }),
+      groupPrefix: PREFIX,
+      maxDevices: 20,
+      clock: () => new Date(),
+      log,
+    });
+  }
+
+  it('100 parallel requests of one user: the waiters over the cap get 503 at once, the rest are served in turn', async () => {
+    await lockRef().set({
+      holder: 'another-instance',
+      acquired_at: FieldValue.serverTimestamp(),
+      ttl_ms: 60000,
+      pending: [],
+    });
+    setTimeout(() => void lockRef().delete(), 300);
+    const started = performance.now();
+    const replies = await Promise.all(
+      Array.from({length: 100}, async (_, i) => {
+        const reply = await add(`burst-${i}`);
+        return {...reply, ms: performance.now() - started};
+      }),
+    );
+    const refused = replies.filter(r => r.status === 503);
+    const served = replies.filter(r => r.status === 201);
+    expect(refused.length + served.length).toBe(100);
+    // The default cap (LOCK_MAX_WAITERS=8) lets at most 8 wait; the first request finds the
+    // lease taken too, so at most 8 are served.
+    expect(served.length).toBeGreaterThanOrEqual(1);
+    expect(served.length).toBeLessThanOrEqual(8);
+    for (const reply of refused) {
+      expect(reply.headers.get('retry-after')).toBe('5');
+      expect(reply.json).toEqual({
+        message:
+          "Too many concurrent changes to this user's devices. Please retry.",
+      });
+    }
+    const fastest = refused.map(r => r.ms).sort((a, b) => a - b);
+    process.stdout.write(
+      `100 parallel adds of one user: ${served.length} served, ${refused.length} refused; ` +
+        `median refusal after ${fastest[Math.floor(fastest.length / 2)]!.toFixed(0)} ms, ` +
+        `last answer after ${Math.max(...replies.map(r => r.ms)).toFixed(0)} ms\n`,
+    );
+    const state = await stack.snapshot();
+    expect(violations(state)).toEqual([]);
+    expect(state.tokens['1']?.length ?? 0).toBe(served.length);
+  });
+
+  it('an FCM call is cut at its lease deadline, and the next holder removes what it may have left', async () => {
+    expect((await add('kept')).status).toBe(201);
+    // FCM applies the add but never answers: a call that would outlive the lease.
+    await stack.fcm.injectFault({
+      mode: 'timeout',
+      afterApply: true,
+      project: stack.senderId,
+    });
+    const registry = registryWith({ttlMs: 1500, commitMarginMs: 500}, 10_000);
+    const started = performance.now();
+    await expect(registry.add('1', 'late')).rejects.toMatchObject({
+      status: 503,
+    });
+    // Cut at the lease's deadline (1000 ms), not at the call's own timeout (10 s).
+    expect(performance.now() - started).toBeLessThan(1500);
+    expect((await stack.snapshot()).groups[0]!.registration_ids).toEqual([
+      'kept',
+      'late',
+    ]);
+    expect((await add('next')).status).toBe(201);
+    const state = await stack.snapshot();
+    expect(state.tokens).toEqual({'1': ['kept', 'next']});
+    expect(violations(state)).toEqual([]);
+  });
+
+  it('a repaired lease keeps only the operation in flight pending', async () => {
+    expect((await add('kept')).status).toBe(201);
+    await lockRef().set({
+      holder: null,
+      acquired_at: FieldValue.serverTimestamp(),
+      ttl_ms: 60000,
+      pending: ['a', 'b', 'c'].map(t => ({
+        op: 'add',
+        token_id: tokenId(t),
+        registration_id: t,
+      })),
+    });
+    // The repair succeeds; then the add itself fails.
+    const failingAdd = (groups: DeviceGroups): DeviceGroups => ({
+      remove: groups.remove,
+      add: async (name, key, tokens, signal) => {
+        if (tokens.includes('fails')) throw unavailable('FCM');
+        return groups.add(name, key, tokens, signal);
+      },
+    });
+    const registry = registryWith(
+      {ttlMs: 60000, commitMarginMs: 5000},
+      5000,
+      failingAdd,
+    );
+    await expect(registry.add('1', 'fails')).rejects.toMatchObject({
+      status: 503,
+    });
+    const lease = (await lockRef().get()).data()!;
+    expect(lease.holder).toBeNull();
+    expect(lease.pending).toEqual([
+      {op: 'add', token_id: tokenId('fails'), registration_id: 'fails'},
+    ]);
+  });
+
+  it('a lease at its cap of pending operations refuses new changes until a repair', async () => {
+    const pending = Array.from({length: 50}, (_, i) => ({
+      op: 'add',
+      token_id: tokenId(`g${i}`),
+      registration_id: `g${i}`,
+    }));
+    await lockRef().set({
+      holder: null,
+      acquired_at: FieldValue.serverTimestamp(),
+      ttl_ms: 60000,
+      pending,
+    });
+    const reply = await add('one-more');
+    expect(reply.status).toBe(503);
+    expect(reply.headers.get('retry-after')).toBe('5');
+    expect(reply.json).toEqual({
+      message:
+        "Earlier changes to this user's devices are waiting for a repair. Please retry.",
+    });
+    expect((await lockRef().get()).get('pending')).toEqual(pending);
+    expect(
+      await registryWith({ttlMs: 60000, commitMarginMs: 5000}, 5000).repair(
+        '1',
+      ),
+    ).toBe(true);
+    expect((await add('one-more')).status).toBe(201);
+    expect(violations(await stack.snapshot())).toEqual([]);
   });
 });

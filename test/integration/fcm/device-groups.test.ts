@@ -11,13 +11,21 @@ import {fcmEmulatorUrl, uniqueSenderId} from '../../support/emulators';
 describe('FCM device-group client', () => {
   const senderId = uniqueSenderId();
   const fcm = fcmControl(fcmEmulatorUrl());
-  const groups = createFcmDeviceGroups({
+  const client = createFcmDeviceGroups({
     baseUrl: fcmEmulatorUrl(),
     senderId,
     timeoutMs: 500,
     accessToken: async () => 'test-token',
     log: createLogger('ERROR'),
   });
+  // A lease that never ends, for the tests that are not about the lease.
+  const forever = new AbortController().signal;
+  const groups = {
+    add: (name: string, key: string | null, tokens: string[]) =>
+      client.add(name, key, tokens, forever),
+    remove: (name: string, key: string | null, tokens: string[]) =>
+      client.remove(name, key, tokens, forever),
+  };
   const members = async () =>
     (await fcm.groups(senderId)).map(g => [
       g.notification_key_name,
@@ -40,6 +48,17 @@ describe('FCM device-group client', () => {
       'create',
       'add',
     ]);
+  });
+
+  it('stops a call when the lease it runs under ends, answering 503', async () => {
+    await fcm.injectFault({mode: 'timeout', project: senderId});
+    const lease = AbortSignal.timeout(100);
+    const started = performance.now();
+    await expect(client.add('g', null, ['a'], lease)).rejects.toMatchObject({
+      status: 503,
+    });
+    expect(performance.now() - started).toBeLessThan(450); // before its own 500 ms timeout
+    expect(await members()).toEqual([]);
   });
 
   it('sends the documented headers', async () => {

@@ -42,7 +42,8 @@ describeWithFirestore('device endpoints while Firestore is unreachable', () => {
     process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
     stack = await startDeviceStack({
       FIRESTORE_TIMEOUT_MS: '1500',
-      FCM_TIMEOUT_MS: '1000',
+      // LOCK_TTL_MS must hold six FCM calls and the commit (see the config parser).
+      FCM_TIMEOUT_MS: '400',
       LOCK_TTL_MS: '4000',
       LOCK_WAIT_MS: '3000',
     });

@@ -18,6 +18,8 @@ function fakeApp(
   };
 }
 
+const live = new AbortController().signal;
+
 describe("FCM access tokens from firebase-admin's credential", () => {
   it('caches a token until five minutes before it expires', async () => {
     let now = 0;
@@ -29,11 +31,11 @@ describe("FCM access tokens from firebase-admin's credential", () => {
       async () => app,
       () => now,
     );
-    expect(await source()).toBe('one');
+    expect(await source(live)).toBe('one');
     now = (3600 - 301) * 1000;
-    expect(await source()).toBe('one');
+    expect(await source(live)).toBe('one');
     now = (3600 - 299) * 1000;
-    expect(await source()).toBe('two');
+    expect(await source(live)).toBe('two');
     expect(calls()).toBe(2);
   });
 
@@ -43,10 +45,20 @@ describe("FCM access tokens from firebase-admin's credential", () => {
       {access_token: 'ok', expires_in: 3600},
     ]);
     const source = credentialTokenSource(async () => app);
-    await expect(Promise.all([source(), source()])).rejects.toThrow(
+    await expect(Promise.all([source(live), source(live)])).rejects.toThrow(
       'metadata server down',
     );
     expect(calls()).toBe(1);
-    expect(await source()).toBe('ok');
+    expect(await source(live)).toBe('ok');
+  });
+
+  it("stops waiting for a slow fetch when the caller's signal aborts", async () => {
+    const app = {
+      options: {
+        credential: {getAccessToken: () => new Promise<never>(() => {})},
+      },
+    } as unknown as App;
+    const source = credentialTokenSource(async () => app);
+    await expect(source(AbortSignal.timeout(50))).rejects.toThrow();
   });
 });

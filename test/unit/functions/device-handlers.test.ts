@@ -6,13 +6,18 @@ import type {AddressInfo} from 'node:net';
 import * as functions from '@google-cloud/functions-framework';
 import {getTestServer} from '@google-cloud/functions-framework/testing';
 import {Timestamp} from 'firebase-admin/firestore';
-import {makeAddDevice} from '../../../functions/add-device';
-import {makeRemoveDevice} from '../../../functions/remove-device';
+import {
+  makeAddDevice,
+  type AddDeviceRuntime,
+} from '../../../functions/add-device';
+import {
+  makeRemoveDevice,
+  type RemoveDeviceRuntime,
+} from '../../../functions/remove-device';
 import {parseConfig} from '../../../shared/platform/config';
 import {unauthenticated} from '../../../shared/auth/authenticator';
 import {unavailable} from '../../../shared/platform/errors';
 import {createLogger} from '../../../shared/platform/logger';
-import type {Runtime} from '../../../shared/runtime';
 
 const at = Timestamp.fromDate(new Date('2020-03-18T06:35:22Z'));
 const calls: string[] = [];
@@ -46,7 +51,7 @@ const fakeRuntime = {
       return true;
     },
   },
-} as unknown as Runtime;
+} satisfies AddDeviceRuntime & RemoveDeviceRuntime;
 
 functions.http(
   'addDeviceUnit',

@@ -21,7 +21,6 @@ describe('parseConfig: cron settings', () => {
   it.each([
     [{...oidc}, 'oidc'],
     [{CRON_APPENGINE_COMPAT: 'true'}, 'appengine'],
-    [{...oidc, CRON_APPENGINE_COMPAT: 'true'}, 'appengine'],
     [{...oidc, CRON_APPENGINE_COMPAT: 'false'}, 'oidc'],
   ])('%j selects %s', (env, mode) => {
     expect(parseConfig({...base, ...env}).cron.authMode).toBe(mode);
@@ -45,6 +44,8 @@ describe('parseConfig: cron settings', () => {
   it.each([
     [{CRON_APPENGINE_COMPAT: 'yes'}, 'CRON_APPENGINE_COMPAT'],
     [{CRON_APPENGINE_COMPAT: '1'}, 'CRON_APPENGINE_COMPAT'],
+    // Both modes at once would silently replace the OIDC check.
+    [{...oidc, CRON_APPENGINE_COMPAT: 'true'}, 'CRON_APPENGINE_COMPAT'],
     [{CRON_OIDC_AUDIENCE: oidc.CRON_OIDC_AUDIENCE}, 'CRON_SERVICE_ACCOUNT'],
     [{CRON_SERVICE_ACCOUNT: oidc.CRON_SERVICE_ACCOUNT}, 'CRON_OIDC_AUDIENCE'],
     [{...oidc, CRON_OIDC_AUDIENCE: 'cron'}, 'CRON_OIDC_AUDIENCE'],

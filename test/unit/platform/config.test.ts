@@ -12,8 +12,10 @@ describe('parseConfig', () => {
       firestoreTimeoutMs: 10000,
       deviceGroupPrefix: 'app',
       maxDevicesPerUser: 20,
-      lockTtlMs: 60000,
-      lockWaitMs: 30000,
+      leaseTtlMs: 60000,
+      leaseWaitMs: 30000,
+      leaseMaxWaiters: 8,
+      leaseMaxPending: 50,
       authCacheTtlMs: 60000,
       logLevel: 'INFO',
     });
@@ -49,6 +51,10 @@ describe('parseConfig', () => {
     ],
     [{...base, DEVICE_GROUP_PREFIX: 'has space'}, 'DEVICE_GROUP_PREFIX'],
     [{...base, LOCK_TTL_MS: '10000', FCM_TIMEOUT_MS: '5000'}, 'LOCK_TTL_MS'],
+    // Six FCM calls and the commit must fit in a lease: 6 × 5000 + 10000 > 39999.
+    [{...base, LOCK_TTL_MS: '39999'}, 'LOCK_TTL_MS'],
+    [{...base, LOCK_MAX_WAITERS: '-1'}, 'LOCK_MAX_WAITERS'],
+    [{...base, LOCK_MAX_PENDING: '0'}, 'LOCK_MAX_PENDING'],
     [{...base, FIRESTORE_TIMEOUT_MS: '50'}, 'FIRESTORE_TIMEOUT_MS'],
   ])('rejects %j naming %s', (env, variable) => {
     let error: unknown;

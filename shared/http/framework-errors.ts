@@ -3,7 +3,7 @@
  * runs, and lets Express answer parse failures with an HTML page (with a stack trace
  * outside production). This installs a JSON final handler on the framework's own copy
  * of Express so those answers follow the API's contract: `{"message": …}` with the
- * parser's 4xx status. test/integration/framework-errors.test.ts pins the behaviour
+ * parser's 4xx status. test/integration/http/framework-errors.test.ts pins the behaviour
  * against the installed framework version.
  */
 import type {IncomingMessage, ServerResponse} from 'node:http';

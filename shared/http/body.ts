@@ -18,7 +18,40 @@ function mediaType(req: Request): string {
 function bodyLength(req: Request): number {
   if (req.rawBody) return req.rawBody.length;
   const declared = Number(req.headers['content-length'] ?? 0);
-  return Number.isFinite(declared) ? declared : 0;
+  if (Number.isFinite(declared) && declared > 0) return declared;
+  // A chunked body that no parser read (no Content-Type) has no known length, but exists.
+  return req.headers['transfer-encoding'] !== undefined ? 1 : 0;
+}
+
+/** JSON's first non-space byte: an object or an array. */
+function looksLikeJson(raw: Buffer | undefined): boolean {
+  const first = raw?.toString('latin1').trimStart()[0];
+  return first === '{' || first === '[';
+}
+
+/**
+ * The body was sent without a Content-Type, or as a form that holds JSON (what
+ * `curl -d '{...}'` sends): the client meant JSON and forgot the header, so the answer
+ * names it instead of reporting a missing field. docs/hostile-input.md explains why
+ * these bodies are refused rather than guessed.
+ */
+function missingJsonType(type: string, req: Request): AppError | undefined {
+  if (type === '') {
+    return new AppError(
+      'unsupported-media-type',
+      'The request body has no Content-Type header: send JSON with Content-Type: application/json.',
+    );
+  }
+  if (
+    type === 'application/x-www-form-urlencoded' &&
+    looksLikeJson(req.rawBody)
+  ) {
+    return new AppError(
+      'unsupported-media-type',
+      'The request body looks like JSON but was sent as application/x-www-form-urlencoded: send it with Content-Type: application/json.',
+    );
+  }
+  return undefined;
 }
 
 /**
@@ -35,6 +68,8 @@ export function readBodyObject(req: Request): Record<string, unknown> {
   }
   if (length === 0) return {};
   const type = mediaType(req);
+  const mislabelled = missingJsonType(type, req);
+  if (mislabelled) throw mislabelled;
   if (
     type !== 'application/json' &&
     type !== 'application/x-www-form-urlencoded'

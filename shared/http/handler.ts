@@ -9,6 +9,7 @@ import type {
 } from '@google-cloud/functions-framework';
 import {createLogger, traceFields, type Logger} from '../platform/logger';
 import type {Runtime} from '../runtime';
+import {installBodyGuard} from './body-guard';
 import {installFrameworkErrorHandler} from './framework-errors';
 import {sendError} from './respond';
 
@@ -31,6 +32,8 @@ export function endpoint<R extends HandlerRuntime>(
   handle: Endpoint<R>,
 ): HttpFunction {
   installFrameworkErrorHandler();
+  // Installed second so that it runs first, before the framework reads any body byte.
+  installBodyGuard(() => getRuntime().log.child({component: 'body-guard'}));
   return async (req, res) => {
     const started = performance.now();
     let runtime: R;

@@ -12,6 +12,8 @@ import {setFirestoreDeadline} from './firestore/deadline';
 import {createLogger, type Logger} from './platform/logger';
 import {UserLocks} from './devices/leases';
 import {firestoreUsers} from './auth/users';
+import {dummyHash} from './auth/dummy-hash';
+import {firestoreLoginThrottle} from './auth/login-throttle';
 import {createVerificationCache} from './auth/verification-cache';
 import type {Firestore} from 'firebase-admin/firestore';
 import {makeCronAuth, type CronAuth} from './cron/auth';
@@ -80,6 +82,15 @@ export function createRuntime(
     authenticate: makeAuthenticator({
       users: firestoreUsers(db),
       realm: config.authRealm,
+      throttle: firestoreLoginThrottle(db, {
+        maxFailuresPerEmail: config.login.maxFailuresPerEmail,
+        maxFailuresPerIp: config.login.maxFailuresPerIp,
+        windowMs: config.login.windowMs,
+        clock,
+      }),
+      dummyHash: dummyHash(config.login.bcryptCost),
+      forwardedForHops: config.login.forwardedForHops,
+      log,
       cache: createVerificationCache(
         config.authCacheTtlMs,
         config.authCacheMaxEntries,

@@ -98,13 +98,14 @@ export function makeAuthenticator(deps: AuthenticatorDeps): Authenticate {
       user?.passwordHash ?? (await dummy),
     );
     if (!user || !matches) {
-      await throttle.recordFailure(keys);
+      // Logged first, so the attempt is on record even if counting it fails (503).
       log.warn('login failed', {
         clientIp: keys.clientIp,
         emailId: emailId(keys.email),
         ...(user ? {userId: user.id} : {}),
         reason: user ? 'wrong password' : 'unknown email',
       });
+      await throttle.recordFailure(keys);
       throw unauthenticated(realm);
     }
     cache?.remember(user.id, password, user.passwordHash);

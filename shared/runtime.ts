@@ -12,6 +12,8 @@ import {createDb, type Db} from './firestore/db';
 import {createLogger, type Logger} from './platform/logger';
 import {UserLeases} from './devices/leases';
 import {firestoreUsers} from './auth/users';
+import {dummyHash} from './auth/dummy-hash';
+import {firestoreLoginThrottle} from './auth/login-throttle';
 import {createVerificationCache} from './auth/verification-cache';
 import {makeCronAuth, type CronAuth} from './cron/auth';
 import {googleIdTokenVerifier, type CertFetcher} from './cron/oidc';
@@ -82,6 +84,15 @@ export function createRuntime(
     authenticate: makeAuthenticator({
       users: firestoreUsers(db),
       realm: config.authRealm,
+      throttle: firestoreLoginThrottle(db, {
+        maxFailuresPerEmail: config.login.maxFailuresPerEmail,
+        maxFailuresPerIp: config.login.maxFailuresPerIp,
+        windowMs: config.login.windowMs,
+        clock,
+      }),
+      dummyHash: dummyHash(config.login.bcryptCost),
+      forwardedForHops: config.login.forwardedForHops,
+      log,
       cache: createVerificationCache(
         config.authCacheTtlMs,
         config.authCacheMaxEntries,

@@ -1,27 +1,48 @@
 /**
- * HTTP Basic authentication against the users repository. Every failure answers the
- * same 401, and an unknown email costs the same bcrypt work as a wrong password, so
- * neither the answer nor its timing tells whether an account exists.
+ * HTTP Basic authentication of a device request. Every failure answers the same 401,
+ * and an unknown email costs the same bcrypt work as a wrong password, so neither the
+ * answer nor its timing tells whether an account exists.
+ *
+ * The hot path is one read by id: the user named in the path, whose email must match
+ * the one given. Only when it does not is the email looked up, to tell credentials of
+ * another user (the caller answers 403) from bad ones (401). Failed logins are counted
+ * per email and per client address (login-throttle.ts); over the limit the answer is
+ * 429 before any bcrypt work.
  */
 import bcrypt from 'bcryptjs';
+import {emailId, normalizeEmail} from '../firestore/collections';
 import {AppError} from '../platform/errors';
+import type {Logger} from '../platform/logger';
 import {parseBasicAuth} from './basic-auth';
+import {clientIp, type ClientAddressSource} from './client-ip';
+import type {LoginKeys, LoginThrottle} from './login-throttle';
 import type {UserRecord, UserStore} from './users';
 import type {VerificationCache} from './verification-cache';
-
-/** A cost-10 hash of a random string: compared against when the email is unknown. */
-const DUMMY_HASH =
-  '$2b$10$TTPIL.391mRXY1FPgUSuBuupNmPmGZNbljldRkv.5F0RjfVnhy/oO';
 
 export interface AuthenticatorDeps {
   users: UserStore;
   realm: string;
+  throttle: LoginThrottle;
+  /** The hash compared against for unknown emails (see dummy-hash.ts). */
+  dummyHash: () => Promise<string>;
+  /** Which `X-Forwarded-For` entry, from the right, is the client (see client-ip.ts). */
+  forwardedForHops: number;
+  log: Logger;
   cache?: VerificationCache | null;
 }
 
-export type Authenticate = (
-  authorization: string | undefined,
-) => Promise<UserRecord>;
+/** What the authenticator needs of a request. */
+export interface AuthRequest extends ClientAddressSource {
+  authorization: string | undefined;
+  /** The `{user}` of the path: the account the request is for. */
+  userId: string;
+}
+
+/**
+ * Resolves to the user whose credentials were given, which may be another user than
+ * `userId` (the caller answers 403); rejects with 401 or 429.
+ */
+export type Authenticate = (request: AuthRequest) => Promise<UserRecord>;
 
 export function unauthenticated(realm: string): AppError {
   return new AppError('unauthenticated', 'Unauthenticated.', {
@@ -31,23 +52,63 @@ export function unauthenticated(realm: string): AppError {
   });
 }
 
-export function makeAuthenticator({
-  users,
-  realm,
-  cache,
-}: AuthenticatorDeps): Authenticate {
-  return async authorization => {
-    const credentials = parseBasicAuth(authorization);
+export function tooManyLoginAttempts(retryAfterSeconds: number): AppError {
+  return new AppError(
+    'too-many-requests',
+    'Too many login attempts. Please retry later.',
+    {headers: {'Retry-After': String(retryAfterSeconds)}},
+  );
+}
+
+export function makeAuthenticator(deps: AuthenticatorDeps): Authenticate {
+  const {users, realm, throttle, log, cache} = deps;
+  return async request => {
+    const credentials = parseBasicAuth(request.authorization);
+    // No usable credentials means no password was tried: nothing to count or log.
     if (!credentials) throw unauthenticated(realm);
     const {email, password} = credentials;
-    const user = await users.findByEmail(email);
-    if (user && cache?.has(email, password, user.passwordHash)) return user;
+    // Started now, so the first unknown email of an instance does not wait for the
+    // dummy's creation on top of its comparison (which would tell it apart).
+    const dummy = deps.dummyHash();
+    dummy.catch(() => undefined); // awaited below when needed; never unhandled
+    const keys: LoginKeys = {
+      email: normalizeEmail(email),
+      clientIp: clientIp(request, deps.forwardedForHops),
+    };
+    // Both reads at once: the throttle costs no extra round trip on the hot path.
+    const [verdict, pathUser] = await Promise.all([
+      throttle.check(keys),
+      users.get(request.userId),
+    ]);
+    if (verdict.kind === 'throttled') {
+      log.info('login throttled', {
+        clientIp: keys.clientIp,
+        emailId: emailId(keys.email),
+        by: verdict.by,
+      });
+      throw tooManyLoginAttempts(verdict.retryAfterSeconds);
+    }
+    const user =
+      pathUser && normalizeEmail(pathUser.email) === keys.email
+        ? pathUser
+        : await users.findByEmail(email);
+    if (user && cache?.has(user.id, password, user.passwordHash)) return user;
     const matches = await bcrypt.compare(
       password,
-      user?.passwordHash ?? DUMMY_HASH,
+      user?.passwordHash ?? (await dummy),
     );
-    if (!user || !matches) throw unauthenticated(realm);
-    cache?.remember(email, password, user.passwordHash);
+    if (!user || !matches) {
+      // Logged first, so the attempt is on record even if counting it fails (503).
+      log.warn('login failed', {
+        clientIp: keys.clientIp,
+        emailId: emailId(keys.email),
+        ...(user ? {userId: user.id} : {}),
+        reason: user ? 'wrong password' : 'unknown email',
+      });
+      await throttle.recordFailure(keys);
+      throw unauthenticated(realm);
+    }
+    cache?.remember(user.id, password, user.passwordHash);
     return user;
   };
 }

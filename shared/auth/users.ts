@@ -1,9 +1,19 @@
 /**
- * The users repository: users are Firestore documents holding an email and a bcrypt hash.
+ * The users repository: users are Firestore documents holding an email and a bcrypt
+ * hash. Emails are unique: `user_emails/{emailId}` names the one owner of each
+ * lower-cased email, and is written in the same transaction as the user.
  */
 import type {Firestore} from 'firebase-admin/firestore';
-import {USERS, normalizeEmail, type UserDoc} from '../firestore/collections';
+import {
+  USERS,
+  USER_EMAILS,
+  emailId,
+  normalizeEmail,
+  type UserDoc,
+  type UserEmailDoc,
+} from '../firestore/collections';
 import type {Db} from '../firestore/db';
+import {AppError} from '../platform/errors';
 
 export interface UserRecord {
   id: string;
@@ -12,12 +22,39 @@ export interface UserRecord {
 }
 
 export interface UserStore {
+  /** The user with this id, or null (also for a user without a password). */
+  get(id: string): Promise<UserRecord | null>;
   /** The user with this email (compared case-insensitively), or null. */
   findByEmail(email: string): Promise<UserRecord | null>;
 }
 
+function record(id: string, data: Partial<UserDoc>): UserRecord | null {
+  if (typeof data.password !== 'string' || typeof data.email !== 'string')
+    return null;
+  return {id, email: data.email, passwordHash: data.password};
+}
+
+/** Document ids Firestore refuses; such a path can name no user. */
+function isValidDocId(id: string): boolean {
+  return (
+    id !== '' &&
+    id !== '.' &&
+    id !== '..' &&
+    !id.includes('/') &&
+    !/^__.*__$/.test(id) &&
+    Buffer.byteLength(id) <= 1500
+  );
+}
+
 export function firestoreUsers(db: Db): UserStore {
   return {
+    async get(id) {
+      if (!isValidDocId(id)) return null;
+      const snapshot = await db.callWithDeadline(async () =>
+        (await db.client()).collection(USERS).doc(id).get(),
+      );
+      return snapshot.exists ? record(id, snapshot.data() as UserDoc) : null;
+    },
     async findByEmail(email) {
       const snapshot = await db.callWithDeadline(async () =>
         (await db.client())
@@ -27,23 +64,50 @@ export function firestoreUsers(db: Db): UserStore {
           .get(),
       );
       const doc = snapshot.docs[0];
-      if (!doc) return null;
-      const data = doc.data() as UserDoc;
-      if (typeof data.password !== 'string') return null;
-      return {id: doc.id, email: data.email, passwordHash: data.password};
+      return doc ? record(doc.id, doc.data() as UserDoc) : null;
     },
   };
 }
 
-/** Creates or updates a user (used by the user command and tests). */
+/** The error for an email that another user already has. */
+export function emailTaken(email: string): AppError {
+  return new AppError(
+    'conflict',
+    `The email ${normalizeEmail(email)} is already taken.`,
+  );
+}
+
+/**
+ * Creates or updates a user (used by the user command and tests). Refuses, with a 409
+ * AppError, an email another user owns; a changed email frees the old one.
+ */
 export async function upsertUser(
   db: Firestore,
   user: {id: string; email: string; passwordHash: string; name?: string},
 ): Promise<void> {
-  const fields: Partial<UserDoc> = {
-    email: normalizeEmail(user.email),
-    password: user.passwordHash,
-  };
-  if (user.name !== undefined) fields.name = user.name;
-  await db.collection(USERS).doc(user.id).set(fields, {merge: true});
+  const email = normalizeEmail(user.email);
+  const userRef = db.collection(USERS).doc(user.id);
+  const emailRef = db.collection(USER_EMAILS).doc(emailId(email));
+  await db.runTransaction(async tx => {
+    const [existing, owner] = await tx.getAll(userRef, emailRef);
+    const ownerId = owner!.exists ? owner!.get('user_id') : undefined;
+    if (ownerId !== undefined && ownerId !== user.id) throw emailTaken(email);
+    // Users written before emails had owners have no claim yet: ask the users too.
+    const sameEmail = await tx.get(
+      db.collection(USERS).where('email', '==', email).limit(2),
+    );
+    if (sameEmail.docs.some(doc => doc.id !== user.id)) throw emailTaken(email);
+    const oldEmail = existing!.get('email') as unknown;
+    if (typeof oldEmail === 'string' && normalizeEmail(oldEmail) !== email) {
+      const oldRef = db.collection(USER_EMAILS).doc(emailId(oldEmail));
+      const old = await tx.get(oldRef);
+      // Only free what this user owns: a legacy duplicate may be someone else's.
+      if (old.exists && old.get('user_id') === user.id) tx.delete(oldRef);
+    }
+    const claim: UserEmailDoc = {user_id: user.id, email};
+    tx.set(emailRef, claim);
+    const fields: Partial<UserDoc> = {email, password: user.passwordHash};
+    if (user.name !== undefined) fields.name = user.name;
+    tx.set(userRef, fields, {merge: true});
+  });
 }

@@ -1,16 +1,17 @@
 /**
  * A bounded, short-lived memory of successful password verifications, so a warm
  * instance does not pay bcrypt on every request of the same client. Keys are an HMAC of
- * the credentials under a random per-instance key (the password itself is never kept),
- * and an entry only counts while the stored hash is the one it was verified against,
- * so changing a password invalidates it at once.
+ * the user id and the password under a random per-instance key (the password itself is
+ * never kept). The user id, not the email as typed, keys an entry, so case variants of
+ * one email cannot push other users out. An entry only counts while the stored hash is
+ * the one it was verified against, so changing a password invalidates it at once.
  */
 import {createHmac, randomBytes} from 'node:crypto';
 
 export interface VerificationCache {
   /** True when these credentials were verified against `passwordHash` within the TTL. */
-  has(email: string, password: string, passwordHash: string): boolean;
-  remember(email: string, password: string, passwordHash: string): void;
+  has(userId: string, password: string, passwordHash: string): boolean;
+  remember(userId: string, password: string, passwordHash: string): void;
 }
 
 export function createVerificationCache(
@@ -22,15 +23,15 @@ export function createVerificationCache(
   const secret = randomBytes(32);
   // A Map iterates in insertion order, which makes it a cheap LRU.
   const entries = new Map<string, {hash: string; expiresAt: number}>();
-  const keyOf = (email: string, password: string) =>
+  const keyOf = (userId: string, password: string) =>
     createHmac('sha256', secret)
-      .update(email)
+      .update(userId)
       .update('\0')
       .update(password)
       .digest('base64url');
   return {
-    has(email, password, passwordHash) {
-      const key = keyOf(email, password);
+    has(userId, password, passwordHash) {
+      const key = keyOf(userId, password);
       const entry = entries.get(key);
       if (!entry) return false;
       if (entry.expiresAt <= now() || entry.hash !== passwordHash) {
@@ -39,8 +40,8 @@ export function createVerificationCache(
       }
       return true;
     },
-    remember(email, password, passwordHash) {
-      const key = keyOf(email, password);
+    remember(userId, password, passwordHash) {
+      const key = keyOf(userId, password);
       entries.delete(key);
       entries.set(key, {hash: passwordHash, expiresAt: now() + ttlMs});
       while (entries.size > maxEntries)

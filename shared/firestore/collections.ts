@@ -9,6 +9,8 @@
  *   user_emails/{emailId}               { user_id, email }: one per lower-cased email, written in the
  *                                       same transaction as the user, so an email has one owner
  *   device_group_locks/{userId}         per-user lease and repair marker (see devices/leases.ts)
+ *   login_failures/{keyHash}_{window}   { kind, count, window_start, expires_at }: failed logins of
+ *                                       one email or client address in one window (auth/login-throttle.ts)
  */
 import {createHash} from 'node:crypto';
 import type {Timestamp} from 'firebase-admin/firestore';
@@ -18,6 +20,8 @@ export const TOKENS = 'fcm_registration_tokens';
 export const USER_EMAILS = 'user_emails';
 /** Per-user leases; the collection keeps its historical name for compatibility. */
 export const LEASES = 'device_group_locks';
+/** Failed-login counters, one document per key and window; `expires_at` carries a TTL policy. */
+export const LOGIN_FAILURES = 'login_failures';
 
 /** A user's device as listed on the user document (see devices/state.ts). */
 export interface DeviceEntry {

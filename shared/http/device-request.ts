@@ -37,7 +37,12 @@ export async function parseDeviceRequest(
   const route = matchDevicePath(req.path);
   if (!route) throw notFound();
   if (req.method !== method) throw methodNotAllowed(method);
-  const user = await authenticate(req.headers.authorization);
+  const user = await authenticate({
+    authorization: req.headers.authorization,
+    forwardedFor: req.headers['x-forwarded-for'],
+    remoteAddress: req.socket.remoteAddress,
+    userId: route.userId,
+  });
   if (user.id !== route.userId)
     throw new AppError('forbidden', 'This action is unauthorized.');
   const body = parseRegistrationBody(readBodyObject(req));

@@ -46,6 +46,24 @@ export interface Config {
   logLevel: LogLevel;
   /** Who may trigger cron, and how scheduled tasks run (see docs/cron.md). */
   cron: CronConfig;
+  /** Failed-login throttling and password hashing (see docs/authentication.md). */
+  login: LoginConfig;
+}
+
+export interface LoginConfig {
+  /** Failed logins allowed per email (lower-cased) per window before answering 429. */
+  maxFailuresPerEmail: number;
+  /** Failed logins allowed per client address per window before answering 429. */
+  maxFailuresPerIp: number;
+  /** Length of the fixed window the failures are counted in. */
+  windowMs: number;
+  /**
+   * Which `X-Forwarded-For` entry is the client, counted from the right: 1 (the last
+   * entry) behind Google's front end alone, 2 behind an external Application Load Balancer.
+   */
+  forwardedForHops: number;
+  /** bcrypt cost of the stored hashes; unknown emails are checked against a hash of this cost. */
+  bcryptCost: number;
 }
 
 /**
@@ -170,6 +188,16 @@ function cronConfig(env: Env): CronConfig {
   };
 }
 
+function loginConfig(env: Env): LoginConfig {
+  return {
+    maxFailuresPerEmail: int(env, 'LOGIN_MAX_FAILURES_PER_EMAIL', 10, 1, 10000),
+    maxFailuresPerIp: int(env, 'LOGIN_MAX_FAILURES_PER_IP', 100, 1, 1000000),
+    windowMs: int(env, 'LOGIN_WINDOW_MS', 900000, 1000, 86400000),
+    forwardedForHops: int(env, 'FORWARDED_FOR_HOPS', 1, 1, 10),
+    bcryptCost: int(env, 'BCRYPT_COST', 10, 4, 15),
+  };
+}
+
 function hostPort(env: Env, name: string): string | undefined {
   const raw = str(env, name);
   if (raw === undefined) return undefined;
@@ -241,5 +269,6 @@ export function parseConfig(env: Env = process.env): Config {
       'INFO',
     ),
     cron: cronConfig(env),
+    login: loginConfig(env),
   };
 }

@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'payload-too-large'
   | 'unsupported-media-type'
   | 'validation-failed'
+  | 'conflict'
+  | 'too-many-requests'
   | 'unavailable'
   | 'busy'
   | 'internal';
@@ -24,6 +26,8 @@ const STATUS: Record<ErrorCode, number> = {
   'payload-too-large': 413,
   'unsupported-media-type': 415,
   'validation-failed': 422,
+  conflict: 409,
+  'too-many-requests': 429,
   unavailable: 503,
   busy: 503,
   internal: 500,

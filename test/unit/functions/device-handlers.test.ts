@@ -26,8 +26,8 @@ let registryFails = false;
 const fakeRuntime = {
   config: parseConfig({FCM_EMULATOR_HOST: '127.0.0.1:1'}),
   log: createLogger('ERROR'),
-  authenticate: async (header: string | undefined) => {
-    if (header !== 'Basic dTE6cHc=') throw unauthenticated('test'); // u1:pw
+  authenticate: async ({authorization}: {authorization?: string}) => {
+    if (authorization !== 'Basic dTE6cHc=') throw unauthenticated('test'); // u1:pw
     return {id: '7', email: 'u1', passwordHash: 'x'};
   },
   devices: {

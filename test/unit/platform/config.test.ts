@@ -76,4 +76,53 @@ describe('parseConfig', () => {
       maxDevicesPerUser: 20,
     });
   });
+
+  describe('login settings', () => {
+    it('gives the documented defaults', () => {
+      expect(parseConfig(base).login).toEqual({
+        maxFailuresPerEmail: 10,
+        maxFailuresPerIp: 100,
+        windowMs: 900000,
+        forwardedForHops: 1,
+        bcryptCost: 10,
+      });
+    });
+
+    it('reads every setting', () => {
+      expect(
+        parseConfig({
+          ...base,
+          LOGIN_MAX_FAILURES_PER_EMAIL: '3',
+          LOGIN_MAX_FAILURES_PER_IP: '50',
+          LOGIN_WINDOW_MS: '60000',
+          FORWARDED_FOR_HOPS: '2',
+          BCRYPT_COST: '12',
+        }).login,
+      ).toEqual({
+        maxFailuresPerEmail: 3,
+        maxFailuresPerIp: 50,
+        windowMs: 60000,
+        forwardedForHops: 2,
+        bcryptCost: 12,
+      });
+    });
+
+    it.each([
+      ['LOGIN_MAX_FAILURES_PER_EMAIL', '0'],
+      ['LOGIN_MAX_FAILURES_PER_EMAIL', 'ten'],
+      ['LOGIN_MAX_FAILURES_PER_IP', '0'],
+      ['LOGIN_MAX_FAILURES_PER_IP', '-5'],
+      ['LOGIN_WINDOW_MS', '999'],
+      ['LOGIN_WINDOW_MS', '86400001'],
+      ['FORWARDED_FOR_HOPS', '0'],
+      ['FORWARDED_FOR_HOPS', '11'],
+      ['BCRYPT_COST', '3'],
+      ['BCRYPT_COST', '16'],
+      ['BCRYPT_COST', '10.5'],
+    ])('rejects %s=%s naming it', (variable, value) => {
+      expect(() => parseConfig({...base, [variable]: value})).toThrow(
+        expect.objectContaining({name: 'ConfigError', variable}),
+      );
+    });
+  });
 });

@@ -1,0 +1,52 @@
+/**
+ * The client address a failed login is counted and logged under.
+ *
+ * Google's front end appends the address it received the connection from to
+ * `X-Forwarded-For`; whatever the client sent itself stays in front of it. The
+ * leftmost entry is therefore the one value an attacker controls fully (a new fake
+ * address per request would escape a per-address throttle), so the client is read
+ * from the right: the last entry behind Google's front end alone (a function or
+ * Cloud Run URL), the second last behind an external Application Load Balancer
+ * (`<supplied>,<client-ip>,<load-balancer-ip>`). See docs/authentication.md.
+ */
+import {isIP} from 'node:net';
+
+/** The raw facts of a request that locate its client. */
+export interface ClientAddressSource {
+  /** The `X-Forwarded-For` header as received (a list when repeated). */
+  forwardedFor: string | string[] | undefined;
+  /** The socket's peer address (the client itself when nothing forwards). */
+  remoteAddress: string | undefined;
+}
+
+/** Used when no address can be found, so such requests still share one bucket. */
+export const UNKNOWN_CLIENT = 'unknown';
+
+/**
+ * The client's address: the entry `hops` from the right of `X-Forwarded-For` (the
+ * leftmost when the list is shorter), else the peer address. IPv4-mapped IPv6
+ * addresses are reduced to IPv4, so one client has one key.
+ */
+export function clientIp(source: ClientAddressSource, hops: number): string {
+  const header = Array.isArray(source.forwardedFor)
+    ? source.forwardedFor.join(',')
+    : source.forwardedFor;
+  const entries = (header ?? '')
+    .split(',')
+    .map(entry => entry.trim())
+    .filter(entry => entry !== '');
+  const picked =
+    entries.length > 0
+      ? entries[Math.max(0, entries.length - hops)]!
+      : source.remoteAddress;
+  return normalize(picked);
+}
+
+function normalize(address: string | undefined): string {
+  if (!address) return UNKNOWN_CLIENT;
+  const bare = address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
+  // Anything that is not an address (a forged header) is kept only as a bounded,
+  // printable token, so it can neither bloat a document id nor a log line.
+  if (isIP(bare) !== 0) return bare.toLowerCase();
+  return `invalid:${bare.replace(/[^\x21-\x7e]/g, '?').slice(0, 64)}`;
+}

@@ -4,8 +4,14 @@
  */
 import {makeAuthenticator, type Authenticate} from './auth/authenticator';
 import {parseConfig, type Config} from './platform/config';
+import type {Devices} from './devices/devices';
+import {FirestoreDevices} from './devices/firestore-registry';
 import {DeviceRegistry} from './devices/registry';
-import {emulatorTokenSource, credentialTokenSource} from './fcm/access-token';
+import {
+  emulatorTokenSource,
+  credentialTokenSource,
+  type AccessTokenSource,
+} from './fcm/access-token';
 import {createFcmDeviceGroups, fcmBaseUrl} from './fcm/device-groups';
 import {lazyApp, lazyFirestore} from './firestore/client';
 import {createDb, type Db} from './firestore/db';
@@ -28,7 +34,9 @@ export interface Runtime {
   /** Firestore, with the instance's deadline on every call. */
   db: Db;
   authenticate: Authenticate;
-  devices: DeviceRegistry;
+  devices: Devices;
+  /** OAuth2 access tokens for FCM (firebase-admin's credential, or the emulator's placeholder). */
+  accessToken: AccessTokenSource;
   /** Checks who triggers cron (OIDC, or the App Engine compatibility check). */
   cronAuth: CronAuth;
   /** Runs the due scheduled tasks. */
@@ -51,32 +59,18 @@ export function createRuntime(
   const clock = overrides.clock ?? (() => new Date());
   const app = lazyApp(config.projectId);
   const db = createDb(lazyFirestore(app), config.firestoreTimeoutMs);
-  const groups = createFcmDeviceGroups({
-    baseUrl: fcmBaseUrl(config.fcmEmulatorHost),
-    senderId: config.fcmSenderId,
-    timeoutMs: config.fcmTimeoutMs,
-    accessToken: config.fcmEmulatorHost
-      ? emulatorTokenSource
-      : credentialTokenSource(app),
-    log,
-  });
-  const leases = new UserLeases(db, {
-    ttlMs: config.leaseTtlMs,
-    waitMs: config.leaseWaitMs,
-    maxWaiters: config.leaseMaxWaiters,
-    maxPending: config.leaseMaxPending,
-    // The commit that ends a lease must fit in it after the last FCM call.
-    commitMarginMs: config.firestoreTimeoutMs,
-  });
-  const devices = new DeviceRegistry({
-    db,
-    groups,
-    leases,
-    groupPrefix: config.deviceGroupPrefix,
-    maxDevices: config.maxDevicesPerUser,
-    clock,
-    log,
-  });
+  const accessToken = config.fcmEmulatorHost
+    ? emulatorTokenSource
+    : credentialTokenSource(app);
+  const devices: Devices =
+    config.deviceGroups === 'firestore'
+      ? new FirestoreDevices({
+          db,
+          maxDevices: config.maxDevicesPerUser,
+          clock,
+          log,
+        })
+      : fcmDevices(config, db, accessToken, clock, log);
   return {
     config,
     log,
@@ -99,6 +93,7 @@ export function createRuntime(
       ),
     }),
     devices,
+    accessToken,
     cronAuth: makeCronAuth(
       config.cron,
       googleIdTokenVerifier(overrides.fetchCerts),
@@ -112,6 +107,40 @@ export function createRuntime(
       log,
     }),
   };
+}
+
+/** The `fcm` backend: device groups over FCM's HTTP API, changed under per-user leases. */
+function fcmDevices(
+  config: Config,
+  db: Db,
+  accessToken: AccessTokenSource,
+  clock: () => Date,
+  log: Logger,
+): Devices {
+  const groups = createFcmDeviceGroups({
+    baseUrl: fcmBaseUrl(config.fcmEmulatorHost),
+    senderId: config.fcmSenderId,
+    timeoutMs: config.fcmTimeoutMs,
+    accessToken,
+    log,
+  });
+  const leases = new UserLeases(db, {
+    ttlMs: config.leaseTtlMs,
+    waitMs: config.leaseWaitMs,
+    maxWaiters: config.leaseMaxWaiters,
+    maxPending: config.leaseMaxPending,
+    // The commit that ends a lease must fit in it after the last FCM call.
+    commitMarginMs: config.firestoreTimeoutMs,
+  });
+  return new DeviceRegistry({
+    db,
+    groups,
+    leases,
+    groupPrefix: config.deviceGroupPrefix,
+    maxDevices: config.maxDevicesPerUser,
+    clock,
+    log,
+  });
 }
 
 let current: Runtime | null = null;

@@ -4,13 +4,13 @@
  */
 import type {Db} from '../firestore/db';
 import type {Config} from '../platform/config';
-import type {DeviceRegistry} from '../devices/registry';
+import type {Devices} from '../devices/devices';
 import type {Logger} from '../platform/logger';
 
 /** What tasks may use: our own interfaces, so tests can run tasks against the emulators. */
 export interface TaskDeps {
   db: Db;
-  devices: Pick<DeviceRegistry, 'remove' | 'repair'>;
+  devices: Pick<Devices, 'remove' | 'repair'>;
   config: Config;
 }
 

@@ -13,6 +13,7 @@ import {GRPC, grpcCode} from '../firestore/deadline';
 import {busy} from '../platform/errors';
 import type {Logger} from '../platform/logger';
 import {groupName, type DeviceGroups} from './device-groups';
+import type {AddResult, Devices, RemoveOptions} from './devices';
 import type {HeldLease, PendingOp, UserLeases} from './leases';
 import {reconcile} from './reconcile';
 import {
@@ -33,17 +34,6 @@ export interface DeviceRegistryDeps {
   log: Logger;
 }
 
-export interface AddResult {
-  token: StoredToken;
-  /** False when the user already had this token and only its `updated_at` was refreshed. */
-  created: boolean;
-}
-
-export interface RemoveOptions {
-  /** Remove only if the token's `updated_at` is older than this (checked under the lease). */
-  onlyIfUpdatedBefore?: Date;
-}
-
 /** How one attempt at an add under the user's own lease ended. */
 type AddAttempt =
   | {kind: 'done'; result: AddResult}
@@ -60,7 +50,8 @@ const MAX_ATTEMPTS = 8;
 /** The token was created by someone else between our read and our commit. */
 class TokenTaken extends Error {}
 
-export class DeviceRegistry {
+/** The `fcm` backend: FCM device groups kept in step with Firestore under per-user leases. */
+export class DeviceRegistry implements Devices {
   constructor(private readonly deps: DeviceRegistryDeps) {}
 
   private name(userId: string): string {

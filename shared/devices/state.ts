@@ -38,13 +38,16 @@ export interface UserDevices {
   tokens: DeviceRef[];
 }
 
-function storedToken(snapshot: DocumentSnapshot): StoredToken | null {
+export function storedToken(snapshot: DocumentSnapshot): StoredToken | null {
   return snapshot.exists
     ? {id: snapshot.id, ...(snapshot.data() as TokenDoc)}
     : null;
 }
 
-function userDevices(userId: string, snapshot: DocumentSnapshot): UserDevices {
+export function userDevices(
+  userId: string,
+  snapshot: DocumentSnapshot,
+): UserDevices {
   const data = snapshot.data() as UserDoc | undefined;
   const key = data?.notification_key;
   const tokens = Object.entries(data?.devices ?? {})
@@ -130,15 +133,19 @@ export async function readUserDevicesFromTokens(
   };
 }
 
-/** The user-document change that drops devices from its `devices` map (and the key with the last one). */
+/**
+ * The user-document change that drops devices from its `devices` map, and the group's
+ * key with the last one (FCM deletes an emptied group) unless `keepKey`.
+ */
 export async function withoutDevices(
   devices: UserDevices,
   ids: readonly string[],
+  {keepKey = false} = {},
 ): Promise<Record<string, unknown>> {
   const {FieldValue} = await firestoreSdk();
   const remaining = devices.tokens.filter(t => !ids.includes(t.id)).length;
   return {
     devices: Object.fromEntries(ids.map(id => [id, FieldValue.delete()])),
-    ...(remaining === 0 ? {notification_key: null} : {}),
+    ...(remaining === 0 && !keepKey ? {notification_key: null} : {}),
   };
 }

@@ -12,12 +12,14 @@ export class ConfigError extends Error {
   }
 }
 
+export type DeviceGroupsMode = 'fcm' | 'firestore';
+
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
 
 export interface Config {
   /** Google Cloud project id (for Firestore and logging trace ids). */
   projectId: string | undefined;
-  /** FCM sender id (the project number) sent as the `project_id` header. */
+  /** FCM sender id (the project number) sent as the `project_id` header; '' when unset in `firestore` mode. */
   fcmSenderId: string;
   /** `host:port` of a local FCM emulator; when set no Google credential is used. */
   fcmEmulatorHost: string | undefined;
@@ -27,7 +29,13 @@ export interface Config {
   firestoreTimeoutMs: number;
   /** Device-group name prefix: groups are named `{prefix}_users-{id}`. */
   deviceGroupPrefix: string;
-  /** Devices kept per user; the least recently registered go first. FCM allows 20. */
+  /**
+   * Where a user's devices are grouped: `fcm`, an FCM device group per user (deprecated by
+   * Firebase: no new projects after 2026-12-01, removed 2027-09-29); `firestore`, the user's
+   * device list in Firestore is the group and no device-group call is made.
+   */
+  deviceGroups: DeviceGroupsMode;
+  /** Devices kept per user; the least recently registered go first. FCM groups allow 20. */
   maxDevicesPerUser: number;
   /** How long a per-user lease is valid before another instance may take it over (LOCK_TTL_MS). */
   leaseTtlMs: number;
@@ -206,6 +214,16 @@ function hostPort(env: Env, name: string): string | undefined {
   return raw;
 }
 
+function deviceGroupsMode(env: Env): DeviceGroupsMode {
+  const raw = str(env, 'DEVICE_GROUPS');
+  if (raw === undefined) return 'fcm';
+  if (raw === 'fcm' || raw === 'firestore') return raw;
+  throw new ConfigError(
+    'DEVICE_GROUPS',
+    `must be fcm or firestore, got "${raw}"`,
+  );
+}
+
 /** FCM calls in the longest chain made under one lease. */
 const LONGEST_FCM_CHAIN = 6;
 
@@ -214,13 +232,22 @@ export function parseConfig(env: Env = process.env): Config {
   const fcmEmulatorHost = hostPort(env, 'FCM_EMULATOR_HOST');
   const projectId =
     str(env, 'GOOGLE_CLOUD_PROJECT') ?? str(env, 'GCLOUD_PROJECT');
-  const fcmSenderId =
+  const deviceGroups = deviceGroupsMode(env);
+  const senderId =
     str(env, 'FCM_SENDER_ID') ?? (fcmEmulatorHost ? 'emulator' : undefined);
-  if (fcmSenderId === undefined)
+  if (senderId !== undefined && !/^(\d+|emulator)$/.test(senderId)) {
     throw new ConfigError(
       'FCM_SENDER_ID',
-      'is required (the Firebase project number)',
+      `must be the Firebase project number (digits), got "${senderId}"`,
     );
+  }
+  // Only device groups need the sender id; the firestore backend makes no group call.
+  if (senderId === undefined && deviceGroups === 'fcm')
+    throw new ConfigError(
+      'FCM_SENDER_ID',
+      'is required with DEVICE_GROUPS=fcm (the Firebase project number)',
+    );
+  const fcmSenderId = senderId ?? '';
   const prefix = str(env, 'DEVICE_GROUP_PREFIX') ?? 'app';
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(prefix)) {
     throw new ConfigError(
@@ -254,7 +281,15 @@ export function parseConfig(env: Env = process.env): Config {
     fcmTimeoutMs,
     firestoreTimeoutMs,
     deviceGroupPrefix: prefix,
-    maxDevicesPerUser: int(env, 'MAX_DEVICES_PER_USER', 20, 1, 20),
+    deviceGroups,
+    // A device group holds 20; a multicast send reaches at most 500 tokens.
+    maxDevicesPerUser: int(
+      env,
+      'MAX_DEVICES_PER_USER',
+      20,
+      1,
+      deviceGroups === 'fcm' ? 20 : 500,
+    ),
     leaseTtlMs,
     leaseWaitMs: int(env, 'LOCK_WAIT_MS', 30000, 0, 120000),
     leaseMaxWaiters: int(env, 'LOCK_MAX_WAITERS', 8, 0, 1000),

@@ -1,7 +1,7 @@
 /**
  * Every five minutes: reconciles the users whose device-group lease a failed or crashed
  * request left behind (device_group_locks with holder null and pending operations, or
- * an expired lease), through DeviceRegistry.repair, which takes the lease itself.
+ * an expired lease), through Devices.repair, which takes the lease itself.
  * Both queries use single-field indexes Firestore maintains automatically.
  */
 import {LEASES} from '../../firestore/collections';

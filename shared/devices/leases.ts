@@ -102,7 +102,11 @@ export class UserLeases {
     if (first.kind === 'held') return first.lease;
     if (first.kind === 'full') throw pendingFull();
     const waiting = this.waiters.get(userId) ?? 0;
-    if (waiting >= this.options.maxWaiters) throw busy();
+    if (waiting >= this.options.maxWaiters) {
+      throw busy(
+        "Too many requests are waiting to change this user's devices. Please retry.",
+      );
+    }
     this.waiters.set(userId, waiting + 1);
     try {
       return await this.wait(db, ref, userId, holder, op);

@@ -141,14 +141,13 @@ describeWithFirestore('per-user leases', () => {
     });
   }
 
-  it('100 parallel requests of one user: the waiters over the cap get 503 at once, the rest are served in turn', async () => {
+  it('100 parallel requests of one user while the lease is held: at most the cap wait, the rest get 503 at once', async () => {
     await lockRef().set({
       holder: 'another-instance',
       acquired_at: FieldValue.serverTimestamp(),
       ttl_ms: 60000,
       pending: [],
     });
-    setTimeout(() => void lockRef().delete(), 300);
     const started = performance.now();
     const replies = await Promise.all(
       Array.from({length: 100}, async (_, i) => {
@@ -156,29 +155,29 @@ describeWithFirestore('per-user leases', () => {
         return {...reply, ms: performance.now() - started};
       }),
     );
-    const refused = replies.filter(r => r.status === 503);
-    const served = replies.filter(r => r.status === 201);
-    expect(refused.length + served.length).toBe(100);
-    // The default cap (LOCK_MAX_WAITERS=8) lets at most 8 wait; the first request finds the
-    // lease taken too, so at most 8 are served.
-    expect(served.length).toBeGreaterThanOrEqual(1);
-    expect(served.length).toBeLessThanOrEqual(8);
-    for (const reply of refused) {
+    const overCap = "Too many requests are waiting to change this user's devices. Please retry.";
+    const waitedOut = "Too many concurrent changes to this user's devices. Please retry.";
+    const refused = replies.filter(r => r.json?.message === overCap);
+    const waited = replies.filter(r => r.json?.message === waitedOut);
+    for (const reply of replies) {
+      expect(reply.status).toBe(503);
       expect(reply.headers.get('retry-after')).toBe('5');
-      expect(reply.json).toEqual({
-        message:
-          "Too many concurrent changes to this user's devices. Please retry.",
-      });
     }
-    const fastest = refused.map(r => r.ms).sort((a, b) => a - b);
+    expect(refused.length + waited.length).toBe(100);
+    // At most LOCK_MAX_WAITERS (8) wait at once, each for LOCK_WAIT_MS (1.5 s); a slot
+    // freed by one that gave up may take a late arrival, so "waited" is 8 or a few more.
+    expect(waited.length).toBeGreaterThanOrEqual(8);
+    expect(refused.length).toBeGreaterThanOrEqual(50);
+    const median = (xs: number[]) =>
+      [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     process.stdout.write(
-      `100 parallel adds of one user: ${served.length} served, ${refused.length} refused; ` +
-        `median refusal after ${fastest[Math.floor(fastest.length / 2)]!.toFixed(0)} ms, ` +
-        `last answer after ${Math.max(...replies.map(r => r.ms)).toFixed(0)} ms\n`,
+      `100 parallel adds of one user under a held lease: ${refused.length} refused at once ` +
+        `(median ${median(refused.map(r => r.ms)).toFixed(0)} ms), ${waited.length} waited ` +
+        `(median ${median(waited.map(r => r.ms)).toFixed(0)} ms)\n`,
     );
     const state = await stack.snapshot();
-    expect(violations(state)).toEqual([]);
-    expect(state.tokens['1']?.length ?? 0).toBe(served.length);
+    expect(state.tokens).toEqual({});
+    expect(state.groups).toEqual([]);
   });
 
   it('an FCM call is cut at its lease deadline, and the next holder removes what it may have left', async () => {

@@ -2,7 +2,8 @@
  * A throwaway MariaDB server for tests and the import benchmark: `mariadb-install-db` into a
  * temporary directory, then `mariadbd` on a free port (and a socket in that directory),
  * stopped and deleted afterwards. Debian's `mariadb-server` provides both programs; `.ci/run`
- * installs it. When they are missing, suites skip loudly with the reason.
+ * installs it. No jest here, so the import benchmark uses it too; suites that need it use
+ * `describeWithMariaDb` (test/integration/import/describe-with-mariadb.ts), which skips loudly.
  */
 import {execFile, spawn, type ChildProcess} from 'node:child_process';
 import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
@@ -10,7 +11,6 @@ import os from 'node:os';
 import path from 'node:path';
 import {promisify} from 'node:util';
 import {findFreePort} from '../../tools/firestore-emulator/free-port';
-import {firestoreMissingReason} from './emulators';
 
 /** The account tests connect with; it owns every database. */
 export const MARIADB_USER = 'laravel';
@@ -58,21 +58,6 @@ export function mariadbMissingReason(): string | undefined {
   if (!install)
     return 'mariadb-install-db is not installed (Debian package mariadb-server)';
   return undefined;
-}
-
-/**
- * `describe` when both MariaDB and the Firestore emulator are available; otherwise
- * `describe.skip` with the reason in the name and on stderr, so a skip never reads as a pass.
- */
-export function describeWithMariaDb(name: string, fn: () => void): void {
-  const missing = mariadbMissingReason() ?? firestoreMissingReason();
-  if (missing === undefined) {
-    describe(name, fn);
-    return;
-  }
-  const tag = '[SKIPPED: no MariaDB or no Firestore emulator]';
-  process.stderr.write(`${tag} "${name}" is skipped: ${missing}\n`);
-  describe.skip(`${name} ${tag}`, fn);
 }
 
 const asRoot = () => (process.getuid?.() === 0 ? ['--user=root'] : []);

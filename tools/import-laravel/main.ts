@@ -72,7 +72,7 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
       `, project ${config.projectId ?? '(default)'}${args.dryRun ? ' (dry run)' : ''}\n`,
   );
   const db = await runtime.db();
-  const target = firestoreTarget(db);
+  const target = firestoreTarget(db, !io.env.FIRESTORE_EMULATOR_HOST);
   let source;
   try {
     source = await openLaravelSource(args.mysql);

@@ -24,11 +24,8 @@ import {
   type DeviceStack,
 } from '../../support/device-stack';
 import {fcmEmulatorUrl} from '../../support/emulators';
-import {
-  describeWithMariaDb,
-  startMariaDb,
-  type RunningMariaDb,
-} from '../../support/mariadb';
+import {startMariaDb, type RunningMariaDb} from '../../support/mariadb';
+import {describeWithMariaDb} from './describe-with-mariadb';
 import {runImporter, startImporter} from './run-importer';
 
 jest.setTimeout(180_000);

@@ -45,9 +45,15 @@ export function fcmBaseUrl(emulatorHost: string | undefined): string {
   return emulatorHost ? `http://${emulatorHost}` : FCM_BASE_URL;
 }
 
+/** The FCM backend, which can also look a group's key up by name (used by the Laravel import). */
+export interface FcmDeviceGroups extends DeviceGroups {
+  /** The notification key of the group `name`, or null when there is no such group. */
+  lookup(name: string, signal: AbortSignal): Promise<string | null>;
+}
+
 export function createFcmDeviceGroups(
   options: FcmDeviceGroupsOptions,
-): DeviceGroups {
+): FcmDeviceGroups {
   const endpoint = `${options.baseUrl}/fcm/notification`;
   const doFetch = options.fetch ?? fetch;
 
@@ -182,6 +188,8 @@ export function createFcmDeviceGroups(
   }
 
   return {
+    lookup: (name, signal) => lookup(signal, name),
+
     async add(name, knownKey, tokens, signal) {
       if (knownKey) {
         const key = await addWithKey(signal, name, knownKey, tokens);

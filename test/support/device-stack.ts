@@ -23,10 +23,14 @@ import {rawRequest, type RawReply} from './raw-request';
 
 export const PREFIX = 'test';
 
+export type Backend = 'fcm' | 'firestore';
+
 export interface DeviceStack {
   url: string;
   projectId: string;
   senderId: string;
+  /** DEVICE_GROUPS of the functions under test. */
+  backend: Backend;
   db: Firestore;
   fcm: FcmControl;
   /** Creates a user with a bcrypt hash (cost 4 unless given) and returns its Basic header. */
@@ -90,6 +94,7 @@ export async function startDeviceStack(
     url,
     projectId,
     senderId,
+    backend: env.DEVICE_GROUPS === 'firestore' ? 'firestore' : 'fcm',
     db,
     fcm,
     async seedUser(id, email, password, cost = 4) {
@@ -162,9 +167,16 @@ export async function startDeviceStack(
 /**
  * The invariants of the contract, as a list of violations (empty when all hold): per
  * user, the Firestore tokens are exactly the group's members; groups hold at most `max`;
- * a token is in at most one group; the stored key is the group's key.
+ * a token is in at most one group; the stored key is the group's key. With the
+ * `firestore` backend no FCM group may exist at all, and the device lists must match
+ * the token documents.
  */
-export function violations(state: StoresSnapshot, max = 20): string[] {
+export function violations(
+  state: StoresSnapshot,
+  max = 20,
+  backend: Backend = 'fcm',
+): string[] {
+  if (backend === 'firestore') return firestoreViolations(state, max);
   const problems: string[] = [];
   const groupOf = new Map(state.groups.map(g => [g.notification_key_name, g]));
   const users = new Set([
@@ -202,6 +214,26 @@ export function violations(state: StoresSnapshot, max = 20): string[] {
         );
       seen.set(token, group.notification_key_name);
     }
+  }
+  if (state.locks.length > 0)
+    problems.push(`leases left: ${state.locks.join(', ')}`);
+  return problems;
+}
+
+function firestoreViolations(state: StoresSnapshot, max: number): string[] {
+  const problems: string[] = [];
+  if (state.groups.length > 0)
+    problems.push(`FCM groups exist: ${state.groups.length}`);
+  const users = new Set([
+    ...Object.keys(state.tokens),
+    ...Object.keys(state.devices),
+  ]);
+  for (const id of users) {
+    const stored = state.tokens[id] ?? [];
+    if (stored.length > max)
+      problems.push(`user ${id} has ${stored.length} tokens`);
+    if (JSON.stringify(state.devices[id] ?? []) !== JSON.stringify(stored))
+      problems.push(`user ${id}: devices map differs from the token documents`);
   }
   if (state.locks.length > 0)
     problems.push(`leases left: ${state.locks.join(', ')}`);

@@ -155,10 +155,16 @@ describeWithFirestore('per-user leases', () => {
         return {...reply, ms: performance.now() - started};
       }),
     );
-    const overCap = "Too many requests are waiting to change this user's devices. Please retry.";
-    const waitedOut = "Too many concurrent changes to this user's devices. Please retry.";
-    const refused = replies.filter(r => r.json?.message === overCap);
-    const waited = replies.filter(r => r.json?.message === waitedOut);
+    const overCap =
+      "Too many requests are waiting to change this user's devices. Please retry.";
+    const waitedOut =
+      "Too many concurrent changes to this user's devices. Please retry.";
+    const refused = replies.filter(
+      r => (r.json as {message?: string}).message === overCap,
+    );
+    const waited = replies.filter(
+      r => (r.json as {message?: string}).message === waitedOut,
+    );
     for (const reply of replies) {
       expect(reply.status).toBe(503);
       expect(reply.headers.get('retry-after')).toBe('5');

@@ -67,6 +67,7 @@ export function createRuntime(
       ? new FirestoreDevices({
           db,
           maxDevices: config.maxDevicesPerUser,
+          maxWaiting: config.leaseMaxWaiters,
           clock,
           log,
         })

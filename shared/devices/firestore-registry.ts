@@ -17,6 +17,7 @@ import type {Db} from '../firestore/db';
 import {busy, isAppError} from '../platform/errors';
 import type {Logger} from '../platform/logger';
 import type {AddResult, Devices, RemoveOptions} from './devices';
+import {UserQueue} from './user-queue';
 import {
   readUserDevicesFromTokens,
   storedToken,
@@ -30,6 +31,8 @@ export interface FirestoreDevicesDeps {
   maxDevices: number;
   clock: () => Date;
   log: Logger;
+  /** Requests of one user that may wait in this instance (LOCK_MAX_WAITERS). */
+  maxWaiting: number;
   /** Attempts of one transaction under contention before answering the busy 503. */
   maxAttempts?: number;
 }
@@ -38,7 +41,11 @@ export interface FirestoreDevicesDeps {
 const ABORTED = 10;
 
 export class FirestoreDevices implements Devices {
-  constructor(private readonly deps: FirestoreDevicesDeps) {}
+  private readonly queue: UserQueue;
+
+  constructor(private readonly deps: FirestoreDevicesDeps) {
+    this.queue = new UserQueue(deps.maxWaiting);
+  }
 
   /** Runs `work` as one transaction; contention that outlasts the retries is the busy 503. */
   private async transaction<T>(
@@ -57,7 +64,14 @@ export class FirestoreDevices implements Devices {
     }
   }
 
-  async add(userId: string, registrationId: string): Promise<AddResult> {
+  add(userId: string, registrationId: string): Promise<AddResult> {
+    return this.queue.run(userId, () => this.addNow(userId, registrationId));
+  }
+
+  private async addNow(
+    userId: string,
+    registrationId: string,
+  ): Promise<AddResult> {
     const {Timestamp} = await firestoreSdk();
     const id = tokenId(registrationId);
     const result = await this.transaction(async (tx, db) => {
@@ -155,10 +169,20 @@ export class FirestoreDevices implements Devices {
     }
   }
 
-  async remove(
+  remove(
     userId: string,
     registrationId: string,
     options: RemoveOptions = {},
+  ): Promise<boolean> {
+    return this.queue.run(userId, () =>
+      this.removeNow(userId, registrationId, options),
+    );
+  }
+
+  private async removeNow(
+    userId: string,
+    registrationId: string,
+    options: RemoveOptions,
   ): Promise<boolean> {
     const id = tokenId(registrationId);
     const cutoff = options.onlyIfUpdatedBefore?.getTime();

@@ -20,7 +20,8 @@ export async function rawRequest(
     method,
     headers,
     body,
-    signal: AbortSignal.timeout(20_000),
+    // Under 60 s (the test timeout): contention tests against the emulator are slow.
+    signal: AbortSignal.timeout(45_000),
   });
   const text = await response.text();
   let json: unknown;

@@ -36,6 +36,9 @@ export async function startLocalStack(
   const port = opts.port ?? 0;
   // Only emulators here: no GCE metadata server to probe for (a slow lookup and a warning).
   process.env.METADATA_SERVER_DETECTION ??= 'none';
+  // Loading the functions takes a while; do it while the emulators start (they read their
+  // configuration on first use, not at import, so the variables set below still apply).
+  const modules = Promise.all([import('./router'), import('./extra-routes')]);
   const emulators = await startEmulators({
     firestorePort: opts.firestorePort ?? 0,
     fcmPort: opts.fcmPort ?? 0,
@@ -50,10 +53,9 @@ export async function startLocalStack(
     // The reference's cron example sends App Engine's headers: accept them locally.
     process.env.CRON_APPENGINE_COMPAT ??= 'true';
     const projectId = process.env.GOOGLE_CLOUD_PROJECT;
-    const seed = await seedDemoUser(projectId);
-
-    const {createLocalServer} = await import('./router');
-    const {localExtraRoutes} = await import('./extra-routes');
+    const [seed, [{createLocalServer}, {localExtraRoutes}]] = await Promise.all(
+      [seedDemoUser(projectId), modules],
+    );
     // Filled once the port is known: the index and the served docs name the real origin.
     const extra: ExtraRoute[] = [];
     const server = createLocalServer(extra);

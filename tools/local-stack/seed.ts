@@ -20,13 +20,16 @@ export type SeedResult = {kind: 'created'} | {kind: 'kept'};
  */
 export async function seedDemoUser(projectId: string): Promise<SeedResult> {
   const db = new Firestore({projectId});
+  // Hashed while the emulator answers its first (slow) request; unused when user 1 exists.
+  const passwordHash = bcrypt.hash(DEMO_USER.password, 10);
+  passwordHash.catch(() => undefined);
   try {
     if ((await db.collection(USERS).doc(DEMO_USER.id).get()).exists)
       return {kind: 'kept'};
     await upsertUser(db, {
       id: DEMO_USER.id,
       email: DEMO_USER.email,
-      passwordHash: await bcrypt.hash(DEMO_USER.password, 10),
+      passwordHash: await passwordHash,
     });
     return {kind: 'created'};
   } finally {

@@ -3,6 +3,10 @@
  * two stacks side by side, a taken port named, SIGTERM and SIGHUP to npm leaving nothing
  * behind, a dying emulator stopping the stack, and an explicit launcher path that is wrong.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {basic} from '../../support/device-stack';
 import {describeWithFirestore} from '../../support/emulators';
 import {
   buildOnce,
@@ -177,5 +181,83 @@ describeWithFirestore('npm start: SIGHUP', () => {
     expect(await survivors(pids)).toEqual([]);
     for (const p of [port, port + 1, port + 2])
       expect(await isListening(p)).toBe(false);
+  });
+});
+
+describeWithFirestore('npm start -- --persist DIR', () => {
+  const demo = basic('support@thinkbitsolutions.com', 's3cRe+');
+  const mine = basic('mine@example.com', 'my password');
+  const addDevice = (port: number, auth: string) =>
+    fetch(`http://localhost:${port}/api/users/1/fcm_registration_tokens`, {
+      method: 'POST',
+      headers: {'Content-Type': 'application/json', Authorization: auth},
+      body: JSON.stringify({registration_id: 'kept-device'}),
+    });
+
+  it('keeps the data across restarts and seeds the demo user only when user 1 is missing', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-data-'));
+    const port = await freePortBlock();
+    const env = cleanEnv({PORT: String(port)});
+
+    const first = await startStack(env, ['--persist', dir]);
+    track(first);
+    expect(first.stderr()).toContain(
+      `Data: kept in ${dir}: loaded at start, saved when the stack stops\n`,
+    );
+    expect(first.stderr()).toContain(
+      'Demo user: id 1, support@thinkbitsolutions.com / s3cRe+\n',
+    );
+    expect((await addDevice(port, demo)).status).toBe(201);
+    // User 1 is taken over with other credentials, as a developer might do.
+    const saved = await npmRun(
+      [
+        'run',
+        'user',
+        '--',
+        'create',
+        '--id',
+        '1',
+        '--email',
+        'mine@example.com',
+        '--cost',
+        '4',
+        '--password-stdin',
+      ],
+      cleanEnv({FIRESTORE_EMULATOR_HOST: `127.0.0.1:${port + 1}`}),
+      'my password\n',
+    );
+    expect(saved.stderr).toBe('');
+    expect(saved.code).toBe(0);
+    first.child.kill('SIGINT');
+    expect((await first.finished).code).toBe(0);
+    expect(
+      fs.existsSync(
+        path.join(dir, 'firestore', 'firestore.overall_export_metadata'),
+      ),
+    ).toBe(true);
+
+    const second = await startStack(env, [`--persist=${dir}`]);
+    track(second);
+    expect(second.stderr()).toContain(
+      'Demo user: not seeded, user 1 exists already and was kept as it is\n',
+    );
+    expect((await addDevice(port, demo)).status).toBe(401);
+    // 200: the device registered before the restart is still there.
+    expect((await addDevice(port, mine)).status).toBe(200);
+    second.child.kill('SIGTERM');
+    expect((await second.finished).code).toBe(0);
+    fs.rmSync(dir, {recursive: true, force: true});
+  });
+
+  it('refuses --persist with an emulator named by FIRESTORE_EMULATOR_HOST, whose data it cannot keep', async () => {
+    const port = await freePortBlock();
+    const run = await npmRun(
+      ['start', '--', '--persist', os.tmpdir()],
+      cleanEnv({PORT: String(port), FIRESTORE_EMULATOR_HOST: '127.0.0.1:1'}),
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      'npm start failed: --persist starts its own Firestore emulator, but FIRESTORE_EMULATOR_HOST=127.0.0.1:1 names one to use: unset it, or drop --persist.\n',
+    );
   });
 });

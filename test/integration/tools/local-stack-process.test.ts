@@ -246,6 +246,8 @@ describeWithFirestore('npm start -- --persist DIR', () => {
     expect((await addDevice(port, mine)).status).toBe(200);
     second.child.kill('SIGTERM');
     expect((await second.finished).code).toBe(0);
+    // The second save replaced the first, leaving one export and no half-written one.
+    expect(fs.readdirSync(dir)).toEqual(['firestore']);
     fs.rmSync(dir, {recursive: true, force: true});
   });
 

@@ -1,7 +1,8 @@
 /**
  * The local stack's `/docs`: a Swagger UI page (from the swagger-ui-dist package in
  * node_modules, nothing from a CDN), `/docs/openapi.json` and `/docs/collection.json`.
- * The documents are generated from the running code, so they are what `npm run docs` writes.
+ * The documents are generated from the running code, so they are what `npm run docs` writes,
+ * except that the served copies name the origin they are served from (`docsRouteFor`).
  */
 import fs from 'node:fs';
 import type http from 'node:http';
@@ -42,22 +43,36 @@ const PAGE = `<!DOCTYPE html>
 </html>
 `;
 
-// "Try it out" targets the documented server (the default local port); send it to
-// whichever port this page was actually served from.
-const INIT = `window.ui = SwaggerUIBundle({
+// "Try it out" targets the documented server; send it to whichever address this page was
+// actually loaded from (localhost and 127.0.0.1 are different origins to the browser).
+function initScript(origin: string): string {
+  return `window.ui = SwaggerUIBundle({
   url: '/docs/openapi.json',
   dom_id: '#swagger-ui',
   deepLinking: true,
   docExpansion: 'list',
   layout: 'BaseLayout',
   requestInterceptor: function (request) {
-    request.url = request.url.replace(${JSON.stringify(LOCAL_BASE_URL)}, window.location.origin);
+    request.url = request.url.replace(${JSON.stringify(origin)}, window.location.origin);
     return request;
   },
 });
 `;
+}
 
-let documents: Record<string, string> | undefined;
+let committed: Record<string, string> | undefined;
+
+/** The generated documents with the documented local address replaced by `origin`. */
+function documentsFor(origin: string): Record<string, string> {
+  committed ??= renderDocs();
+  if (origin === LOCAL_BASE_URL) return committed;
+  return Object.fromEntries(
+    Object.entries(committed).map(([file, text]) => [
+      file,
+      text.split(LOCAL_BASE_URL).join(origin),
+    ]),
+  );
+}
 
 function send(
   res: http.ServerResponse,
@@ -90,27 +105,31 @@ function sendJson(
   );
 }
 
-function serve(name: string, res: http.ServerResponse): void {
+function serve(
+  name: string,
+  res: http.ServerResponse,
+  origin: string,
+  documents: () => Record<string, string>,
+): void {
   if (name === '')
     return send(res, 200, 'text/html; charset=utf-8', PAGE, {
       'Content-Security-Policy': CSP,
     });
   if (name === 'init.js')
-    return send(res, 200, 'text/javascript; charset=utf-8', INIT);
-  documents ??= renderDocs();
+    return send(res, 200, 'text/javascript; charset=utf-8', initScript(origin));
   if (name === 'openapi.json')
     return send(
       res,
       200,
       'application/json; charset=utf-8',
-      documents[OPENAPI_FILE]!,
+      documents()[OPENAPI_FILE]!,
     );
   if (name === 'collection.json') {
     return send(
       res,
       200,
       'application/json; charset=utf-8',
-      documents[COLLECTION_FILE]!,
+      documents()[COLLECTION_FILE]!,
       {
         'Content-Disposition': 'inline; filename="collection.json"',
       },
@@ -127,21 +146,32 @@ function serve(name: string, res: http.ServerResponse): void {
   sendJson(res, 404, {message: 'Not Found.'});
 }
 
-/** Serves `/docs`, `/docs/` and the files under it; leaves every other path to the API. */
-export const docsRoute: ExtraRoute = (req, res) => {
-  const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
-  const match = /^\/docs(?:\/(.*))?$/.exec(pathname);
-  if (!match) return false;
-  req.resume();
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    sendJson(
-      res,
-      405,
-      {message: 'The method is not supported for this route.'},
-      {Allow: 'GET, HEAD'},
-    );
+/**
+ * Serves `/docs`, `/docs/` and the files under it for a server at `origin`
+ * (`http://localhost:PORT`): the served OpenAPI servers entry and the collection's `baseUrl`
+ * name that origin. Every other path is left to the API.
+ */
+export function docsRouteFor(origin: string): ExtraRoute {
+  let documents: Record<string, string> | undefined;
+  const lazyDocuments = () => (documents ??= documentsFor(origin));
+  return (req, res) => {
+    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const match = /^\/docs(?:\/(.*))?$/.exec(pathname);
+    if (!match) return false;
+    req.resume();
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      sendJson(
+        res,
+        405,
+        {message: 'The method is not supported for this route.'},
+        {Allow: 'GET, HEAD'},
+      );
+      return true;
+    }
+    serve(match[1] ?? '', res, origin, lazyDocuments);
     return true;
-  }
-  serve(match[1] ?? '', res);
-  return true;
-};
+  };
+}
+
+/** `/docs` exactly as `npm run docs` writes the documents (naming the default local address). */
+export const docsRoute: ExtraRoute = docsRouteFor(LOCAL_BASE_URL);

@@ -4,7 +4,7 @@
  * can act on, so callers can skip loudly instead of failing obscurely.
  */
 import {spawnSync} from 'node:child_process';
-import {accessSync, constants} from 'node:fs';
+import {accessSync, constants, realpathSync} from 'node:fs';
 import path from 'node:path';
 
 export type EmulatorLocation = {command: string} | {missing: string};
@@ -21,6 +21,8 @@ export interface ExecResult {
 export interface LocateDeps {
   exec(file: string, args: readonly string[]): ExecResult;
   isExecutable(file: string): boolean;
+  /** The real path (symlinks resolved) of `file` found on PATH; absent: always ask gcloud. */
+  realPathOnPath?(file: string): string | undefined;
 }
 
 const INSTALL_HINT =
@@ -38,19 +40,29 @@ export const defaultLocateDeps: LocateDeps = {
       error: r.error,
     };
   },
-  isExecutable(file) {
-    try {
-      accessSync(file, constants.X_OK);
-      return true;
-    } catch {
-      return false;
+  isExecutable,
+  realPathOnPath(file) {
+    for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+      const candidate = path.join(dir || '.', file);
+      if (isExecutable(candidate)) return realpathSync(candidate);
     }
+    return undefined;
   },
 };
 
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Where the Cloud Firestore emulator launcher is: `FIRESTORE_EMULATOR_BIN` when set, otherwise
- * `<sdk_root>/platform/cloud-firestore-emulator/cloud_firestore_emulator`, the SDK root coming from `gcloud info`.
+ * `<sdk_root>/platform/cloud-firestore-emulator/cloud_firestore_emulator`, the SDK root being where the
+ * gcloud on PATH lives (`<sdk_root>/bin/gcloud`) when the launcher is there, else what `gcloud info` reports.
  * The discovered launcher runs Java (`$JAVA` or `java`), so a missing Java counts as a missing emulator.
  */
 export function locateFirestoreEmulator(
@@ -66,6 +78,51 @@ export function locateFirestoreEmulator(
         };
   }
 
+  const sdkRoot = sdkRootFromPath(deps) ?? askGcloud(deps);
+  if ('missing' in sdkRoot) return sdkRoot;
+  const command = launcherIn(sdkRoot.root);
+  if (!deps.isExecutable(command)) {
+    return {
+      missing: `the Google Cloud CLI at ${sdkRoot.root} has no Firestore emulator (${command}); ${INSTALL_HINT}`,
+    };
+  }
+
+  const java = env.JAVA?.trim() || 'java';
+  const version = deps.exec(java, ['-version']);
+  if (version.error || version.status !== 0) {
+    const why =
+      version.error?.code === 'ENOENT'
+        ? 'not found'
+        : (version.error?.message ?? `exit status ${version.status}`);
+    return {
+      missing: `the Firestore emulator runs on Java, but \`${java}\` is unusable (${why})`,
+    };
+  }
+  return {command};
+}
+
+function launcherIn(sdkRoot: string): string {
+  return path.join(
+    sdkRoot,
+    'platform',
+    'cloud-firestore-emulator',
+    'cloud_firestore_emulator',
+  );
+}
+
+/**
+ * The SDK root from where gcloud lives (`<root>/bin/gcloud`, often behind a symlink), when the
+ * emulator is there: `gcloud info` starts Python and costs a second or more of every start.
+ */
+function sdkRootFromPath(deps: LocateDeps): {root: string} | undefined {
+  const gcloud = deps.realPathOnPath?.('gcloud');
+  if (!gcloud || path.basename(path.dirname(gcloud)) !== 'bin')
+    return undefined;
+  const root = path.dirname(path.dirname(gcloud));
+  return deps.isExecutable(launcherIn(root)) ? {root} : undefined;
+}
+
+function askGcloud(deps: LocateDeps): {root: string} | {missing: string} {
   const info = deps.exec('gcloud', [
     'info',
     '--format=value(installation.sdk_root)',
@@ -82,37 +139,13 @@ export function locateFirestoreEmulator(
       `exit status ${info.status}`;
     return {missing: `\`gcloud info\` failed (${why}); ${INSTALL_HINT}`};
   }
-  const sdkRoot = info.stdout.trim();
-  if (!sdkRoot) {
+  const root = info.stdout.trim();
+  if (!root) {
     return {
       missing: `\`gcloud info\` did not report an SDK root; ${INSTALL_HINT}`,
     };
   }
-
-  const command = path.join(
-    sdkRoot,
-    'platform',
-    'cloud-firestore-emulator',
-    'cloud_firestore_emulator',
-  );
-  if (!deps.isExecutable(command)) {
-    return {
-      missing: `the Google Cloud CLI at ${sdkRoot} has no Firestore emulator (${command}); ${INSTALL_HINT}`,
-    };
-  }
-
-  const java = env.JAVA?.trim() || 'java';
-  const version = deps.exec(java, ['-version']);
-  if (version.error || version.status !== 0) {
-    const why =
-      version.error?.code === 'ENOENT'
-        ? 'not found'
-        : (version.error?.message ?? `exit status ${version.status}`);
-    return {
-      missing: `the Firestore emulator runs on Java, but \`${java}\` is unusable (${why})`,
-    };
-  }
-  return {command};
+  return {root};
 }
 
 function lastLine(text: string): string | undefined {

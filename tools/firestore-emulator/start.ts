@@ -33,6 +33,15 @@ export interface StartFirestoreOptions {
   /** Launcher to run; discovered with `locateFirestoreEmulator` when absent. */
   command?: string;
   readyTimeoutMs?: number;
+  /** More launcher flags, such as `--seed_from_export=PATH`. */
+  args?: readonly string[];
+  /**
+   * Kill the emulator on SIGINT, SIGTERM and SIGHUP (default true). A caller that handles these
+   * signals itself, to export the data before stopping, passes false; the kill on exit stays.
+   */
+  killOnSignals?: boolean;
+  /** Called when the emulator exits after it was ready without `stop()` being called. */
+  onUnexpectedExit?: (problem: string) => void;
 }
 
 /**
@@ -50,7 +59,8 @@ export async function startFirestoreEmulator(
   const log = opts.log ?? (() => undefined);
   const tail: string[] = [];
 
-  const child = spawn(command, [`--host=${HOST}`, `--port=${port}`], {
+  const args = [`--host=${HOST}`, `--port=${port}`, ...(opts.args ?? [])];
+  const child = spawn(command, args, {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -75,7 +85,8 @@ export async function startFirestoreEmulator(
     for (const s of FORWARDED_SIGNALS) process.off(s, onSignal);
   };
   process.on('exit', onExit);
-  for (const s of FORWARDED_SIGNALS) process.once(s, onSignal);
+  if (opts.killOnSignals ?? true)
+    for (const s of FORWARDED_SIGNALS) process.once(s, onSignal);
   closed.then(detachHooks, detachHooks);
 
   const ready = new Promise<void>((resolve, reject) => {
@@ -120,10 +131,11 @@ export async function startFirestoreEmulator(
   let stopping: Promise<void> | undefined;
   child.once('exit', (code, signal) => {
     if (!stopping) {
-      process.stderr.write(
+      const problem =
         `Cloud Firestore emulator at ${host} exited unexpectedly (${signal ?? `exit code ${code}`}).\n` +
-          `Last output:\n${tail.join('\n')}\n`,
-      );
+        `Last output:\n${tail.join('\n')}`;
+      if (opts.onUnexpectedExit) opts.onUnexpectedExit(problem);
+      else process.stderr.write(`${problem}\n`);
     }
   });
   return {

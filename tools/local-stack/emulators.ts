@@ -2,7 +2,9 @@
  * Brings up the emulators the local stack needs, reusing any the environment names:
  * FIRESTORE_EMULATOR_HOST and FCM_EMULATOR_HOST, when set, are used as they are.
  */
+import fs from 'node:fs';
 import {startFcmEmulator} from '../fcm-emulator/server';
+import {seedArgs} from '../firestore-emulator/export';
 import {startFallbackFirestore} from '../firestore-emulator/fallback';
 import {locateFirestoreEmulator} from '../firestore-emulator/locate';
 import {startFirestoreEmulator} from '../firestore-emulator/start';
@@ -15,22 +17,49 @@ export interface LocalEmulators {
   stop(): Promise<void>;
 }
 
-/** Fixed ports, so that other commands (npm run user) can find the stack's emulators. */
-export const LOCAL_FIRESTORE_PORT = 40021;
-export const LOCAL_FCM_PORT = 40022;
+export interface EmulatorOptions {
+  /** 0: a free port. */
+  firestorePort: number;
+  fcmPort: number;
+  /** Load the Firestore export saved in this folder (official emulator only). */
+  persistDir?: string;
+  /** Called when an emulator dies under the stack. */
+  onFailure?: (problem: string) => void;
+}
+
+/** A reason the stack cannot start, meant to be printed as it is (no stack trace). */
+export class StackError extends Error {}
 
 export async function startEmulators(
+  opts: EmulatorOptions,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<LocalEmulators> {
   const stops: Array<() => Promise<void>> = [];
   let firestoreHost = env.FIRESTORE_EMULATOR_HOST;
   let firestoreKind: LocalEmulators['firestoreKind'] = 'external';
+  if (firestoreHost && opts.persistDir)
+    throw new StackError(
+      `--persist starts its own Firestore emulator, but FIRESTORE_EMULATOR_HOST=${firestoreHost} names one to use: unset it, or drop --persist.`,
+    );
   if (!firestoreHost) {
     const located = locateFirestoreEmulator(env);
+    const explicit = env.FIRESTORE_EMULATOR_BIN?.trim();
+    if ('missing' in located && (explicit || opts.persistDir)) {
+      // A named launcher is a decision: falling back to something else would hide the mistake.
+      throw new StackError(
+        explicit
+          ? `${located.missing}. Fix FIRESTORE_EMULATOR_BIN, or unset it to find the emulator with \`gcloud info\`.`
+          : `--persist needs the official Cloud Firestore emulator: ${located.missing}.`,
+      );
+    }
     if ('command' in located) {
+      if (opts.persistDir) fs.mkdirSync(opts.persistDir, {recursive: true});
       const firestore = await startFirestoreEmulator({
         command: located.command,
-        port: LOCAL_FIRESTORE_PORT,
+        port: opts.firestorePort,
+        args: opts.persistDir ? seedArgs(opts.persistDir) : [],
+        killOnSignals: false,
+        onUnexpectedExit: opts.onFailure,
       });
       firestoreKind = 'official';
       firestoreHost = firestore.host;
@@ -40,7 +69,7 @@ export async function startEmulators(
         `The official Cloud Firestore emulator is not available: ${located.missing}\n`,
       );
       const fallback = await startFallbackFirestore({
-        port: LOCAL_FIRESTORE_PORT,
+        port: opts.firestorePort,
       });
       firestoreKind = 'fallback';
       firestoreHost = fallback.host;
@@ -50,7 +79,7 @@ export async function startEmulators(
   let fcmHost = env.FCM_EMULATOR_HOST;
   let fcmKind: LocalEmulators['fcmKind'] = 'external';
   if (!fcmHost) {
-    const fcm = await startFcmEmulator({port: LOCAL_FCM_PORT});
+    const fcm = await startFcmEmulator({port: opts.fcmPort});
     fcmHost = fcm.host;
     fcmKind = 'local';
     stops.push(fcm.close);

@@ -4,6 +4,7 @@
 import bcrypt from 'bcryptjs';
 import {Firestore} from 'firebase-admin/firestore';
 import {upsertUser} from '../../shared/auth/users';
+import {USERS} from '../../shared/firestore/collections';
 
 export const DEMO_USER = {
   id: '1',
@@ -11,15 +12,26 @@ export const DEMO_USER = {
   password: 's3cRe+',
 } as const;
 
-/** Creates or updates the demo user in the emulator named by FIRESTORE_EMULATOR_HOST. */
-export async function seedDemoUser(projectId: string): Promise<void> {
+export type SeedResult = {kind: 'created'} | {kind: 'kept'};
+
+/**
+ * Creates the demo user in the emulator named by FIRESTORE_EMULATOR_HOST, unless a user 1
+ * exists already (kept data, or a user made with `npm run user`): that one is left as it is.
+ */
+export async function seedDemoUser(projectId: string): Promise<SeedResult> {
   const db = new Firestore({projectId});
+  // Hashed while the emulator answers its first (slow) request; unused when user 1 exists.
+  const passwordHash = bcrypt.hash(DEMO_USER.password, 10);
+  passwordHash.catch(() => undefined);
   try {
+    if ((await db.collection(USERS).doc(DEMO_USER.id).get()).exists)
+      return {kind: 'kept'};
     await upsertUser(db, {
       id: DEMO_USER.id,
       email: DEMO_USER.email,
-      passwordHash: await bcrypt.hash(DEMO_USER.password, 10),
+      passwordHash: await passwordHash,
     });
+    return {kind: 'created'};
   } finally {
     await db.terminate();
   }

@@ -1,132 +1,172 @@
 /**
- * The user command: argument checking, and a created user can then authenticate.
+ * `npm run user` as a person runs it: help, mistakes, clear failures within seconds when there
+ * is no Firestore to reach, and a saved user that can then authenticate.
  */
-import {parseUserArgs} from '../../../tools/user-cli';
-import {upsertUser} from '../../../shared/auth/users';
-import {describeWithFirestore} from '../../support/emulators';
+import bcrypt from 'bcryptjs';
+import {
+  describeWithFirestore,
+  firestoreEmulatorHost,
+} from '../../support/emulators';
 import {
   basic,
   startDeviceStack,
   type DeviceStack,
 } from '../../support/device-stack';
-import bcrypt from 'bcryptjs';
+import {buildOnce, cleanEnv, freePortBlock, npmRun} from './stack-process';
 
-describe('npm run user: arguments', () => {
-  it('parses create with every option', () => {
-    expect(
-      parseUserArgs([
-        'create',
-        '--id',
-        '2',
-        '--email',
-        'Someone@Example.com',
-        '--password',
-        'secret',
-        '--name',
-        'S',
-        '--cost',
-        '4',
-      ]),
-    ).toEqual({
-      id: '2',
-      email: 'Someone@Example.com',
-      password: 'secret',
-      name: 'S',
-      cost: 4,
-    });
+jest.setTimeout(120_000);
+
+beforeAll(() => buildOnce());
+
+describe('npm run user: the command line', () => {
+  it('answers --help with the full usage and exit 0', async () => {
+    const run = await npmRun(['run', 'user', '--', '--help'], cleanEnv());
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^Usage: npm run user -- create --id ID/);
+    expect(run.stdout).toContain('--password-stdin');
+    expect(run.stdout).toContain('FIRESTORE_EMULATOR_HOST');
   });
 
-  it.each([
-    [[], 'usage'],
-    [['delete', '--id', '2'], 'usage'],
-    [['create', '--email', 'a@b.c', '--password', 'x'], '--id'],
-    [['create', '--id', 'a/b', '--email', 'a@b.c', '--password', 'x'], '--id'],
-    [
-      ['create', '--id', '2', '--email', 'not-an-email', '--password', 'x'],
-      '--email',
-    ],
-    [['create', '--id', '2', '--email', 'a@b.c'], '--password'],
-    [
-      ['create', '--id', '2', '--email', 'a@b.c', '--password', 'p'.repeat(73)],
-      '--password',
-    ],
-    [
+  it('reports every mistake at once with exit 2, refusing --password with the reason', async () => {
+    const run = await npmRun(
       [
+        'run',
+        'user',
+        '--',
+        'create',
+        '--id=a/b',
+        '--password',
+        'x',
+        '--cost',
+        '99',
+      ],
+      cleanEnv(),
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      'error: --password is not accepted: a password on the command line is visible to other users (ps) and stays in your shell history. Type it at the prompt, or pipe it with --password-stdin.\n' +
+        'error: --id must be 1-128 letters, digits, _ or -, got "a/b"\n' +
+        'error: --email is required\n' +
+        'error: --cost must be a whole number from 4 to 15, got "99"\n',
+    );
+  });
+
+  it('names the variables to set when no Firestore is named', async () => {
+    const run = await npmRun(
+      [
+        'run',
+        'user',
+        '--',
         'create',
         '--id',
         '2',
         '--email',
         'a@b.c',
-        '--password',
-        'x',
-        '--cost',
-        '3',
+        '--password-stdin',
       ],
-      '--cost',
-    ],
-  ])('refuses %j, naming %s', (argv, word) => {
-    expect(() => parseUserArgs(argv)).toThrow(word);
+      cleanEnv(),
+      'secret\n',
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      'No Firestore to write to: set FIRESTORE_EMULATOR_HOST=127.0.0.1:40021 to use the local stack ' +
+        '(start it with `npm start`), or GOOGLE_CLOUD_PROJECT=<project id> to use a real project ' +
+        '(with application default credentials: `gcloud auth application-default login`).\n',
+    );
+  });
+
+  it('fails within seconds, saying to start the stack, when the emulator is stopped', async () => {
+    const port = await freePortBlock();
+    const run = await npmRun(
+      [
+        'run',
+        'user',
+        '--',
+        'create',
+        '--id',
+        '2',
+        '--email',
+        'a@b.c',
+        '--password-stdin',
+      ],
+      cleanEnv({FIRESTORE_EMULATOR_HOST: `127.0.0.1:${port}`}),
+      'secret\n',
+    );
+    console.log(
+      `npm run user with a stopped emulator failed after ${run.ms} ms`,
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      `Cannot reach the Firestore emulator at 127.0.0.1:${port} (FIRESTORE_EMULATOR_HOST): connection refused. ` +
+        'Start the local stack with `npm start` in another terminal, or point FIRESTORE_EMULATOR_HOST at a running emulator.\n',
+    );
+    // Generous bound: the point is "seconds, not a hang"; the printed time is the measurement.
+    expect(run.ms).toBeLessThan(30_000);
   });
 });
 
 describeWithFirestore('npm run user: the saved user', () => {
   let stack: DeviceStack;
+  let projectId: string;
   beforeAll(async () => {
     stack = await startDeviceStack();
+    projectId = stack.projectId;
   });
   afterAll(async () => stack.close());
 
-  it('can register a device, and an update replaces the password', async () => {
-    const args = parseUserArgs([
-      'create',
-      '--id',
-      '7',
-      '--email',
-      'Seven@Example.com',
-      '--password',
-      'first',
-      '--cost',
-      '4',
-    ]);
-    await upsertUser(stack.db, {
-      id: args.id,
-      email: args.email,
-      passwordHash: await bcrypt.hash(args.password, args.cost),
-    });
+  const create = (id: string, email: string, password: string) =>
+    npmRun(
+      [
+        'run',
+        'user',
+        '--',
+        'create',
+        '--id',
+        id,
+        '--email',
+        email,
+        '--cost',
+        '4',
+        '--password-stdin',
+      ],
+      cleanEnv({
+        FIRESTORE_EMULATOR_HOST: firestoreEmulatorHost(),
+        GOOGLE_CLOUD_PROJECT: projectId,
+      }),
+      `${password}\n`,
+    );
+
+  it('refuses to read a password from a stdin that is not a terminal without --password-stdin', async () => {
+    const run = await npmRun(
+      ['run', 'user', '--', 'create', '--id', '2', '--email', 'a@b.c'],
+      cleanEnv({FIRESTORE_EMULATOR_HOST: firestoreEmulatorHost()}),
+      'secret\n',
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      'No user saved: stdin is not a terminal, so there is no prompt: pipe the password with --password-stdin.\n',
+    );
+  });
+
+  it('saves a user from --password-stdin who can then register a device; an update replaces the password', async () => {
+    const first = await create('7', 'Seven@Example.com', 'first pass');
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toBe(
+      `user 7 <seven@example.com> saved in the emulator at ${firestoreEmulatorHost()}, project ${projectId}\n`,
+    );
     const path = '/api/users/7/fcm_registration_tokens';
     const body = {registration_id: 'device-7'};
-    expect(
-      (
-        await stack.send('POST', path, {
-          auth: basic('seven@example.com', 'first'),
-          body,
-        })
-      ).status,
-    ).toBe(201);
-    await upsertUser(stack.db, {
-      id: '7',
-      email: 'seven@example.com',
-      passwordHash: await bcrypt.hash('second', 4),
-    });
-    expect(
-      (
-        await stack.send('POST', path, {
-          auth: basic('seven@example.com', 'first'),
-          body,
-        })
-      ).status,
-    ).toBe(401);
-    expect(
-      (
-        await stack.send('POST', path, {
-          auth: basic('SEVEN@example.com', 'second'),
-          body,
-        })
-      ).status,
-    ).toBe(200);
-    expect(
-      (await stack.db.collection('users').doc('7').get()).get('email'),
-    ).toBe('seven@example.com');
+    const send = (user: string, password: string) =>
+      stack.send('POST', path, {auth: basic(user, password), body});
+    expect((await send('seven@example.com', 'first pass')).status).toBe(201);
+
+    expect((await create('7', 'seven@example.com', 'second')).code).toBe(0);
+    expect((await send('seven@example.com', 'first pass')).status).toBe(401);
+    expect((await send('SEVEN@example.com', 'second')).status).toBe(200);
+    const saved = (await stack.db.collection('users').doc('7').get()).data()!;
+    expect(saved.email).toBe('seven@example.com');
+    expect(await bcrypt.compare('second', saved.password as string)).toBe(true);
   });
 
   it('verifies Laravel $2y$ hashes as they are', async () => {

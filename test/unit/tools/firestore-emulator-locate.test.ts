@@ -24,6 +24,8 @@ interface Machine {
   gcloud?: ExecResult;
   java?: ExecResult;
   executables?: string[];
+  /** Where the gcloud on PATH really is (symlinks resolved). */
+  gcloudPath?: string;
 }
 
 function fakeDeps(machine: Machine): LocateDeps & {calls: string[]} {
@@ -37,6 +39,8 @@ function fakeDeps(machine: Machine): LocateDeps & {calls: string[]} {
       return notFound();
     },
     isExecutable: file => (machine.executables ?? []).includes(file),
+    realPathOnPath: file =>
+      file === 'gcloud' ? machine.gcloudPath : undefined,
   };
 }
 
@@ -125,6 +129,23 @@ describe('locateFirestoreEmulator', () => {
     const deps = fakeDeps({executables: ['/x/emu']});
     locateFirestoreEmulator({FIRESTORE_EMULATOR_BIN: '/x/emu'}, deps);
     expect(deps.calls).toEqual([]);
+  });
+
+  it('takes the SDK root from where gcloud lives, without running it, when the launcher is there', () => {
+    const deps = fakeDeps({...healthy, gcloudPath: `${SDK}/bin/gcloud`});
+    expect(locateFirestoreEmulator({}, deps)).toEqual({command: LAUNCHER});
+    expect(deps.calls).toEqual(['java -version']);
+  });
+
+  it.each([
+    ['a gcloud outside an SDK bin folder', '/usr/local/gcloud'],
+    ['an SDK without the launcher', '/other/sdk/bin/gcloud'],
+  ])('asks gcloud info for %s', (_, gcloudPath) => {
+    const deps = fakeDeps({...healthy, gcloudPath});
+    expect(locateFirestoreEmulator({}, deps)).toEqual({command: LAUNCHER});
+    expect(deps.calls[0]).toBe(
+      'gcloud info --format=value(installation.sdk_root)',
+    );
   });
 
   it('asks gcloud only for the SDK root', () => {

@@ -1,0 +1,207 @@
+/**
+ * Runs the hand-run commands (`npm start`, `npm run user`) as a person would: as child
+ * processes of npm, seen from outside through their output, exit code, processes and ports.
+ */
+import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+export const ROOT = path.resolve(__dirname, '..', '..', '..');
+
+/** Compiles once up front, so the commands under test start from an up-to-date build. */
+export function buildOnce(): void {
+  const run = spawnSync(process.execPath, ['tools/build/compile-if-stale.js'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  if (run.status !== 0)
+    throw new Error(`build failed:\n${run.stdout}\n${run.stderr}`);
+}
+
+/** The environment of a fresh terminal: no emulator named, so `npm start` starts its own. */
+export function cleanEnv(
+  extra: Record<string, string> = {},
+): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    LOG_LEVEL: 'ERROR',
+    ...extra,
+  };
+  for (const name of [
+    'FIRESTORE_EMULATOR_HOST',
+    'FCM_EMULATOR_HOST',
+    'GOOGLE_CLOUD_PROJECT',
+    'GCLOUD_PROJECT',
+    'PORT',
+    'FIRESTORE_EMULATOR_BIN',
+  ])
+    if (!(name in extra)) delete env[name];
+  return env;
+}
+
+export interface Finished {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+export interface Running {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  finished: Promise<Finished>;
+}
+
+/** Starts `npm <args>` in the repository. */
+export function npm(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  stdin?: string,
+): Running {
+  const started = Date.now();
+  const child = spawn('npm', ['--silent', ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  if (stdin !== undefined) child.stdin!.end(stdin);
+  const finished = new Promise<Finished>(resolve =>
+    child.once('close', (code, signal) =>
+      resolve({code, signal, stdout, stderr, ms: Date.now() - started}),
+    ),
+  );
+  return {child, stdout: () => stdout, stderr: () => stderr, finished};
+}
+
+/** Runs `npm <args>` to completion. */
+export function npmRun(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  stdin?: string,
+): Promise<Finished> {
+  return npm(args, env, stdin).finished;
+}
+
+/** Starts `npm start` and resolves once its banner says it is ready. */
+export async function startStack(
+  env: NodeJS.ProcessEnv,
+  args: readonly string[] = [],
+  timeoutMs = 120_000,
+): Promise<Running> {
+  const stack = npm(['start', '--', ...args], env);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (stack.stderr().includes('Press Ctrl+C to stop.')) return stack;
+    if (stack.child.exitCode !== null || Date.now() > deadline) {
+      stack.child.kill('SIGKILL');
+      throw new Error(
+        `npm start did not become ready:\n${stack.stderr()}\n${stack.stdout()}`,
+      );
+    }
+    await sleep(200);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, ms));
+}
+
+/** Whether a TCP listener accepts on 127.0.0.1:port. */
+export function isListening(port: number): Promise<boolean> {
+  return new Promise(resolve => {
+    const socket = net.connect({host: '127.0.0.1', port});
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Whether 127.0.0.1:port can be bound now (what `npm start` needs), not merely unanswered. */
+function canBind(port: number): Promise<boolean> {
+  return new Promise(resolve => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A base port whose next two ports are free too (PORT, PORT+1, PORT+2 of a stack), below
+ * Linux's ephemeral range (32768+) so that no outgoing connection takes one meanwhile.
+ */
+export async function freePortBlock(): Promise<number> {
+  for (;;) {
+    const base = 20000 + Math.floor(Math.random() * 12000);
+    const free = await Promise.all([base, base + 1, base + 2].map(canBind));
+    if (free.every(Boolean)) return base;
+  }
+}
+
+/** Every process below `pid` (children, their children, ...), read from /proc. */
+export function descendants(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Field 4 is the parent pid; the command name (field 2) may hold spaces, so split after ')'.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parentOf.set(Number(entry), ppid);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length) {
+    const parent = queue.shift()!;
+    for (const [child, ppid] of parentOf)
+      if (ppid === parent) {
+        found.push(child);
+        queue.push(child);
+      }
+  }
+  return found;
+}
+
+/** The command line of a process, or undefined when it is gone. */
+export function commandLine(pid: number): string | undefined {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // A zombie has ended; only its parent's bookkeeping is left.
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** The pids of `pids` still running after waiting up to `timeoutMs` for them to end. */
+export async function survivors(
+  pids: readonly number[],
+  timeoutMs = 20_000,
+): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = pids.filter(alive);
+    if (left.length === 0 || Date.now() > deadline) return left;
+    await sleep(200);
+  }
+}

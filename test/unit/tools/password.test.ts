@@ -1,0 +1,100 @@
+/**
+ * Reading the new user's password: the prompt echoes nothing, stdin gives one line.
+ */
+import {PassThrough, Readable} from 'node:stream';
+import {
+  checkPassword,
+  promptNewPassword,
+  readPasswordFromStdin,
+  type PasswordInput,
+} from '../../../tools/user/password';
+
+/** A stand-in terminal: what is typed goes in, what the command prints comes out. */
+function terminal() {
+  const input = new PassThrough() as PassThrough & PasswordInput;
+  const rawModes: boolean[] = [];
+  input.isTTY = true;
+  input.setRawMode = (mode: boolean) => rawModes.push(mode);
+  const output = new PassThrough();
+  let printed = '';
+  output.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+  return {input, output, rawModes, printed: () => printed};
+}
+
+describe('the password prompt', () => {
+  it('reads the password twice with echo off and prints none of it', async () => {
+    const tty = terminal();
+    const result = promptNewPassword(tty.input, tty.output);
+    // Typed with a typo fixed by backspace, then pasted in one chunk.
+    tty.input.write('s3cX\u007fR');
+    tty.input.write('e+\r');
+    await new Promise(resolve => setImmediate(resolve));
+    tty.input.write('s3cRe+\r');
+    expect(await result).toEqual({kind: 'ok', password: 's3cRe+'});
+    expect(tty.printed()).toBe('Password: \nPassword (again): \n');
+    expect(tty.rawModes).toEqual([true, false, true, false]);
+  });
+
+  it('refuses two different passwords', async () => {
+    const tty = terminal();
+    const result = promptNewPassword(tty.input, tty.output);
+    tty.input.write('one\r');
+    await new Promise(resolve => setImmediate(resolve));
+    tty.input.write('two\r');
+    expect(await result).toEqual({
+      kind: 'refused',
+      reason: 'the two passwords differ',
+    });
+  });
+
+  it('stops on Ctrl+C', async () => {
+    const tty = terminal();
+    const result = promptNewPassword(tty.input, tty.output);
+    tty.input.write('abc\u0003');
+    expect(await result).toEqual({kind: 'refused', reason: 'cancelled'});
+    expect(tty.rawModes).toEqual([true, false]);
+  });
+
+  it('refuses to prompt when stdin is not a terminal, naming --password-stdin', async () => {
+    const result = await promptNewPassword(
+      Readable.from([]),
+      new PassThrough(),
+    );
+    expect(result).toEqual({
+      kind: 'refused',
+      reason:
+        'stdin is not a terminal, so there is no prompt: pipe the password with --password-stdin',
+    });
+  });
+});
+
+describe('--password-stdin', () => {
+  it.each([
+    ['s3cRe+\n', 's3cRe+'],
+    ['s3cRe+\r\n', 's3cRe+'],
+    ['with spaces  ', 'with spaces  '],
+  ])('reads %j as %j', async (stdin, password) => {
+    expect(await readPasswordFromStdin(Readable.from([stdin]))).toEqual({
+      kind: 'ok',
+      password,
+    });
+  });
+
+  it.each([
+    ['', 'the password is empty'],
+    ['\n', 'the password is empty'],
+    [
+      'é'.repeat(37),
+      'the password is longer than 72 bytes (bcrypt ignores the rest)',
+    ],
+  ])('refuses %j: %s', async (stdin, reason) => {
+    expect(await readPasswordFromStdin(Readable.from([stdin]))).toEqual({
+      kind: 'refused',
+      reason,
+    });
+  });
+
+  it('accepts exactly 72 bytes', () => {
+    expect(checkPassword('p'.repeat(72)).kind).toBe('ok');
+  });
+});

@@ -1,0 +1,70 @@
+/**
+ * Command line and environment of `npm start`.
+ */
+import {parseFlags, stringFlag} from '../cli/flags';
+
+export const DEFAULT_PORT = 40020;
+
+export const USAGE = `Usage: npm start [-- --persist DIR]
+
+Starts the whole stack on this machine: the official Cloud Firestore emulator, the FCM
+device-group emulator, and the three functions behind one router, with the demo user of
+the API reference. Data lives in memory and is reset on each start, unless --persist is given.
+
+Options:
+  --persist DIR   keep the Firestore data in DIR: loaded at start, saved when the stack stops
+                  (Ctrl+C, SIGTERM, SIGHUP); needs the official emulator
+  -h, --help      show this help
+
+Environment:
+  PORT                      the router's port (default ${DEFAULT_PORT}); the Firestore emulator
+                            listens on PORT+1 and the FCM emulator on PORT+2
+  FIRESTORE_EMULATOR_HOST   use this running Firestore emulator instead of starting one
+  FCM_EMULATOR_HOST         use this running FCM emulator instead of starting one
+  FIRESTORE_EMULATOR_BIN    the emulator launcher to run (default: found with \`gcloud info\`)
+  GOOGLE_CLOUD_PROJECT      the Firestore project (default demo-device-registration)
+  DEVICE_GROUP_PREFIX       prefix of FCM device-group names (default local)`;
+
+export interface StackOptions {
+  /** The router's port; 0 picks free ports for everything. */
+  port: number;
+  firestorePort: number;
+  fcmPort: number;
+  /** Where the Firestore data is kept between runs; absent: in memory only. */
+  persistDir?: string;
+}
+
+export type StackCommand =
+  | {kind: 'help'}
+  | {kind: 'start'; options: StackOptions}
+  | {kind: 'invalid'; problems: string[]};
+
+/** Parses `npm start`'s flags and PORT, collecting every problem at once. */
+export function parseStackArgs(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): StackCommand {
+  const parsed = parseFlags(argv, {persist: {type: 'string'}});
+  if (parsed.help) return {kind: 'help'};
+  const problems = [...parsed.problems];
+  if (parsed.positionals.length)
+    problems.push(`unexpected argument(s): ${parsed.positionals.join(' ')}`);
+  const rawPort = env.PORT?.trim() || String(DEFAULT_PORT);
+  const port = Number(rawPort);
+  // The emulators take the two ports above PORT.
+  if (!/^\d+$/.test(rawPort) || port > 65533)
+    problems.push(
+      `PORT must be a port number from 0 to 65533, got "${env.PORT}"`,
+    );
+  const persistDir = stringFlag(parsed, 'persist');
+  if (problems.length) return {kind: 'invalid', problems};
+  return {
+    kind: 'start',
+    options: {
+      port,
+      firestorePort: port === 0 ? 0 : port + 1,
+      fcmPort: port === 0 ? 0 : port + 2,
+      persistDir,
+    },
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * Reading the new user's password: at a terminal prompt that does not echo, or from stdin
+ * (`--password-stdin`) for scripts. Never from the command line.
+ */
+import type {Readable, Writable} from 'node:stream';
+
+/** A terminal-like input: process.stdin, or a stream standing in for it in tests. */
+export type PasswordInput = Readable & {
+  isTTY?: boolean;
+  setRawMode?(mode: boolean): unknown;
+};
+
+export type PasswordResult =
+  {kind: 'ok'; password: string} | {kind: 'refused'; reason: string};
+
+/** bcrypt uses the first 72 bytes only; a longer password would silently match its prefix. */
+const MAX_BYTES = 72;
+const CTRL_C = '\u0003';
+const CTRL_D = '\u0004';
+const BACKSPACES = new Set(['\u007f', '\b']);
+
+/** Checks a password the way the API will use it. */
+export function checkPassword(password: string): PasswordResult {
+  if (password.length === 0)
+    return {kind: 'refused', reason: 'the password is empty'};
+  if (Buffer.byteLength(password) > MAX_BYTES)
+    return {
+      kind: 'refused',
+      reason: `the password is longer than ${MAX_BYTES} bytes (bcrypt ignores the rest)`,
+    };
+  return {kind: 'ok', password};
+}
+
+/** Reads the whole of `input` as the password, without its final line break. */
+export async function readPasswordFromStdin(
+  input: Readable,
+): Promise<PasswordResult> {
+  let text = '';
+  input.setEncoding('utf8');
+  for await (const chunk of input) {
+    text += chunk as string;
+    if (text.length > 4096)
+      return {kind: 'refused', reason: 'stdin holds more than one password'};
+  }
+  return checkPassword(text.replace(/\r?\n$/, ''));
+}
+
+/** Asks for one line at the terminal with echo off; resolves null on Ctrl+C or Ctrl+D. */
+export function promptHidden(
+  question: string,
+  input: PasswordInput,
+  output: Writable,
+): Promise<string | null> {
+  return new Promise(resolve => {
+    let typed = '';
+    output.write(question);
+    input.setRawMode?.(true);
+    input.setEncoding('utf8');
+    const finish = (value: string | null) => {
+      input.off('data', onData);
+      input.setRawMode?.(false);
+      input.pause();
+      output.write('\n');
+      resolve(value);
+    };
+    const onData = (chunk: string) => {
+      // A paste arrives as one chunk: take it character by character.
+      for (const char of chunk) {
+        if (char === '\r' || char === '\n') return finish(typed);
+        if (char === CTRL_C || (char === CTRL_D && typed === ''))
+          return finish(null);
+        if (BACKSPACES.has(char))
+          typed = Array.from(typed).slice(0, -1).join('');
+        else if (char >= ' ') typed += char;
+      }
+    };
+    input.on('data', onData);
+    input.resume();
+  });
+}
+
+/** Prompts twice (a typo in a new password would lock its user out) and checks the result. */
+export async function promptNewPassword(
+  input: PasswordInput,
+  output: Writable,
+): Promise<PasswordResult> {
+  if (!input.isTTY)
+    return {
+      kind: 'refused',
+      reason:
+        'stdin is not a terminal, so there is no prompt: pipe the password with --password-stdin',
+    };
+  const first = await promptHidden('Password: ', input, output);
+  if (first === null) return {kind: 'refused', reason: 'cancelled'};
+  const checked = checkPassword(first);
+  if (checked.kind === 'refused') return checked;
+  const again = await promptHidden('Password (again): ', input, output);
+  if (again === null) return {kind: 'refused', reason: 'cancelled'};
+  if (again !== first)
+    return {kind: 'refused', reason: 'the two passwords differ'};
+  return checked;
+}

@@ -7,7 +7,8 @@ import {mkdtemp, readFile, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {run, type Io} from '../../../tools/retire-device-groups/run';
-import type {Report} from '../../../tools/retire-device-groups/summary';
+import {createProgress} from '../../../tools/retire-device-groups/progress';
+import {Tally, type Report} from '../../../tools/retire-device-groups/summary';
 import {describeWithFirestore} from '../../support/emulators';
 import {
   startDeviceStack,
@@ -81,6 +82,48 @@ describe('npm run retire-device-groups: usage', () => {
       out: '',
       err: 'Invalid configuration: DEVICE_GROUPS must be fcm or firestore, got "firebase"\n',
     });
+  });
+});
+
+describe('npm run retire-device-groups: progress', () => {
+  function drive(isTTY: boolean, users: number) {
+    let written = '';
+    const tally = new Tally();
+    const progress = createProgress({
+      write: text => (written += text),
+      isTTY,
+      total: users,
+      tally,
+      mode: 'retire',
+      redrawMs: 0,
+    });
+    for (let i = 1; i <= users; i++) {
+      tally.add(
+        String(i),
+        i % 10 === 0
+          ? {kind: 'failed', reason: 'x'}
+          : {kind: 'retired', tokens: 1},
+      );
+      progress.update();
+    }
+    progress.done();
+    return written;
+  }
+
+  it('writes a line per 1000 users when stderr is not a terminal', () => {
+    expect(drive(false, 2500)).toBe(
+      '1000 users · retired 900 · already retired 0 · no devices 0 · failed 100\n' +
+        '2000 users · retired 1800 · already retired 0 · no devices 0 · failed 200\n',
+    );
+  });
+
+  it('redraws a bar in place on a terminal and ends its line when done', () => {
+    const written = drive(true, 4);
+    const frames = written.split('\r\x1b[K').filter(Boolean);
+    expect(frames).toHaveLength(5);
+    expect(frames[4]).toBe(
+      '[########################] 100% 4/4 · retired 4 · already retired 0 · no devices 0 · failed 0\n',
+    );
   });
 });
 

@@ -35,3 +35,12 @@ export interface CronTask {
   /** Does the work; throwing marks the run failed (retried at the next invocation). */
   run(context: TaskContext): Promise<void>;
 }
+
+/** Sets `names` to 0 in a run's counters and returns the same object typed by them. */
+export function startCounts<K extends string>(
+  counts: Record<string, number>,
+  names: readonly K[],
+): Record<K, number> {
+  for (const name of names) counts[name] = 0;
+  return counts as Record<K, number>;
+}

@@ -24,7 +24,7 @@ export function parseFlags(
   const values = new Map<string, string>();
   const problems: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
+    const arg = argv[i]!;
     if (arg === '-h' || arg === '--help') return {kind: 'help'};
     if (!arg.startsWith('--')) {
       problems.push(`unexpected argument "${arg}"`);
@@ -36,7 +36,7 @@ export function parseFlags(
     const takes = Object.hasOwn(spec, name) ? spec[name] : undefined;
     // The next word is a value unless it is itself an option: `--region --project p` is a mistake.
     const next =
-      i + 1 < argv.length && !argv[i + 1].startsWith('--')
+      i + 1 < argv.length && !argv[i + 1]!.startsWith('--')
         ? argv[i + 1]
         : undefined;
     if (takes === undefined) {

@@ -10,7 +10,7 @@
 import type {QueryDocumentSnapshot} from 'firebase-admin/firestore';
 import {TOKENS, type TokenDoc} from '../../firestore/collections';
 import {forEachLimit} from '../pool';
-import type {CronTask, TaskContext} from '../task';
+import {startCounts, type CronTask, type TaskContext} from '../task';
 
 /** The index the prune query needs; test/integration/cron-prune.test.ts checks it is declared. */
 export const PRUNE_QUERY_INDEX = {
@@ -26,20 +26,20 @@ const USER_CONCURRENCY = 8;
 async function prune({
   deps,
   now,
-  counts,
+  counts: runCounts,
   log,
   timeLeftMs,
 }: TaskContext): Promise<void> {
   const db = await deps.db.client();
   const {pruneTokenAgeDays, prunePageSize} = deps.config.cron;
   const cutoff = new Date(now.getTime() - pruneTokenAgeDays * DAY_MS);
-  Object.assign(counts, {
-    stale: 0,
-    removed: 0,
-    refreshed: 0,
-    failed: 0,
-    pages: 0,
-  });
+  const tally = startCounts(runCounts, [
+    'stale',
+    'removed',
+    'refreshed',
+    'failed',
+    'pages',
+  ] as const);
   let cursor: QueryDocumentSnapshot | undefined;
   for (;;) {
     let query = db
@@ -49,8 +49,8 @@ async function prune({
       .limit(prunePageSize);
     if (cursor) query = query.startAfter(cursor);
     const page = await deps.db.callWithDeadline(() => query.get());
-    counts.pages += 1;
-    counts.stale += page.size;
+    tally.pages += 1;
+    tally.stale += page.size;
     const byUser = new Map<string, QueryDocumentSnapshot[]>();
     for (const doc of page.docs) {
       const userId = (doc.data() as TokenDoc).user_id;
@@ -70,7 +70,7 @@ async function prune({
               token.user_id !== userId ||
               token.updated_at.toMillis() >= cutoff.getTime()
             ) {
-              counts.refreshed += 1;
+              tally.refreshed += 1;
               continue;
             }
             const removed = await deps.devices.remove(
@@ -80,9 +80,9 @@ async function prune({
                 onlyIfUpdatedBefore: cutoff,
               },
             );
-            counts[removed ? 'removed' : 'refreshed'] += 1;
+            tally[removed ? 'removed' : 'refreshed'] += 1;
           } catch (err) {
-            counts.failed += 1;
+            tally.failed += 1;
             log.warn('could not prune a stale token', {
               userId,
               tokenId: doc.id,
@@ -97,13 +97,13 @@ async function prune({
     if (timeLeftMs() <= 0) {
       log.warn(
         'stopping before all stale tokens were pruned; the next run continues',
-        {counts},
+        {counts: tally},
       );
       break;
     }
   }
-  if (counts.failed > 0)
-    throw new Error(`${counts.failed} stale tokens could not be removed`);
+  if (tally.failed > 0)
+    throw new Error(`${tally.failed} stale tokens could not be removed`);
 }
 
 export const pruneStaleTokens: CronTask = {

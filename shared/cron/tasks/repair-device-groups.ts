@@ -6,13 +6,18 @@
  */
 import {LEASES} from '../../firestore/collections';
 import {forEachLimit} from '../pool';
-import type {CronTask, TaskContext} from '../task';
+import {startCounts, type CronTask, type TaskContext} from '../task';
 
 /** Leases looked at per run; more wait for the next run, five minutes later. */
 const MAX_LEASES = 200;
 const CONCURRENCY = 8;
 
-async function repair({deps, now, counts, log}: TaskContext): Promise<void> {
+async function repair({
+  deps,
+  now,
+  counts: runCounts,
+  log,
+}: TaskContext): Promise<void> {
   const db = await deps.db.client();
   const locks = db.collection(LEASES);
   const expiredBefore = new Date(now.getTime() - deps.config.leaseTtlMs);
@@ -25,24 +30,25 @@ async function repair({deps, now, counts, log}: TaskContext): Promise<void> {
   const userIds = [
     ...new Set([...abandoned.docs, ...expired.docs].map(doc => doc.id)),
   ];
-  Object.assign(counts, {
-    found: userIds.length,
-    repaired: 0,
-    skipped: 0,
-    failed: 0,
-  });
+  const tally = startCounts(runCounts, [
+    'found',
+    'repaired',
+    'skipped',
+    'failed',
+  ] as const);
+  tally.found = userIds.length;
   await forEachLimit(userIds, CONCURRENCY, async userId => {
     try {
       // false: the lease is live again (a request took it and repairs first) or had nothing pending.
-      if (await deps.devices.repair(userId)) counts.repaired += 1;
-      else counts.skipped += 1;
+      if (await deps.devices.repair(userId)) tally.repaired += 1;
+      else tally.skipped += 1;
     } catch (err) {
-      counts.failed += 1;
+      tally.failed += 1;
       log.warn('could not repair a device group', {userId, error: err});
     }
   });
-  if (counts.failed > 0)
-    throw new Error(`${counts.failed} device groups could not be repaired`);
+  if (tally.failed > 0)
+    throw new Error(`${tally.failed} device groups could not be repaired`);
 }
 
 export const repairDeviceGroups: CronTask = {

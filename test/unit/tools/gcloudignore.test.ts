@@ -72,7 +72,7 @@ describeWithGcloud(
         for (const [, spec] of source.matchAll(
           /(?:from|import\(|require\()\s*'(\.{1,2}\/[^']+)'/g,
         )) {
-          const base = path.join(path.dirname(file), spec);
+          const base = path.join(path.dirname(file), spec!);
           const candidates = [base, `${base}.ts`, path.join(base, 'index.ts')];
           if (!candidates.some(c => uploaded.has(c)))
             unresolved.push(`${file}: ${spec}`);

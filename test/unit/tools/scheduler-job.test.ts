@@ -194,7 +194,7 @@ describe('npm run scheduler', () => {
     expect(result.out).toBe('');
     expect(fake.calls).toEqual([]);
     const [problems, usage] = result.err.split('\n\n');
-    expect(problems.split('\n')).toEqual([
+    expect(problems!.split('\n')).toEqual([
       '--region needs a value',
       'unknown option --bogus',
       '--dry-run takes no value',

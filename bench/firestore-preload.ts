@@ -11,6 +11,13 @@
  * with only the emulator does not have. So against the emulator an auth client that
  * yields the emulator's `owner` token is passed in the `auth` setting, which the Firestore
  * client hands to google-gax's GrpcClient (`options.auth`).
+ *
+ * Also against the emulator only (its connection is plain text, `ssl: false`), the client
+ * asks gRPC for insecure channel credentials even in REST mode (`settings.grpc ??
+ * require('google-gax').grpc`), which loads all of google-gax and @grpc/grpc-js: the very
+ * load preferRest avoids in production, where TLS takes the other branch. The REST
+ * transport never uses those credentials, so the `grpc` setting gets a stand-in and the
+ * emulator run loads what production would.
  */
 import {initializeApp} from 'firebase-admin/app';
 import {getFirestore} from 'firebase-admin/firestore';
@@ -23,8 +30,11 @@ if (process.env.BENCH_PREFER_REST === '1') {
   const emulatorAuth = {
     getRequestHeaders: async () => ({Authorization: 'Bearer owner'}),
   };
+  const insecureGrpc = {credentials: {createInsecure: () => ({})}};
   db.settings({
     preferRest: true,
-    ...(process.env.FIRESTORE_EMULATOR_HOST ? {auth: emulatorAuth} : {}),
+    ...(process.env.FIRESTORE_EMULATOR_HOST
+      ? {auth: emulatorAuth, grpc: insecureGrpc}
+      : {}),
   });
 }

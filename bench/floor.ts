@@ -10,11 +10,14 @@
  *   POST /send       `{"tokens": [...]}`: one FCM HTTP v1 send per token, all in parallel
  *   GET  /hello      hello-world (the Functions Framework's own overhead is measured against it)
  *   GET  /__bench/stats  see process-stats.ts
+ *
+ * Started with `--require dist/bench/firestore-preload.js`, it uses the app and Firestore
+ * settings that module made (the preferRest row).
  */
 import {createHash} from 'node:crypto';
 import http from 'node:http';
 import type {AddressInfo} from 'node:net';
-import {initializeApp} from 'firebase-admin/app';
+import {getApps, initializeApp} from 'firebase-admin/app';
 import {getFirestore} from 'firebase-admin/firestore';
 import {installFirestoreCounter} from './firestore-counter';
 import {countResponse, serveStats} from './process-stats';
@@ -22,7 +25,7 @@ import {countResponse, serveStats} from './process-stats';
 installFirestoreCounter();
 
 const db = getFirestore(
-  initializeApp({projectId: process.env.GOOGLE_CLOUD_PROJECT}),
+  getApps()[0] ?? initializeApp({projectId: process.env.GOOGLE_CLOUD_PROJECT}),
 );
 const fcmBase = `http://${process.env.FCM_EMULATOR_HOST}`;
 let groupSeq = 0;

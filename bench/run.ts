@@ -101,6 +101,7 @@ async function main(): Promise<void> {
       projectId: string,
       extra: Record<string, string>,
       script?: string,
+      nodeArgs?: string[],
     ) => {
       await seed(projectId, NOTIFY_USER, LOAD_BCRYPT_COST);
       const server = await startServer(
@@ -110,6 +111,7 @@ async function main(): Promise<void> {
           ...extra,
         }),
         script,
+        nodeArgs,
       );
       servers.push(server);
       return server;
@@ -117,8 +119,15 @@ async function main(): Promise<void> {
     const floor = await start('bench-floor', {}, 'floor.js');
     const fcm = await start('bench-fcm', {DEVICE_GROUPS: 'fcm'});
     const fs = await start('bench-fs', {DEVICE_GROUPS: 'firestore'});
+    // The same floor with Firestore over REST (preferRest): warm throughput of the transport.
+    const floorRest = await start(
+      'bench-floor',
+      {BENCH_PREFER_REST: '1'},
+      'floor.js',
+      ['--require', path.join(__dirname, 'firestore-preload.js')],
+    );
     const rows = await runRows(
-      {floor, fcm, fs},
+      {floor, floorRest, fcm, fs},
       {
         rounds,
         durationS,
@@ -188,12 +197,13 @@ async function main(): Promise<void> {
 
 interface Stacks {
   floor: ServerProcess;
+  floorRest: ServerProcess;
   fcm: ServerProcess;
   fs: ServerProcess;
 }
 
 async function runRows(
-  {floor, fcm, fs}: Stacks,
+  {floor, floorRest, fcm, fs}: Stacks,
   opts: RowOptions,
 ): Promise<{
   measured: Array<RowResult & {loadAvg: number[]}>;
@@ -233,6 +243,11 @@ async function runRows(
     [201],
   );
   await sendAll(fcm, [{method: 'GET', path: '/hello'}], [200]);
+  await sendAll(
+    floorRest,
+    users.slice(0, 32).map(u => floorRequest('firestore', u, fresh('rest'))),
+    [201],
+  );
 
   const measured: Array<RowResult & {loadAvg: number[]}> = [];
   const skipped: string[] = [];
@@ -348,6 +363,20 @@ async function runRows(
   if (spare > 0)
     measured.at(-1)!.note +=
       `; ${spare} requests removed a token the user did not have`;
+
+  await row({
+    name: 'Firestore over REST (preferRest) vs gRPC: the floor transaction',
+    target: '(information)',
+    floor: {
+      server: floor,
+      next: () => floorRequest('firestore', nextUser(), fresh('floor')),
+    },
+    ours: {
+      server: floorRest,
+      next: () => floorRequest('firestore', nextUser(), fresh('floor-rest')),
+    },
+    note: 'both sides are the floor server; "ours" runs Firestore with preferRest',
+  });
 
   const notify = await notifyRow(floor, fs, fresh);
   if (typeof notify === 'string') {

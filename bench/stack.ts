@@ -93,11 +93,16 @@ export interface ServerProcess {
 export async function startServer(
   env: NodeJS.ProcessEnv,
   script = 'server.js',
+  nodeArgs: string[] = [],
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [path.join(__dirname, script)], {
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, path.join(__dirname, script)],
+    {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error('bench server did not start within 30 s')),

@@ -4,6 +4,9 @@
  * The request polled with is a real one (addDevice registers a new token for a seeded
  * user), so the time includes loading the SDKs, the first Firestore round trips and bcrypt.
  * Also reports how long `require('dist/functions/index.js')` alone takes.
+ *
+ * Two more addDevice variants load Firestore up front through bench/firestore-preload.ts,
+ * once over gRPC and once with `preferRest`, so the two differ only in the transport.
  */
 import {spawn, spawnSync} from 'node:child_process';
 import path from 'node:path';
@@ -36,8 +39,12 @@ export const median = (xs: number[]) => {
 };
 
 interface Target {
+  /** The row's name; `target` is the function, when it differs. */
   name: string;
+  target?: string;
   source: string;
+  /** A module `node --require`s before the Functions Framework, and its environment. */
+  preload?: {module: string; env: Record<string, string>};
   request: (run: number) => {
     method: string;
     path: string;
@@ -66,6 +73,16 @@ export function coldStartTargets(user: number): Target[] {
       request: () => ({method: 'GET', path: '/'}),
     },
     {name: 'addDevice', source: index, request: run => device('POST', run)},
+    ...(['0', '1'] as const).map(preferRest => ({
+      name: `addDevice, Firestore preloaded, ${preferRest === '1' ? 'preferRest' : 'gRPC'}`,
+      target: 'addDevice',
+      source: index,
+      preload: {
+        module: path.join(ROOT, 'dist', 'bench', 'firestore-preload.js'),
+        env: {BENCH_PREFER_REST: preferRest},
+      },
+      request: (run: number) => device('POST', run),
+    })),
     {
       name: 'removeDevice',
       source: index,
@@ -102,13 +119,14 @@ async function once(
   const child = spawn(
     process.execPath,
     [
+      ...(target.preload ? ['--require', target.preload.module] : []),
       CLI,
-      `--target=${target.name}`,
+      `--target=${target.target ?? target.name}`,
       `--source=${target.source}`,
       `--port=${port}`,
     ],
     {
-      env: {...env, PORT: String(port)},
+      env: {...env, ...target.preload?.env, PORT: String(port)},
       stdio: 'ignore',
     },
   );
@@ -144,22 +162,32 @@ async function once(
   }
 }
 
+/**
+ * Runs every target `runs` times, one run of each target in turn (rather than all runs of one
+ * target, then the next), so that a busy spell on the machine spreads over all of them.
+ */
 export async function measureColdStarts(
   env: NodeJS.ProcessEnv,
   user: number,
   runs: number,
 ): Promise<ColdStartResult[]> {
-  const results: ColdStartResult[] = [];
-  for (const target of coldStartTargets(user)) {
-    const times: number[] = [];
-    const ready: number[] = [];
-    let status = 0;
-    for (let run = 0; run < runs; run++) {
+  const targets = coldStartTargets(user);
+  const samples = targets.map(() => ({
+    times: [] as number[],
+    ready: [] as number[],
+    status: 0,
+  }));
+  for (let run = 0; run < runs; run++) {
+    for (const [i, target] of targets.entries()) {
       const outcome = await once(target, run, env);
-      status = outcome.status;
-      if (outcome.readyMs !== null) ready.push(outcome.readyMs);
-      if (outcome.ms !== null) times.push(outcome.ms);
+      const sample = samples[i]!;
+      sample.status = outcome.status;
+      if (outcome.readyMs !== null) sample.ready.push(outcome.readyMs);
+      if (outcome.ms !== null) sample.times.push(outcome.ms);
     }
+  }
+  const results = targets.map((target, i): ColdStartResult => {
+    const {times, ready, status} = samples[i]!;
     const result: ColdStartResult = {
       target: target.name,
       readyRuns: ready.map(Math.round),
@@ -168,11 +196,11 @@ export async function measureColdStarts(
       medianMs: median(times),
       ...(times.length === 0 ? {firstStatus: status} : {}),
     };
-    results.push(result);
     process.stdout.write(
       `  cold start ${target.name}: ready ${Math.round(result.readyMedianMs ?? NaN)} ms, first 2xx ${times.length ? `${Math.round(result.medianMs!)} ms` : `none (answered ${status})`} (medians of ${runs})\n`,
     );
-  }
+    return result;
+  });
   const hello = results.find(r => r.target === 'hello');
   for (const r of results) {
     r.ratioToHello =

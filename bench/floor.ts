@@ -1,30 +1,41 @@
 /**
- * The floor: the least physical work an addDevice does, with nothing of ours around it
- * (no authentication, validation, leases or error mapping). One Firestore transaction
- * reads the user and the token document and writes the token; then one HTTP call adds
- * the token to the user's group at the FCM emulator. Body: `{"user": "…", "token": "…"}`.
+ * The floor: a bare `node:http` server (no Functions Framework, no Express) doing the least
+ * physical work of each measured request, with the same Firestore client as the functions
+ * (firebase-admin's) against the same emulators. Nothing of ours runs: no authentication,
+ * validation, lease or error mapping. Prints `listening PORT` once it serves.
+ *
+ *   POST /fcm        `{"user", "token"}`: one transaction that reads the user and the token
+ *                    document and writes the token, then one device-group call to FCM
+ *   POST /firestore  the same transaction, no FCM call
+ *   POST /send       `{"tokens": [...]}`: one FCM HTTP v1 send per token, all in parallel
+ *   GET  /hello      hello-world (the Functions Framework's own overhead is measured against it)
+ *   GET  /__bench/stats  see process-stats.ts
+ *
+ * Started with `--require dist/bench/firestore-preload.js`, it uses the app and Firestore
+ * settings that module made (the preferRest row).
  */
 import {createHash} from 'node:crypto';
-import * as functions from '@google-cloud/functions-framework';
-import type {Firestore} from '@google-cloud/firestore';
+import http from 'node:http';
+import type {AddressInfo} from 'node:net';
+import {getApps, initializeApp} from 'firebase-admin/app';
+import {getFirestore} from 'firebase-admin/firestore';
+import {installFirestoreCounter} from './firestore-counter';
+import {countResponse, serveStats} from './process-stats';
 
-let db: Firestore | undefined;
+installFirestoreCounter();
 
-function firestore(): Firestore {
-  const {Firestore: Client} =
-    require('@google-cloud/firestore') as typeof import('@google-cloud/firestore');
-  db ??= new Client({projectId: process.env.GOOGLE_CLOUD_PROJECT});
-  return db;
-}
+const db = getFirestore(
+  getApps()[0] ?? initializeApp({projectId: process.env.GOOGLE_CLOUD_PROJECT}),
+);
+const fcmBase = `http://${process.env.FCM_EMULATOR_HOST}`;
+let groupSeq = 0;
 
-functions.http('floor', async (req, res) => {
-  const {user, token} = req.body as {user: string; token: string};
-  const store = firestore();
-  const userRef = store.collection('users').doc(user);
-  const tokenRef = store
+async function transaction(user: string, token: string): Promise<void> {
+  const userRef = db.collection('users').doc(user);
+  const tokenRef = db
     .collection('fcm_registration_tokens')
     .doc(createHash('sha256').update(token).digest('base64url'));
-  await store.runTransaction(async tx => {
+  await db.runTransaction(async tx => {
     await tx.getAll(userRef, tokenRef);
     const now = new Date();
     tx.set(tokenRef, {
@@ -34,23 +45,95 @@ functions.http('floor', async (req, res) => {
       updated_at: now,
     });
   });
-  const fcm = await fetch(
-    `http://${process.env.FCM_EMULATOR_HOST}/fcm/notification`,
-    {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/json',
-        Authorization: 'Bearer owner',
-        project_id: process.env.FCM_SENDER_ID ?? 'emulator',
-        access_token_auth: 'true',
-      },
-      body: JSON.stringify({
-        operation: 'create',
-        notification_key_name: `floor_users-${user}`,
-        registration_ids: [token],
-      }),
+}
+
+/** One device-group call: a group of its own per request, so every call succeeds. */
+async function groupCall(user: string, token: string): Promise<boolean> {
+  const res = await fetch(`${fcmBase}/fcm/notification`, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/json',
+      Authorization: 'Bearer owner',
+      project_id: process.env.FCM_SENDER_ID ?? 'emulator',
+      access_token_auth: 'true',
     },
-  );
-  await fcm.text();
-  res.status(201).json({user, token});
+    body: JSON.stringify({
+      operation: 'create',
+      notification_key_name: `floor-${user}-${process.pid}-${++groupSeq}`,
+      registration_ids: [token],
+    }),
+  });
+  await res.arrayBuffer();
+  return res.ok;
+}
+
+async function sendOne(token: string): Promise<boolean> {
+  const project = process.env.GOOGLE_CLOUD_PROJECT ?? 'emulator';
+  const res = await fetch(`${fcmBase}/v1/projects/${project}/messages:send`, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/json',
+      Authorization: 'Bearer owner',
+    },
+    body: JSON.stringify({
+      message: {token, notification: {title: 'Bench', body: 'floor'}},
+    }),
+  });
+  await res.arrayBuffer();
+  return res.ok;
+}
+
+async function readJson(req: http.IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+}
+
+async function handle(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
+  const reply = (status: number, body: unknown) => {
+    res.writeHead(status, {'Content-Type': 'application/json'});
+    res.end(JSON.stringify(body));
+  };
+  if (req.method === 'GET' && req.url === '/hello') {
+    res.writeHead(200, {'Content-Type': 'text/plain'});
+    res.end('Hello, World!');
+    return;
+  }
+  if (
+    req.method === 'POST' &&
+    (req.url === '/fcm' || req.url === '/firestore')
+  ) {
+    const {user, token} = (await readJson(req)) as {
+      user: string;
+      token: string;
+    };
+    await transaction(user, token);
+    // A failed FCM call shows as 502 in the statuses instead of passing for work done.
+    if (req.url === '/fcm' && !(await groupCall(user, token)))
+      return reply(502, {message: 'FCM call failed'});
+    return reply(201, {user, token});
+  }
+  if (req.method === 'POST' && req.url === '/send') {
+    const {tokens} = (await readJson(req)) as {tokens: string[]};
+    const ok = await Promise.all(tokens.map(sendOne));
+    const sent = ok.filter(Boolean).length;
+    return reply(sent === tokens.length ? 200 : 502, {sent});
+  }
+  req.resume();
+  reply(404, {message: 'Not Found.'});
+}
+
+const server = http.createServer((req, res) => {
+  if (serveStats(req, res)) return;
+  countResponse(res);
+  handle(req, res).catch((err: unknown) => {
+    if (!res.headersSent) res.writeHead(500).end(String(err));
+  });
+});
+server.keepAliveTimeout = 30_000;
+server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
+  process.stdout.write(`listening ${(server.address() as AddressInfo).port}\n`);
 });

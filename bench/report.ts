@@ -1,60 +1,84 @@
 /**
- * The benchmark's table and its JSON record.
+ * The benchmark's tables (Markdown, printed and kept in the JSON record).
  */
 import type {ColdStartResult} from './cold-start';
-import type {ScenarioResult} from './scenarios';
-
-export interface SuiteReport {
-  config: string;
-  env: Record<string, string>;
-  scenarios: ScenarioResult[];
-}
+import type {RowResult, SideResult} from './scenarios';
 
 const pad = (s: string, n: number) =>
   s.length >= n ? s : s + ' '.repeat(n - s.length);
 const lpad = (s: string, n: number) =>
   s.length >= n ? s : ' '.repeat(n - s.length) + s;
 
-/** Markdown table: one row per scenario and configuration, throughput relative to that run's floor. */
-export function scenarioTable(suites: SuiteReport[]): string {
-  const head = [
-    'Scenario',
-    'Auth cache',
-    'req/s',
-    'p50 ms',
-    'p99 ms',
-    '× floor',
-    'Statuses',
-    'FS reads/req',
-    'FS writes/req',
-    'FS RPCs/req',
-  ];
-  const rows: string[][] = [];
-  for (const suite of suites) {
-    const floor = suite.scenarios.find(s => s.name === 'floor');
-    for (const s of suite.scenarios) {
-      const measured = s.requests > 0;
-      rows.push([
-        s.name,
-        suite.config,
-        measured ? s.rps.toFixed(1) : '-',
-        measured ? String(s.p50) : '-',
-        measured ? String(s.p99) : '-',
-        measured && floor && s.name !== 'floor'
-          ? (s.rps / floor.rps).toFixed(2)
-          : s.name === 'floor'
-            ? '1.00'
-            : '-',
-        Object.entries(s.statuses)
-          .map(([k, v]) => `${k}×${v}`)
-          .join(' ') + (s.errors ? ` err×${s.errors}` : ''),
-        s.firestore ? s.firestore.reads.toFixed(1) : '-',
-        s.firestore ? s.firestore.writes.toFixed(1) : '-',
-        s.firestore ? s.firestore.rpcs.toFixed(1) : '-',
-      ]);
-    }
-  }
-  return markdown(head, rows);
+const statuses = (s: SideResult) =>
+  Object.entries(s.statuses)
+    .map(([k, v]) => `${k}×${v}`)
+    .join(' ') + (s.errors ? ` err×${s.errors}` : '');
+
+/** Throughput and latency of ours against the floor, row by row. */
+export function throughputTable(rows: RowResult[]): string {
+  return markdown(
+    [
+      'Row',
+      'Target',
+      'Ours req/s',
+      'Floor req/s',
+      '× floor',
+      'Rounds × floor',
+      'Ours p50/p99 ms',
+      'Floor p50/p99 ms',
+      'Ours statuses',
+      'Floor statuses',
+    ],
+    rows.map(r => [
+      r.name,
+      r.target,
+      r.ours.rps.toFixed(1),
+      r.floor.rps.toFixed(1),
+      r.ratio.toFixed(2),
+      r.roundRatios.map(x => x.toFixed(2)).join(', '),
+      `${r.ours.p50}/${r.ours.p99}`,
+      `${r.floor.p50}/${r.floor.p99}`,
+      statuses(r.ours),
+      statuses(r.floor),
+    ]),
+    [2, 3, 4],
+  );
+}
+
+/** Work per request served: Firestore round trips and documents, server CPU, emulator CPU. */
+export function costTable(rows: RowResult[]): string {
+  const ms = (v: number | null) => (v === null ? '-' : v.toFixed(2));
+  const ratio = (a: number | null, b: number | null) =>
+    a === null || b === null || b === 0 ? '-' : (a / b).toFixed(2);
+  return markdown(
+    [
+      'Row',
+      'FS RPCs ours/floor',
+      'FS reads/writes ours',
+      'Server CPU ms ours',
+      'floor',
+      '× floor',
+      'Emulator CPU ms ours',
+      'floor ',
+      '× floor ',
+    ],
+    rows.map(r => {
+      const o = r.ours.perRequest;
+      const f = r.floor.perRequest;
+      return [
+        r.name,
+        `${o.rpcs.toFixed(1)} / ${f.rpcs.toFixed(1)}`,
+        `${o.reads.toFixed(1)} / ${o.writes.toFixed(1)}`,
+        ms(o.serverCpuMs),
+        ms(f.serverCpuMs),
+        ratio(o.serverCpuMs, f.serverCpuMs),
+        ms(o.emulatorCpuMs),
+        ms(f.emulatorCpuMs),
+        ratio(o.emulatorCpuMs, f.emulatorCpuMs),
+      ];
+    }),
+    [3, 4, 5, 6, 7, 8],
+  );
 }
 
 export function coldStartTable(results: ColdStartResult[]): string {
@@ -77,10 +101,12 @@ export function coldStartTable(results: ColdStartResult[]): string {
       ratio(r.ratioToHello),
       r.runs.join(', ') || '-',
     ]),
+    [1, 2, 3, 4, 5],
   );
 }
 
-function markdown(head: string[], rows: string[][]): string {
+/** A Markdown table; the columns in `right` are right-aligned. */
+function markdown(head: string[], rows: string[][], right: number[]): string {
   const widths = head.map((h, i) =>
     Math.max(h.length, ...rows.map(r => r[i]!.length)),
   );
@@ -88,7 +114,7 @@ function markdown(head: string[], rows: string[][]): string {
     '| ' +
     cells
       .map((c, i) =>
-        i >= 2 && i <= 5 ? lpad(c, widths[i]!) : pad(c, widths[i]!),
+        right.includes(i) ? lpad(c, widths[i]!) : pad(c, widths[i]!),
       )
       .join(' | ') +
     ' |';
@@ -97,7 +123,7 @@ function markdown(head: string[], rows: string[][]): string {
     '|' +
       widths
         .map((w, i) =>
-          i >= 2 && i <= 5 ? '-'.repeat(w + 1) + ':' : '-'.repeat(w + 2),
+          right.includes(i) ? '-'.repeat(w + 1) + ':' : '-'.repeat(w + 2),
         )
         .join('|') +
       '|',

@@ -1,204 +1,225 @@
 /**
- * The benchmark's scenarios against one server configuration. Each scenario is measured
- * twice: under load (autocannon: throughput, p50/p99) and, for Firestore cost, as a short
- * sequential probe whose exact reads, writes and round trips are divided per request.
+ * The benchmark's rows. Each row pairs a request of ours with its floor (bench/floor.ts: a bare
+ * node:http server doing the same physical work) and runs them alternately, floor then ours,
+ * for several rounds, so that a busy spell on this shared machine hits both. For each side
+ * it records throughput, latency, statuses and, per request served: Firestore RPCs, reads
+ * and writes, the server process's CPU and the Firestore emulator's CPU.
  */
 import {runLoad, type GeneratedRequest, type LoadResult} from './load';
+import {processCpuMs} from './proc-cpu';
+import type {ProcessStats} from './process-stats';
 import {basicAuth, type ServerProcess} from './stack';
 
-/** Users the many-user scenarios spread over (each warmed once, so the auth cache can hold them). */
-export const USERS = 40;
-/** The user kept at the device maximum, so every registration evicts. */
-export const FULL_USER = USERS + 1;
+/** Users the device rows spread over, round robin (each warmed once, so the auth cache holds them). */
+export const USERS = 400;
+/** The user notify sends to (20 devices, on the firestore stack). */
+export const NOTIFY_USER = USERS + 1;
+export const NOTIFY_DEVICES = 20;
 
-export interface ScenarioResult extends LoadResult {
+export interface RowOptions {
+  rounds: number;
+  durationS: number;
+  connections: number;
+  javaPid: number | null;
+}
+
+/** Work per request served, over one side's segments. */
+export interface PerRequest {
+  rpcs: number;
+  /** The same round trips by method (commit, batchGetDocuments, runQuery, rollback…). */
+  rpcsByMethod: Record<string, number>;
+  reads: number;
+  writes: number;
+  serverCpuMs: number;
+  /** Null when the emulator's JVM could not be found or read. */
+  emulatorCpuMs: number | null;
+}
+
+export interface SideResult extends Omit<LoadResult, 'p50' | 'p99' | 'mean'> {
+  /** Median of the rounds' p50, and the largest of their p99 (ms). */
+  p50: number;
+  p99: number;
+  roundRps: number[];
+  perRequest: PerRequest;
+}
+
+export interface RowResult {
   name: string;
-  /** Firestore work per request, from the sequential probe. */
-  firestore: {reads: number; writes: number; rpcs: number} | null;
+  /** The issue's target for ours/floor, if any. */
+  target: string;
+  floor: SideResult;
+  ours: SideResult;
+  /** ours req/s over floor req/s, all rounds together. */
+  ratio: number;
+  /** The same ratio round by round (floor segment and the ours segment after it). */
+  roundRatios: number[];
   note?: string;
 }
 
-export interface SuiteOptions {
+export interface Side {
   server: ServerProcess;
-  durationS: number;
-  connections: number;
-  /** Unique per suite, so tokens never collide across suites. */
-  tag: string;
+  next: () => GeneratedRequest;
+  /** Requests per segment (the segment still ends after the duration); all by duration when absent. */
+  amount?: number;
+  onResponse?: (status: number, body: string) => void;
 }
 
-const devicePath = (user: number) =>
-  `/api/users/${user}/fcm_registration_tokens`;
-
-export async function runSuite({
-  server,
-  durationS,
-  connections,
-  tag,
-}: SuiteOptions): Promise<ScenarioResult[]> {
-  let seq = 0;
-  const fresh = () => `bench-${tag}-${++seq}-${'x'.repeat(120)}`;
-  const randomUser = () => 1 + Math.floor(Math.random() * USERS);
-  const add = (user: number, token: string): GeneratedRequest => ({
-    method: 'POST',
-    path: devicePath(user),
-    headers: {authorization: basicAuth(user)},
-    body: {registration_id: token},
-  });
-  const remove = (user: number, token: string): GeneratedRequest => ({
-    ...add(user, token),
-    method: 'DELETE',
-  });
-  const results: ScenarioResult[] = [];
-
-  async function measure(
-    name: string,
-    next: () => GeneratedRequest,
-    options: {
-      amount?: number;
-      connections?: number;
-      onResponse?: (status: number, body: string) => void;
-      probe?: () => GeneratedRequest;
-      note?: string;
-    } = {},
-  ) {
-    // Exact Firestore cost: a few sequential requests with the counters reset around them.
-    let firestore: ScenarioResult['firestore'] = null;
-    await quiesce(server);
-    if (options.probe) {
-      const n = 10;
-      await server.stats(true);
-      for (let i = 0; i < n; i++) await send(server.url, options.probe());
-      const {firestore: c} = await server.stats(true);
-      const trips = Object.values(c.rpcs).reduce((a, b) => a + b, 0);
-      firestore = {reads: c.reads / n, writes: c.writes / n, rpcs: trips / n};
-    }
-    const load = await runLoad({
-      url: server.url,
-      next,
-      connections: options.connections ?? connections,
-      durationS,
-      amount: options.amount,
-      onResponse: options.onResponse,
-    });
-    results.push({
-      name,
-      ...load,
-      firestore,
-      ...(options.note ? {note: options.note} : {}),
-    });
-    process.stdout.write(
-      `  ${name}: ${load.rps.toFixed(1)} req/s, p50 ${load.p50} ms, p99 ${load.p99} ms, ${JSON.stringify(load.statuses)}\n`,
-    );
-  }
-
-  await warmUp(server.url, add(1, fresh()));
-  // One registration per user first: with the auth cache on, later requests find their
-  // verification cached, as a client that keeps its credentials would.
-  for (let user = 2; user <= USERS; user += 4) {
-    await Promise.all(
-      [0, 1, 2, 3]
-        .filter(k => user + k <= USERS)
-        .map(k => send(server.url, add(user + k, fresh()))),
-    );
-  }
-  await measure(
-    'floor',
-    () => ({
-      method: 'POST',
-      path: '/floor',
-      body: {user: String(randomUser()), token: fresh()},
-    }),
-    {
-      probe: () => ({
-        method: 'POST',
-        path: '/floor',
-        body: {user: String(randomUser()), token: fresh()},
-      }),
-    },
-  );
-
-  // New tokens across many users; the 201s are kept for the remove and repeat scenarios.
-  const registered: Array<{user: number; token: string}> = [];
-  await measure(
-    'addDevice: new token, many users',
-    () => add(randomUser(), fresh()),
-    {
-      probe: () => add(randomUser(), fresh()),
-      onResponse: (status, body) => {
-        if (status !== 201) return;
-        const json = JSON.parse(body) as {
-          user_id: number;
-          registration_id: string;
-        };
-        registered.push({user: json.user_id, token: json.registration_id});
-      },
-    },
-  );
-
-  const onePerUser = new Map<number, string>();
-  for (const {user, token} of registered)
-    if (!onePerUser.has(user)) onePerUser.set(user, token);
-  const repeats = [...onePerUser.entries()];
-  if (repeats.length === 0)
-    throw new Error(
-      'addDevice registered nothing under load: see the statuses above',
-    );
-  let r = 0;
-  await measure(
-    'addDevice: repeat registration (200)',
-    () => add(...repeats[r++ % repeats.length]!),
-    {
-      probe: () => add(...repeats[r++ % repeats.length]!),
-    },
-  );
-
-  for (let i = 0; i < 20; i++) await send(server.url, add(FULL_USER, fresh()));
-  await measure(
-    'addDevice: one user at the maximum (evicts)',
-    () => add(FULL_USER, fresh()),
-    {
-      connections: Math.min(connections, 10),
-      probe: () => add(FULL_USER, fresh()),
-      note: "one user: requests serialize on the user's lease",
-    },
-  );
-
-  const queue = registered.filter(
-    ({token}) => !repeats.some(([, t]) => t === token),
-  );
-  const probeTokens = queue.splice(0, 10);
-  let q = 0;
-  await measure(
-    'removeDevice: registered token',
-    () => {
-      const item = queue[q++ % Math.max(1, queue.length)];
-      return item ? remove(item.user, item.token) : remove(1, fresh());
-    },
-    {
-      amount: Math.max(connections, queue.length),
-      connections: Math.max(1, Math.min(connections, queue.length)),
-      probe: () => {
-        const item = probeTokens.shift();
-        return item ? remove(item.user, item.token) : remove(1, fresh());
-      },
-      note: `${queue.length} distinct registered tokens, each removed once`,
-    },
-  );
-
-  // The scenario measures cron with nothing due: the first call runs the due tasks, so
-  // it must succeed before the load starts; anything else is a broken stack, not a number.
-  const cronProbe = await send(server.url, cronRequest);
-  if (cronProbe < 200 || cronProbe >= 300)
-    throw new Error(
-      `GET /api/cron answered ${cronProbe}; cannot benchmark cron`,
-    );
-  await measure('cron: nothing due', () => cronRequest, {
-    probe: () => cronRequest,
-  });
-  return results;
+export interface RowSpec {
+  name: string;
+  target: string;
+  floor: Side;
+  ours: Side;
+  note?: string;
 }
 
-async function send(url: string, r: GeneratedRequest): Promise<number> {
+interface Segment {
+  load: LoadResult;
+  served: number;
+  cpuMs: number;
+  emulatorCpuMs: number | null;
+  rpcs: number;
+  rpcsByMethod: Record<string, number>;
+  reads: number;
+  writes: number;
+}
+
+/** Runs one row: `rounds` × (floor segment, ours segment). */
+export async function runRow(
+  spec: RowSpec,
+  opts: RowOptions,
+): Promise<RowResult> {
+  const floor: Segment[] = [];
+  const ours: Segment[] = [];
+  for (let round = 0; round < opts.rounds; round++) {
+    floor.push(await segment(spec.floor, [spec.ours.server], opts));
+    ours.push(await segment(spec.ours, [spec.floor.server], opts));
+  }
+  const f = summarise(floor);
+  const o = summarise(ours);
+  const result: RowResult = {
+    name: spec.name,
+    target: spec.target,
+    floor: f,
+    ours: o,
+    ratio: o.rps / f.rps,
+    roundRatios: o.roundRps.map((rps, i) => rps / f.roundRps[i]!),
+    ...(spec.note ? {note: spec.note} : {}),
+  };
+  process.stdout.write(
+    `  ${spec.name}: ours ${o.rps.toFixed(1)} req/s ${JSON.stringify(o.statuses)}, floor ${f.rps.toFixed(1)} req/s ${JSON.stringify(f.statuses)} → × ${result.ratio.toFixed(2)} (rounds ${result.roundRatios.map(r => r.toFixed(2)).join(', ')})\n`,
+  );
+  return result;
+}
+
+/** One load segment on `side`, after the other servers' last requests are done. */
+async function segment(
+  side: Side,
+  others: ServerProcess[],
+  opts: RowOptions,
+): Promise<Segment> {
+  for (const server of others) await quiesce(server);
+  await quiesce(side.server);
+  const before = await side.server.stats();
+  const javaBefore = processCpuMs(opts.javaPid);
+  const load = await runLoad({
+    url: side.server.url,
+    next: side.next,
+    connections: opts.connections,
+    durationS: opts.durationS,
+    amount: side.amount,
+    onResponse: side.onResponse,
+  });
+  // Requests still in flight when the load stopped finish here and count with this segment.
+  const after = await quiesce(side.server);
+  const javaAfter = processCpuMs(opts.javaPid);
+  return {
+    load,
+    served: after.served - before.served,
+    cpuMs: after.cpuMs - before.cpuMs,
+    emulatorCpuMs:
+      javaBefore === null || javaAfter === null ? null : javaAfter - javaBefore,
+    rpcs: sum(after.firestore.rpcs) - sum(before.firestore.rpcs),
+    rpcsByMethod: Object.fromEntries(
+      Object.entries(after.firestore.rpcs).map(([method, n]) => [
+        method,
+        n - (before.firestore.rpcs[method] ?? 0),
+      ]),
+    ),
+    reads: after.firestore.reads - before.firestore.reads,
+    writes: after.firestore.writes - before.firestore.writes,
+  };
+}
+
+function summarise(segments: Segment[]): SideResult {
+  const total = (f: (s: Segment) => number) =>
+    segments.reduce((a, s) => a + f(s), 0);
+  const served = Math.max(
+    1,
+    total(s => s.served),
+  );
+  const requests = total(s => s.load.requests);
+  const durationS = total(s => s.load.durationS);
+  const statuses: Record<string, number> = {};
+  for (const s of segments)
+    for (const [k, v] of Object.entries(s.load.statuses))
+      statuses[k] = (statuses[k] ?? 0) + v;
+  const byMethod: Record<string, number> = {};
+  for (const s of segments)
+    for (const [method, n] of Object.entries(s.rpcsByMethod))
+      byMethod[method] = (byMethod[method] ?? 0) + n;
+  const emulator = segments.every(s => s.emulatorCpuMs !== null)
+    ? total(s => s.emulatorCpuMs!) / served
+    : null;
+  return {
+    requests,
+    rps: requests / durationS,
+    p50: median(segments.map(s => s.load.p50)),
+    p99: Math.max(...segments.map(s => s.load.p99)),
+    statuses,
+    errors: total(s => s.load.errors),
+    durationS,
+    roundRps: segments.map(s => s.load.rps),
+    perRequest: {
+      rpcs: total(s => s.rpcs) / served,
+      rpcsByMethod: Object.fromEntries(
+        Object.entries(byMethod)
+          .filter(([, n]) => n > 0)
+          .map(([method, n]) => [method, Math.round((n / served) * 100) / 100]),
+      ),
+      reads: total(s => s.reads) / served,
+      writes: total(s => s.writes) / served,
+      serverCpuMs: total(s => s.cpuMs) / served,
+      emulatorCpuMs: emulator,
+    },
+  };
+}
+
+const sum = (counts: Record<string, number>) =>
+  Object.values(counts).reduce((a, b) => a + b, 0);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** Waits until the server's served count stops moving (in-flight requests done); its last stats. */
+async function quiesce(server: ServerProcess): Promise<ProcessStats> {
+  let last = await server.stats();
+  for (let i = 0; i < 100; i++) {
+    await new Promise(resolve => setTimeout(resolve, 150));
+    const now = await server.stats();
+    if (now.served === last.served) return now;
+    last = now;
+  }
+  return last;
+}
+
+/** Sends one request and returns its status and body. */
+export async function send(
+  url: string,
+  r: GeneratedRequest,
+): Promise<{status: number; body: string}> {
   const headers: Record<string, string> = {...r.headers};
   if (r.body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(url + r.path, {
@@ -206,40 +227,33 @@ async function send(url: string, r: GeneratedRequest): Promise<number> {
     headers,
     body: r.body === undefined ? undefined : JSON.stringify(r.body),
   });
-  await res.arrayBuffer();
-  return res.status;
+  return {status: res.status, body: await res.text()};
 }
 
-/** First requests load the SDKs and open the gRPC channel: keep that out of the numbers. */
-async function warmUp(url: string, request: GeneratedRequest): Promise<void> {
-  const status = await send(url, request);
-  if (status !== 201) throw new Error(`warm-up addDevice answered ${status}`);
-  await send(url, {
-    method: 'POST',
-    path: '/floor',
-    body: {user: '1', token: 'warm-up'},
-  });
-}
+const devicePath = (user: number) =>
+  `/api/users/${user}/fcm_registration_tokens`;
 
-/** What Cloud Scheduler (and App Engine cron) send; cron decides which it trusts. */
-const cronRequest: GeneratedRequest = {
-  method: 'GET',
-  path: '/api/cron',
-  headers: {
-    'user-agent': 'Google-Cloud-Scheduler',
-    'x-cloudscheduler': 'true',
-    'x-appengine-cron': 'true',
-    'x-forwarded-for': '10.0.0.1',
-  },
-};
+/** addDevice for `user` with `token`. */
+export const addRequest = (user: number, token: string): GeneratedRequest => ({
+  method: 'POST',
+  path: devicePath(user),
+  headers: {authorization: basicAuth(user)},
+  body: {registration_id: token},
+});
 
-/** Waits until requests left in flight by the last load run are done (counts stop moving). */
-async function quiesce(server: ServerProcess): Promise<void> {
-  let last = '';
-  for (let i = 0; i < 60; i++) {
-    const now = JSON.stringify((await server.stats()).firestore);
-    if (now === last) return;
-    last = now;
-    await new Promise(resolve => setTimeout(resolve, 500));
-  }
-}
+/** removeDevice for `user` with `token`. */
+export const removeRequest = (
+  user: number,
+  token: string,
+): GeneratedRequest => ({...addRequest(user, token), method: 'DELETE'});
+
+/** A floor request (`/fcm` or `/firestore`) for `user` with `token`. */
+export const floorRequest = (
+  route: 'fcm' | 'firestore',
+  user: number,
+  token: string,
+): GeneratedRequest => ({
+  method: 'POST',
+  path: `/${route}`,
+  body: {user: String(user), token},
+});

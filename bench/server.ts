@@ -1,37 +1,28 @@
 /**
  * The benchmark's server process: the local stack's server (the three functions inside
- * the Functions Framework) plus the floor function at `/floor`, with Firestore traffic
- * counted. Control routes: `GET /__bench/stats` (counts and memory; `?reset=1` zeroes
- * the counts). Configuration comes from the environment, as in production. Prints
- * `listening PORT` on stdout once it serves.
+ * the Functions Framework), plus the hello-world function inside the Functions Framework at
+ * `GET /hello`, with Firestore traffic and CPU counted. Control route: `GET /__bench/stats`
+ * (see process-stats.ts). Configuration comes from the environment, as in production
+ * (`DEVICE_GROUPS` picks the backend). Prints `listening PORT` on stdout once it serves.
  */
 import type {AddressInfo} from 'node:net';
-import {firestoreCounts, installFirestoreCounter} from './firestore-counter';
+import {installFirestoreCounter} from './firestore-counter';
+import {countResponse, serveStats} from './process-stats';
 
 installFirestoreCounter();
 
 async function main(): Promise<void> {
   const {getTestServer} =
     await import('@google-cloud/functions-framework/testing');
-  await import('./floor');
+  await import('./hello');
   const {createLocalServer} = await import('../tools/local-stack/router');
-  const floor = getTestServer('floor');
+  const hello = getTestServer('hello');
   const server = createLocalServer([
+    serveStats,
     (req, res) => {
-      if (!req.url?.startsWith('/__bench/stats')) return false;
-      const reset = req.url.includes('reset=1');
-      res.writeHead(200, {'Content-Type': 'application/json'});
-      res.end(
-        JSON.stringify({
-          firestore: firestoreCounts(reset),
-          memory: process.memoryUsage(),
-        }),
-      );
-      return true;
-    },
-    (req, res) => {
-      if (req.url !== '/floor') return false;
-      floor.emit('request', req, res);
+      countResponse(res);
+      if (req.url !== '/hello') return false;
+      hello.emit('request', req, res);
       return true;
     },
   ]);

@@ -1,12 +1,14 @@
 /**
  * The benchmark's stack: the official Firestore emulator and the FCM emulator (started
- * here, stopped at the end) and the server process (bench/server.ts), restarted per
- * configuration so each runs on a fresh instance with its own environment.
+ * here, stopped at the end) and the server processes: ours (bench/server.ts, one per
+ * backend) and the floor (bench/floor.ts), each with its own environment.
  */
 import {spawn, type ChildProcess} from 'node:child_process';
 import path from 'node:path';
 import bcrypt from 'bcryptjs';
 import type {Firestore} from 'firebase-admin/firestore';
+import {findJavaPid} from './proc-cpu';
+import type {ProcessStats} from './process-stats';
 import {startFcmEmulator, type FcmEmulator} from '../tools/fcm-emulator/server';
 import {
   resetFirestore,
@@ -22,6 +24,8 @@ export interface Emulators {
   firestore: RunningFirestore;
   fcm: FcmEmulator;
   db: Firestore;
+  /** The emulator's JVM, whose CPU time is read from /proc; null when it cannot be found. */
+  javaPid: number | null;
   reset(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -36,6 +40,7 @@ export async function startEmulators(): Promise<Emulators> {
     firestore,
     fcm,
     db,
+    javaPid: findJavaPid(firestore.host.split(':').pop()!),
     async reset() {
       // Transactions a stopped server left open hold locks for a while: retry the reset.
       for (let attempt = 1; ; attempt++) {
@@ -80,23 +85,24 @@ export function functionEnv(
 export interface ServerProcess {
   url: string;
   child: ChildProcess;
-  stats(reset?: boolean): Promise<ServerStats>;
+  stats(reset?: boolean): Promise<ProcessStats>;
   stop(): Promise<void>;
 }
 
-export interface ServerStats {
-  firestore: {reads: number; writes: number; rpcs: Record<string, number>};
-  memory: NodeJS.MemoryUsage;
-}
-
-/** Starts dist/bench/server.js with `env` and waits until it listens. */
+/** Starts dist/bench/`script` (server.js: ours; floor.js: the floor) with `env`; waits until it listens. */
 export async function startServer(
   env: NodeJS.ProcessEnv,
+  script = 'server.js',
+  nodeArgs: string[] = [],
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [path.join(__dirname, 'server.js')], {
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, path.join(__dirname, script)],
+    {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error('bench server did not start within 30 s')),
@@ -123,7 +129,7 @@ export async function startServer(
     child,
     async stats(reset = false) {
       const res = await fetch(`${url}/__bench/stats${reset ? '?reset=1' : ''}`);
-      return (await res.json()) as ServerStats;
+      return (await res.json()) as ProcessStats;
     },
     async stop() {
       if (child.exitCode !== null) return;

@@ -345,6 +345,7 @@ while IFS=$'\t' read -r -a parts; do
   fi
 done <<<"$index_lines"
 run gcloud firestore fields ttls update expire_at "--project=$project" --collection-group=cron_runs --enable-ttl --async --quiet
+run gcloud firestore fields ttls update expires_at "--project=$project" --collection-group=login_failures --enable-ttl --async --quiet
 
 echo '==> Cloud Scheduler job'
 # Needs application default credentials (gcloud auth application-default login) locally.

@@ -83,6 +83,7 @@ describe('deploy.sh', () => {
       '+ gcloud firestore indexes composite create --project=my-proj-1 --collection-group=fcm_registration_tokens --query-scope=collection --field-config=field-path=user_id\\,order=ascending --field-config=field-path=updated_at\\,order=ascending --async',
       '+ gcloud firestore indexes fields update updated_at --project=my-proj-1 --collection-group=fcm_registration_tokens --index=order=ascending --index=order=descending --index=array-config=contains --async --quiet',
       '+ gcloud firestore fields ttls update expire_at --project=my-proj-1 --collection-group=cron_runs --enable-ttl --async --quiet',
+      '+ gcloud firestore fields ttls update expires_at --project=my-proj-1 --collection-group=login_failures --enable-ttl --async --quiet',
       `+ npm run --silent scheduler -- ${SCHEDULER_ARGS}`,
       ...['add-device', 'remove-device', 'cron'].map(
         fn =>

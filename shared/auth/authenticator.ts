@@ -75,11 +75,17 @@ export function makeAuthenticator(deps: AuthenticatorDeps): Authenticate {
       email: normalizeEmail(email),
       clientIp: clientIp(request, deps.forwardedForHops),
     };
-    // Both reads at once: the throttle costs no extra round trip on the hot path.
-    const [verdict, pathUser] = await Promise.all([
-      throttle.check(keys),
-      users.get(request.userId),
-    ]);
+    const pathUser = await users.get(request.userId);
+    // Credentials this instance verified moments ago against the same stored hash are
+    // no guess: they skip the throttle's read (and bcrypt), the common path.
+    if (
+      pathUser &&
+      normalizeEmail(pathUser.email) === keys.email &&
+      cache?.has(pathUser.id, password, pathUser.passwordHash)
+    ) {
+      return pathUser;
+    }
+    const verdict = await throttle.check(keys);
     if (verdict.kind === 'throttled') {
       log.info('login throttled', {
         clientIp: keys.clientIp,

@@ -4,6 +4,7 @@
  * that registers again during the send, Idempotency-Key, and a user at 500 devices.
  */
 import {tokenId} from '../../../shared/firestore/collections';
+import {main} from '../../../tools/notify/main';
 import {describeWithFirestore, uniqueProjectId} from '../../support/emulators';
 import {startNotifyStack, type NotifyStack} from './notify-stack';
 
@@ -265,6 +266,35 @@ describeWithFirestore('notifyUser, firestore backend', () => {
       expect(retry.body).toMatchObject({sent: 1});
       expect(await deliveredTo()).toEqual([token]);
     });
+  });
+
+  it('npm run notify sends through the same path, and prints the result', async () => {
+    const [dead, alive] = await stack.seedDevices('1', 2);
+    await fault(dead!, 'UNREGISTERED');
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(
+      ['--user', '1', '--title', 'Hi', '--data', 'order=42'],
+      {
+        env: {},
+        out: t => out.push(t),
+        err: t => err.push(t),
+        runtime: () => stack.runtime,
+      },
+    );
+    expect({code, err: err.join('')}).toEqual({code: 1, err: ''});
+    expect(JSON.parse(out.join(''))).toEqual({
+      sent: 1,
+      failed: 1,
+      removed: 1,
+      results: results([dead!, alive!], ['removed', 'sent']),
+    });
+    const [delivery] = await stack.fcm.deliveries(stack.senderId);
+    expect(delivery!.message).toEqual({
+      notification: {title: 'Hi'},
+      data: {order: '42'},
+    });
+    expect(await stack.tokensOf('1')).toEqual([alive]);
   });
 
   it('sends to a user at 500 devices', async () => {

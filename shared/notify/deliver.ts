@@ -49,10 +49,15 @@ export interface DeliverDeps {
 /** FCM's default wait after QUOTA_EXCEEDED without a Retry-After. */
 const QUOTA_RETRY_AFTER_MS = 60_000;
 
+/**
+ * Sends `message` to the user's devices. `previous` is what an earlier attempt with the
+ * same Idempotency-Key reached: devices it sent to are not sent to again.
+ */
 export type Deliver = (
   userId: string,
   message: NotificationMessage,
   log: Logger,
+  previous?: NotifyResult,
 ) => Promise<Delivery>;
 
 export function createDeliver(deps: DeliverDeps): Deliver {
@@ -128,8 +133,12 @@ export function createDeliver(deps: DeliverDeps): Deliver {
     userId: string,
     message: NotificationMessage,
     log: Logger,
+    previous: NotifyResult | undefined,
   ): Promise<Delivery> {
     const {notificationKey, tokens} = await readDevices(userId);
+    // A group send reaches all or none: an earlier one that got through is the answer.
+    if (previous !== undefined && previous.sent > 0)
+      return answer(previous.results, []);
     if (notificationKey === null || tokens.length === 0) {
       if (tokens.length > 0)
         log.warn('user has devices but no notification key: nothing sent', {
@@ -153,7 +162,13 @@ export function createDeliver(deps: DeliverDeps): Deliver {
     userId: string,
     message: NotificationMessage,
     log: Logger,
+    previous: NotifyResult | undefined,
   ): Promise<Delivery> {
+    const reached = new Set(
+      (previous?.results ?? [])
+        .filter(r => r.outcome === 'sent')
+        .map(r => r.token_id),
+    );
     // Taken before the devices are read: a device that registers again after this is kept.
     const sendStartedAt = deps.clock();
     const {tokens} = await readDevices(userId);
@@ -161,6 +176,10 @@ export function createDeliver(deps: DeliverDeps): Deliver {
     const waits: number[] = [];
     const results: DeliveryResult[] = [];
     const deliverTo = async (token: DeviceRef) => {
+      if (reached.has(token.id)) {
+        results.push({token_id: token.id, outcome: 'sent'});
+        return;
+      }
       const {last} = await send(token.registration_id, message, started);
       const fields = {userId, tokenId: token.id};
       let outcome: DeliveryOutcome;
@@ -212,8 +231,8 @@ export function createDeliver(deps: DeliverDeps): Deliver {
     }
   }
 
-  return (userId, message, log) =>
+  return (userId, message, log, previous) =>
     deps.config.deviceGroups === 'fcm'
-      ? toGroup(userId, message, log)
-      : toEachToken(userId, message, log);
+      ? toGroup(userId, message, log, previous)
+      : toEachToken(userId, message, log, previous);
 }

@@ -2,10 +2,11 @@
  * Idempotency-Key: a repeated request (same key, same user, within 24 hours) answers the
  * first result without sending again. The key is claimed with `create()` before anything
  * is sent, so of two concurrent retries only one sends; the other answers 409 until the
- * first is done. Records carry `expires_at` for a Firestore TTL policy.
+ * first is done. A request cut short by FCM's quota leaves a `partial` record: its retry
+ * sends only to the devices not reached yet. Records carry `expires_at` for a TTL policy.
  *
  *   notification_requests/{sha256(user, key)}
- *     { user_id, fingerprint, state: 'pending'|'done', result, claimed_at, expires_at }
+ *     { user_id, fingerprint, state: 'pending'|'partial'|'done', result, claimed_at, expires_at }
  */
 import {createHash} from 'node:crypto';
 import type {DocumentReference} from 'firebase-admin/firestore';
@@ -29,7 +30,13 @@ export const PENDING_CLAIM_MS = 15 * 60 * 1000;
 export type Claim =
   | {
       kind: 'claimed';
+      /** What an earlier attempt with the key reached (a `partial` record), if any. */
+      previous: NotifyResult | undefined;
+      /** Stores the final result: the key replays it from now on. */
       complete(result: NotifyResult): Promise<void>;
+      /** Stores what was reached so far; the next attempt with the key sends the rest. */
+      keepPartial(result: NotifyResult): Promise<void>;
+      /** Forgets the key: the next attempt sends from scratch. */
       release(): Promise<void>;
     }
   | {kind: 'replay'; result: NotifyResult}
@@ -43,7 +50,7 @@ export interface IdempotencyStore {
 interface RequestDoc {
   user_id: string;
   fingerprint: string;
-  state: 'pending' | 'done';
+  state: 'pending' | 'partial' | 'done';
   result?: NotifyResult;
   claimed_at: {toMillis(): number};
   expires_at: {toMillis(): number};
@@ -61,11 +68,18 @@ export function firestoreIdempotency(
   db: Db,
   clock: () => Date,
 ): IdempotencyStore {
-  function claimed(ref: DocumentReference): Claim {
+  function claimed(
+    ref: DocumentReference,
+    previous: NotifyResult | undefined,
+  ): Claim {
     return {
       kind: 'claimed',
+      previous,
       complete: async result => {
         await db.callWithDeadline(() => ref.update({state: 'done', result}));
+      },
+      keepPartial: async result => {
+        await db.callWithDeadline(() => ref.update({state: 'partial', result}));
       },
       // A failed request must not block its retry for 24 hours.
       release: async () => {
@@ -76,7 +90,7 @@ export function firestoreIdempotency(
 
   return {
     async claim(userId, key, print) {
-      const {Timestamp} = await firestoreSdk();
+      const {FieldValue, Timestamp} = await firestoreSdk();
       const client = await db.client();
       const ref = client
         .collection(NOTIFICATION_REQUESTS)
@@ -91,7 +105,7 @@ export function firestoreIdempotency(
       };
       try {
         await db.raceDeadline(() => ref.create(fresh));
-        return claimed(ref);
+        return claimed(ref, undefined);
       } catch (err) {
         if (isAppError(err)) throw err;
         if (grpcCode(err) !== GRPC.ALREADY_EXISTS)
@@ -107,12 +121,19 @@ export function firestoreIdempotency(
       if (!expired && doc.fingerprint !== print) return {kind: 'mismatch'};
       if (!expired && doc.state === 'done' && doc.result)
         return {kind: 'replay', result: doc.result};
-      if (!expired && !abandoned) return {kind: 'in-progress'};
+      if (!expired && doc.state === 'pending' && !abandoned)
+        return {kind: 'in-progress'};
+      // A partial record (or the claim of a request that died after keeping one) carries
+      // what was reached; an expired record carries nothing.
+      const previous = expired ? undefined : doc.result;
+      const takeover = expired
+        ? {...fresh, result: FieldValue.delete()}
+        : {state: 'pending', claimed_at: fresh.claimed_at};
       try {
         // Only one of two requests taking over the same record wins.
         await db.raceDeadline(() =>
           snapshot.exists
-            ? ref.update(fresh, {lastUpdateTime: snapshot.updateTime!})
+            ? ref.update(takeover, {lastUpdateTime: snapshot.updateTime!})
             : ref.create(fresh),
         );
       } catch (err) {
@@ -122,7 +143,7 @@ export function firestoreIdempotency(
           return {kind: 'in-progress'};
         throw unavailable('Firestore', err);
       }
-      return claimed(ref);
+      return claimed(ref, previous);
     },
   };
 }

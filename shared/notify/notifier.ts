@@ -56,22 +56,15 @@ export function createNotify(deps: {
   deliver: Deliver;
   idempotency: IdempotencyStore;
 }): Notify {
-  async function deliver(
-    userId: string,
-    message: NotificationMessage,
-    log: Logger,
-  ) {
-    const delivery = await deps.deliver(userId, message, log);
-    if (delivery.kind === 'quota')
-      throw quotaExceeded(delivery.result, delivery.retryAfterMs);
-    return delivery.result;
-  }
-
   return {
     authorize: deps.authorize,
     async send(userId, message, log, {idempotencyKey} = {}) {
-      if (idempotencyKey === undefined)
-        return {result: await deliver(userId, message, log), replayed: false};
+      if (idempotencyKey === undefined) {
+        const delivery = await deps.deliver(userId, message, log);
+        if (delivery.kind === 'quota')
+          throw quotaExceeded(delivery.result, delivery.retryAfterMs);
+        return {result: delivery.result, replayed: false};
+      }
       const claim = await deps.idempotency.claim(
         userId,
         idempotencyKey,
@@ -94,11 +87,11 @@ export function createNotify(deps: {
             ],
           });
       }
-      let result: NotifyResult;
+      let delivery;
       try {
-        result = await deliver(userId, message, log);
+        delivery = await deps.deliver(userId, message, log, claim.previous);
       } catch (err) {
-        // Nothing final was answered: the caller's retry with the key must be able to send.
+        // Nothing was answered: the caller's retry with the key must be able to send.
         await claim.release().catch((cause: unknown) =>
           log.warn('could not release an Idempotency-Key', {
             cause: String(cause),
@@ -106,14 +99,26 @@ export function createNotify(deps: {
         );
         throw err;
       }
+      if (delivery.kind === 'quota') {
+        // The retry that Retry-After asks for must not reach these devices twice.
+        await claim.keepPartial(delivery.result).catch((cause: unknown) =>
+          log.error(
+            'could not store the partial result of an Idempotency-Key',
+            {
+              cause: String(cause),
+            },
+          ),
+        );
+        throw quotaExceeded(delivery.result, delivery.retryAfterMs);
+      }
       // The devices were notified: answer so even if the record cannot be completed (a
       // retry then waits for the pending claim to lapse instead of replaying).
-      await claim.complete(result).catch((cause: unknown) =>
+      await claim.complete(delivery.result).catch((cause: unknown) =>
         log.error('could not store the result of an Idempotency-Key', {
           cause: String(cause),
         }),
       );
-      return {result, replayed: false};
+      return {result: delivery.result, replayed: false};
     },
   };
 }

@@ -258,12 +258,34 @@ describeWithFirestore('notifyUser, firestore backend', () => {
       expect((await stack.fcm.deliveries(stack.senderId)).length).toBe(2);
     });
 
-    it('lets a request retried after a 503 send', async () => {
+    it('after a quota 503, the retry sends only to the devices not reached yet', async () => {
+      const [limited, alive] = await stack.seedDevices('1', 2);
+      await fault(limited!, 'QUOTA_EXCEEDED', {count: 1, retryAfterSeconds: 1});
+      const first = await stack.notify('1', MESSAGE, key);
+      expect(first.status).toBe(503);
+      expect(first.body).toMatchObject({sent: 1, failed: 1});
+      const retry = await stack.notify('1', MESSAGE, key);
+      expect(retry).toMatchObject({
+        status: 200,
+        body: {
+          sent: 2,
+          failed: 0,
+          removed: 0,
+          results: results([limited!, alive!], ['sent', 'sent']),
+        },
+      });
+      // Each device got the message exactly once.
+      expect(await deliveredTo()).toEqual([limited, alive].sort());
+      const replay = await stack.notify('1', MESSAGE, key);
+      expect(replay.body).toEqual(retry.body);
+      expect(await deliveredTo()).toEqual([limited, alive].sort());
+    });
+
+    it('after a 503 without the key, a retry sends again (the key is what prevents it)', async () => {
       const [token] = await stack.seedDevices('1', 1);
       await fault(token!, 'QUOTA_EXCEEDED', {count: 1, retryAfterSeconds: 1});
-      expect((await stack.notify('1', MESSAGE, key)).status).toBe(503);
-      const retry = await stack.notify('1', MESSAGE, key);
-      expect(retry.body).toMatchObject({sent: 1});
+      expect((await stack.notify('1', MESSAGE)).status).toBe(503);
+      expect((await stack.notify('1', MESSAGE)).body).toMatchObject({sent: 1});
       expect(await deliveredTo()).toEqual([token]);
     });
   });

@@ -27,6 +27,7 @@ import {CronRunner} from './cron/runner';
 import type {CronTask} from './cron/task';
 import {TaskLeases} from './cron/task-lease';
 import {TASKS} from './cron/tasks';
+import {createNotifyPart, type Notify} from './notify';
 
 export interface Runtime {
   config: Config;
@@ -41,6 +42,8 @@ export interface Runtime {
   cronAuth: CronAuth;
   /** Runs the due scheduled tasks. */
   cron: CronRunner;
+  /** Sends to a user's devices (notifyUser and `npm run notify`). */
+  notify: Notify;
 }
 
 /** What tests replace: the clock, Google's certificate download, the task list. */
@@ -72,6 +75,7 @@ export function createRuntime(
           log,
         })
       : fcmDevices(config, db, accessToken, clock, log);
+  const verifyIdToken = googleIdTokenVerifier(overrides.fetchCerts);
   return {
     config,
     log,
@@ -95,10 +99,7 @@ export function createRuntime(
     }),
     devices,
     accessToken,
-    cronAuth: makeCronAuth(
-      config.cron,
-      googleIdTokenVerifier(overrides.fetchCerts),
-    ),
+    cronAuth: makeCronAuth(config.cron, verifyIdToken),
     cron: new CronRunner({
       tasks: overrides.tasks ?? TASKS,
       leases: new TaskLeases(db, config.cron.leaseTtlMs),
@@ -106,6 +107,14 @@ export function createRuntime(
       leaseTtlMs: config.cron.leaseTtlMs,
       clock,
       log,
+    }),
+    notify: createNotifyPart({
+      config,
+      db,
+      devices,
+      accessToken,
+      verify: verifyIdToken,
+      clock,
     }),
   };
 }

@@ -4,7 +4,7 @@
  * with it and the API documentation is generated from it. Each path is accepted with or
  * without the Laravel `/api` prefix, because a function URL already names the function.
  */
-export type FunctionName = 'addDevice' | 'removeDevice' | 'cron';
+export type FunctionName = 'addDevice' | 'removeDevice' | 'cron' | 'notifyUser';
 
 export interface Route {
   functionName: FunctionName;
@@ -33,6 +33,12 @@ export const ROUTES: readonly Route[] = [
     path: '/api/users/{user}/fcm_registration_tokens',
     summary: 'Remove a device',
   },
+  {
+    functionName: 'notifyUser',
+    method: 'POST',
+    path: '/api/users/{user}/notifications',
+    summary: "Send a notification to a user's devices",
+  },
 ];
 
 /** A route's path as a regular expression; each `{param}` is a capture group. */
@@ -49,6 +55,7 @@ function regexOf(name: FunctionName): RegExp {
 
 const DEVICE_PATH = regexOf('addDevice');
 const CRON_PATH = regexOf('cron');
+const NOTIFY_PATH = regexOf('notifyUser');
 
 /** The routes whose path matches `path` (any method). */
 export function routesFor(path: string): Route[] {
@@ -57,7 +64,16 @@ export function routesFor(path: string): Route[] {
 
 /** The `{user}` segment of a device path, percent-decoded, or null when the path is not ours. */
 export function matchDevicePath(path: string): {userId: string} | null {
-  const match = DEVICE_PATH.exec(path);
+  return userOf(DEVICE_PATH, path);
+}
+
+/** The `{user}` segment of a notifications path, percent-decoded, or null when the path is not ours. */
+export function matchNotifyPath(path: string): {userId: string} | null {
+  return userOf(NOTIFY_PATH, path);
+}
+
+function userOf(regex: RegExp, path: string): {userId: string} | null {
+  const match = regex.exec(path);
   if (!match) return null;
   try {
     return {userId: decodeURIComponent(match[1]!)};

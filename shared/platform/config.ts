@@ -56,6 +56,29 @@ export interface Config {
   cron: CronConfig;
   /** Failed-login throttling and password hashing (see docs/authentication.md). */
   login: LoginConfig;
+  /** Who may send to a user's devices, and how sends run (see docs/sending.md). */
+  notify: NotifyConfig;
+}
+
+/**
+ * notifyUser's settings. With no allow-list (`oidcAudience` and `serviceAccounts` unset)
+ * the function refuses every request (fails closed).
+ */
+export interface NotifyConfig {
+  /** Expected `aud` of the caller's OIDC token: the notifyUser function's URL (NOTIFY_OIDC_AUDIENCE). */
+  oidcAudience: string | undefined;
+  /** The service accounts whose OIDC tokens may send (NOTIFY_SERVICE_ACCOUNTS, comma-separated). */
+  serviceAccounts: readonly string[];
+  /**
+   * The `{project}` of FCM HTTP v1's `/v1/projects/{project}/messages:send` (FCM_PROJECT_ID):
+   * GOOGLE_CLOUD_PROJECT by default; under FCM_EMULATOR_HOST, FCM_SENDER_ID (when set), the
+   * one name the emulator knows a project's device groups by.
+   */
+  fcmProjectId: string | undefined;
+  /** Sends in flight at once for one request in `firestore` mode (NOTIFY_CONCURRENCY). */
+  concurrency: number;
+  /** How long retries of UNAVAILABLE and INTERNAL may go on, from the first attempt (NOTIFY_RETRY_BUDGET_MS). */
+  retryBudgetMs: number;
 }
 
 export interface LoginConfig {
@@ -206,6 +229,65 @@ function loginConfig(env: Env): LoginConfig {
   };
 }
 
+const EMAIL_SHAPE = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+function notifyConfig(
+  env: Env,
+  projectId: string | undefined,
+  senderId: string | undefined,
+  emulated: boolean,
+): NotifyConfig {
+  const oidcAudience = str(env, 'NOTIFY_OIDC_AUDIENCE');
+  const serviceAccounts = (str(env, 'NOTIFY_SERVICE_ACCOUNTS') ?? '')
+    .split(',')
+    .map(account => account.trim())
+    .filter(account => account !== '');
+  if (oidcAudience !== undefined && !/^https?:\/\/\S+$/.test(oidcAudience)) {
+    throw new ConfigError(
+      'NOTIFY_OIDC_AUDIENCE',
+      `must be the notifyUser function's URL, got "${oidcAudience}"`,
+    );
+  }
+  const bad = serviceAccounts.find(account => !EMAIL_SHAPE.test(account));
+  if (bad !== undefined) {
+    throw new ConfigError(
+      'NOTIFY_SERVICE_ACCOUNTS',
+      `must be comma-separated service account emails, got "${bad}"`,
+    );
+  }
+  // Half an allow-list is a mistake, not a choice: name what is missing.
+  if (oidcAudience !== undefined && serviceAccounts.length === 0) {
+    throw new ConfigError(
+      'NOTIFY_SERVICE_ACCOUNTS',
+      'is required when NOTIFY_OIDC_AUDIENCE is set',
+    );
+  }
+  if (serviceAccounts.length > 0 && oidcAudience === undefined) {
+    throw new ConfigError(
+      'NOTIFY_OIDC_AUDIENCE',
+      'is required when NOTIFY_SERVICE_ACCOUNTS is set',
+    );
+  }
+  const fcmProjectId =
+    str(env, 'FCM_PROJECT_ID') ??
+    (emulated && senderId !== undefined ? senderId : projectId);
+  if (
+    fcmProjectId !== undefined &&
+    !/^[A-Za-z0-9.:-]{1,100}$/.test(fcmProjectId)
+  )
+    throw new ConfigError(
+      'FCM_PROJECT_ID',
+      `must be a Firebase project id, got "${fcmProjectId}"`,
+    );
+  return {
+    oidcAudience,
+    serviceAccounts,
+    fcmProjectId,
+    concurrency: int(env, 'NOTIFY_CONCURRENCY', 50, 1, 500),
+    retryBudgetMs: int(env, 'NOTIFY_RETRY_BUDGET_MS', 10000, 0, 300000),
+  };
+}
+
 function hostPort(env: Env, name: string): string | undefined {
   const raw = str(env, name);
   if (raw === undefined) return undefined;
@@ -305,5 +387,11 @@ export function parseConfig(env: Env = process.env): Config {
     ),
     cron: cronConfig(env),
     login: loginConfig(env),
+    notify: notifyConfig(
+      env,
+      projectId,
+      senderId,
+      fcmEmulatorHost !== undefined,
+    ),
   };
 }

@@ -26,6 +26,8 @@ export interface ExampleRequest {
   body?: unknown;
   /** True when the operation requires HTTP Basic credentials. */
   basicAuth: boolean;
+  /** True when the operation requires an OIDC bearer token of the notify allow-list. */
+  notifyOidc: boolean;
   status: number;
   /** The documented JSON schema of the answer; null for an empty answer. */
   responseSchema: Record<string, unknown> | null;
@@ -135,6 +137,7 @@ export function exampleRequests(document: OpenApiDocument): ExampleRequest[] {
         headers,
         ...(key in body ? {body: body[key]!.value} : {}),
         basicAuth: security.some(alternative => 'basicAuth' in alternative),
+        notifyOidc: security.some(alternative => 'notifyOidc' in alternative),
         status,
         responseSchema: response?.schema ?? null,
         responseExample: response?.example,

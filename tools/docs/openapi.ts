@@ -6,6 +6,7 @@ import {ROUTES, type FunctionName, type Route} from '../../shared/http/routes';
 import {cronDoc, CRON_TAG} from './cron-operation';
 import {addDeviceDoc, DEVICES_TAG, removeDeviceDoc} from './device-operations';
 import {DEMO_CREDENTIALS, LOCAL_BASE_URL} from './examples';
+import {notifyUserDoc, NOTIFY_TAG} from './notify-operation';
 import {
   exampleKey,
   type OperationDoc,
@@ -22,6 +23,7 @@ export const OPERATION_DOCS: OperationDocs = {
   cron: cronDoc,
   addDevice: addDeviceDoc,
   removeDevice: removeDeviceDoc,
+  notifyUser: notifyUserDoc,
 };
 
 export const API_TITLE = 'Device registration API';
@@ -48,6 +50,11 @@ const TAGS = [
       'and [Access the registration token](https://firebase.google.com/docs/cloud-messaging/js/client#access_the_registration_token).',
     ].join('\n'),
   },
+  {
+    name: NOTIFY_TAG,
+    description:
+      "Sending to a user's devices, for our own services (OIDC allow-list). See docs/sending.md.",
+  },
 ];
 
 const SECURITY_SCHEMES = {
@@ -66,6 +73,13 @@ const SECURITY_SCHEMES = {
     bearerFormat: 'JWT',
     description:
       "A Google-signed OIDC ID token that Cloud Scheduler sends for the job's service account, with the function URL as audience.",
+  },
+  notifyOidc: {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description:
+      'A Google-signed OIDC ID token of a service account on the allow-list (NOTIFY_SERVICE_ACCOUNTS), with the notifyUser function URL as audience (`gcloud auth print-identity-token --audiences=URL`).',
   },
 };
 

@@ -61,8 +61,14 @@ function request(example: ExampleRequest): Json {
       options: {raw: {language: 'json'}},
     };
   }
-  // Collection-level Basic auth applies to the device endpoints; cron must not send it.
-  if (!example.basicAuth) out.auth = {type: 'noauth'};
+  // Collection-level Basic auth applies to the device endpoints; cron must not send it,
+  // and notifyUser sends the caller's OIDC ID token instead.
+  if (example.notifyOidc)
+    out.auth = {
+      type: 'bearer',
+      bearer: [{key: 'token', value: '{{notifyIdToken}}', type: 'string'}],
+    };
+  else if (!example.basicAuth) out.auth = {type: 'noauth'};
   return out;
 }
 
@@ -127,6 +133,8 @@ export function buildPostmanCollection(document: OpenApiDocument): Json {
       {key: 'baseUrl', value: LOCAL_BASE_URL, type: 'string'},
       {key: 'email', value: DEMO.email, type: 'string'},
       {key: 'password', value: DEMO.password, type: 'string'},
+      // `gcloud auth print-identity-token --audiences=NOTIFY_URL`, as an allow-listed account.
+      {key: 'notifyIdToken', value: '', type: 'string'},
     ],
     item: tags.map(tag => ({
       name: tag.name,

@@ -1,6 +1,6 @@
 /**
  * Opens /docs, as served by the local server, in headless Chromium (Debian's `chromium`
- * driven by playwright-core) and checks that the page shows the three operations, all of
+ * driven by playwright-core) and checks that the page shows the four operations, all of
  * it loaded from the local server. Set DOCS_SCREENSHOT=update to refresh docs/docs-page.png.
  */
 import fs from 'node:fs';
@@ -55,7 +55,7 @@ describeWithChromium('the /docs page in Chromium', () => {
     await new Promise<void>(resolve => server?.close(() => resolve()));
   });
 
-  it('shows the three operations, with nothing loaded from elsewhere', async () => {
+  it('shows the four operations, with nothing loaded from elsewhere', async () => {
     const page = await browser.newPage({viewport: {width: 1280, height: 900}});
     const requested: string[] = [];
     const problems: string[] = [];
@@ -92,6 +92,7 @@ describeWithChromium('the /docs page in Chromium', () => {
       'GET /api/cron Run the scheduled tasks',
       'POST /api/users/{user}/fcm_registration_tokens Add a device',
       'DELETE /api/users/{user}/fcm_registration_tokens Remove a device',
+      "POST /api/users/{user}/notifications Send a notification to a user's devices",
     ]);
     await expect(page.locator('.info .title').textContent()).resolves.toContain(
       'Device registration API',

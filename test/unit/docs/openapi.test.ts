@@ -113,6 +113,7 @@ describe('OpenAPI document', () => {
       'POST /api/users/{user}/fcm_registration_tokens 422-missing-registration-id',
       'DELETE /api/users/{user}/fcm_registration_tokens 204-remove',
       'DELETE /api/users/{user}/fcm_registration_tokens 422-missing-registration-id',
+      'POST /api/users/{user}/notifications 500-no-allow-list',
     ]);
   });
 });

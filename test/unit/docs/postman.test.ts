@@ -44,6 +44,7 @@ describe('Postman collection', () => {
     ).toEqual({
       baseUrl: 'http://localhost:40020',
       email: 'support@thinkbitsolutions.com',
+      notifyIdToken: '',
       password: 's3cRe+',
     });
   });
@@ -52,6 +53,7 @@ describe('Postman collection', () => {
     expect(collection.item.map(f => f.name)).toEqual([
       'Core',
       'Users > FCM Registration Tokens',
+      'Notifications',
     ]);
     expect(items.map(i => `${i.request.method} ${i.request.url.raw}`)).toEqual([
       'GET {{baseUrl}}/api/cron',
@@ -62,6 +64,7 @@ describe('Postman collection', () => {
       'POST {{baseUrl}}/api/users/:user/fcm_registration_tokens',
       'DELETE {{baseUrl}}/api/users/:user/fcm_registration_tokens',
       'DELETE {{baseUrl}}/api/users/:user/fcm_registration_tokens',
+      'POST {{baseUrl}}/api/users/:user/notifications',
     ]);
     expect(items[0]!.request.header).toEqual(
       expect.arrayContaining([
@@ -84,6 +87,7 @@ describe('Postman collection', () => {
       'inherit',
       'inherit',
       'inherit',
+      'bearer',
     ]);
   });
 
@@ -102,7 +106,7 @@ describe('Postman collection', () => {
       ]);
     }
     expect(items.map(i => i.response[0]!.code)).toEqual([
-      204, 401, 403, 201, 200, 422, 204, 422,
+      204, 401, 403, 201, 200, 422, 204, 422, 500,
     ]);
   });
 });

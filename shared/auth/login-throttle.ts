@@ -11,6 +11,7 @@ import {createHash} from 'node:crypto';
 import type {DocumentReference} from 'firebase-admin/firestore';
 import {LOGIN_FAILURES} from '../firestore/collections';
 import type {Db} from '../firestore/db';
+import {firestoreSdk} from '../firestore/client';
 
 /** What a login is counted under: the lower-cased email and the client address. */
 export interface LoginKeys {
@@ -99,7 +100,7 @@ export function firestoreLoginThrottle(
       const now = clock();
       const window = windowOf(now);
       const {email, client} = await refs(keys, window);
-      const {FieldValue} = await import('firebase-admin/firestore');
+      const {FieldValue} = await firestoreSdk();
       const fields = (kind: LoginFailureDoc['kind']) => ({
         kind,
         count: FieldValue.increment(1),

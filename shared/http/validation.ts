@@ -2,8 +2,8 @@
  * Request validation with ajv, answering in Laravel's 422 format. Values pass through
  * Laravel's TrimStrings and ConvertEmptyStringsToNull first, so "  " counts as missing.
  */
-import type {ErrorObject, JSONSchemaType, ValidateFunction} from 'ajv';
-import {lazySync} from '../platform/lazy';
+import type {ErrorObject, JSONSchemaType} from 'ajv';
+import {lazyValidator} from '../platform/validator';
 import {AppError} from '../platform/errors';
 
 export interface RegistrationBody {
@@ -30,17 +30,9 @@ export const registrationBodySchema: JSONSchemaType<RegistrationBody> = {
   additionalProperties: true, // like Laravel, unknown fields are ignored
 };
 
-/**
- * Compiled on first use rather than at import: loading and compiling ajv takes a few hundred
- * milliseconds of a cold start, and cron (which shares the entry module) never validates a body.
- */
-const validateRegistration = lazySync(
-  (): ValidateFunction<RegistrationBody> => {
-    const {default: Ajv} = require('ajv') as typeof import('ajv');
-    return new Ajv({allErrors: false, strict: true}).compile(
-      registrationBodySchema,
-    );
-  },
+/** Compiled on first use (see platform/validator.ts). */
+const validateRegistration = lazyValidator<RegistrationBody>(
+  registrationBodySchema,
 );
 
 const MESSAGES: Record<string, (attribute: string) => string> = {

@@ -4,8 +4,8 @@
  * Laravel's 422 shape like the device endpoints. Free-form parts FCM itself checks
  * (`android.notification`, `apns.payload`, `webpush.notification`) only need to be objects.
  */
-import type {ErrorObject, SchemaObject, ValidateFunction} from 'ajv';
-import {lazySync} from '../platform/lazy';
+import type {ErrorObject, SchemaObject} from 'ajv';
+import {lazyValidator} from '../platform/validator';
 import {validationError} from '../http/validation';
 
 type StringMap = Record<string, string>;
@@ -100,15 +100,11 @@ export const notificationMessageSchema: SchemaObject = {
   anyOf: CONTENT_FIELDS.map(field => ({required: [field]})),
 };
 
-const validateMessage = lazySync((): ValidateFunction<NotificationMessage> => {
-  const {default: Ajv} = require('ajv') as typeof import('ajv');
-  // strictRequired off: the anyOf branches name fields the parent schema defines.
-  return new Ajv({
-    allErrors: true,
-    strict: true,
-    strictRequired: false,
-  }).compile<NotificationMessage>(notificationMessageSchema);
-});
+// strictRequired off: the anyOf branches name fields the parent schema defines.
+const validateMessage = lazyValidator<NotificationMessage>(
+  notificationMessageSchema,
+  {allErrors: true, strictRequired: false},
+);
 
 /** A JSON pointer as Laravel's dotted attribute name (`/android/ttl` → `android.ttl`). */
 function dotted(pointer: string): string {

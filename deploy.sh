@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Deploys the device registration API: the three 2nd-gen Cloud Functions (addDevice and
-# removeDevice public, cron for Cloud Scheduler only), each with its own runtime service
-# account and capacity settings, the Firestore indexes of firestore.indexes.json (and the TTL
-# policy on cron run records), the cron invoker binding and the Cloud Scheduler job, then
-# prints each function's URL. Settings come from flags (--name value or --name=value) or the
+# Deploys the device registration API: the four 2nd-gen Cloud Functions (addDevice and
+# removeDevice public, cron for Cloud Scheduler only, notifyUser for the --notify-callers
+# only), each with its runtime service account and capacity settings, the Firestore indexes
+# of firestore.indexes.json and the TTL policies, the invoker bindings of cron and notifyUser
+# and the Cloud Scheduler job, then prints each function's URL. Settings come from flags (--name value or --name=value) or the
 # environment; --dry-run prints every command instead of running it; --print-iam-setup prints
 # the commands that create the service accounts and grant their roles. Why each identity has
 # the roles it has, and why the capacity defaults are what they are: docs/deployment-security.md.
@@ -27,7 +27,7 @@ Required
 Service accounts (--print-iam-setup prints the commands that create them)
   --devices-runtime-service-account EMAIL
                                      DEVICES_RUNTIME_SERVICE_ACCOUNT
-                                     addDevice and removeDevice run as it
+                                     addDevice, removeDevice and notifyUser run as it
                                      (default devices-runtime@PROJECT.iam.gserviceaccount.com)
   --cron-runtime-service-account EMAIL
                                      CRON_RUNTIME_SERVICE_ACCOUNT
@@ -37,6 +37,11 @@ Service accounts (--print-iam-setup prints the commands that create them)
                                      Cloud Scheduler signs cron's OIDC token as it; the only
                                      identity allowed to invoke cron
                                      (default cron-invoker@PROJECT.iam.gserviceaccount.com)
+  --notify-callers EMAIL[,EMAIL...]  NOTIFY_CALLERS
+                                     the service accounts allowed to call notifyUser: each
+                                     gets roles/run.invoker on it and is on its allow-list
+                                     (NOTIFY_SERVICE_ACCOUNTS). Without any, notifyUser is
+                                     still deployed but refuses every request (fail closed)
 
 Behaviour
   --runtime RUNTIME                  RUNTIME           (default nodejs22)
@@ -45,8 +50,10 @@ Behaviour
   --time-zone TZ                     TIME_ZONE         the Scheduler job's IANA zone (default Etc/UTC)
   --cron-url URL                     CRON_URL          cron's URL, also its OIDC audience
                                      (default https://REGION-PROJECT.cloudfunctions.net/cron)
+  --notify-url URL                   NOTIFY_URL        notifyUser's URL, also its OIDC audience
+                                     (default https://REGION-PROJECT.cloudfunctions.net/notify-user)
 
-Capacity per function (flags only)
+Capacity per function (flags only; the devices settings apply to notifyUser too)
   --devices-concurrency N            requests one instance serves at once (default 16)
   --devices-cpu VCPU                 (default 1; concurrency above 1 needs 1 or more)
   --devices-memory SIZE              (default 512Mi)
@@ -77,6 +84,8 @@ declare -A opt=(
   [device-group-prefix]=${DEVICE_GROUP_PREFIX:-app}
   [time-zone]=${TIME_ZONE:-Etc/UTC}
   [cron-url]=${CRON_URL:-}
+  [notify-url]=${NOTIFY_URL:-}
+  [notify-callers]=${NOTIFY_CALLERS:-}
   [devices-concurrency]=16
   [devices-cpu]=1
   [devices-memory]=512Mi
@@ -164,6 +173,8 @@ done
 [ -n "${opt[scheduler-service-account]}" ] ||
   opt[scheduler-service-account]=cron-invoker@$in_project.iam.gserviceaccount.com
 [ -n "${opt[cron-url]}" ] || opt[cron-url]=https://${region:-REGION}-$in_project.cloudfunctions.net/cron
+[ -n "${opt[notify-url]}" ] ||
+  opt[notify-url]=https://${region:-REGION}-$in_project.cloudfunctions.net/notify-user
 
 # check NAME ENV_VAR PATTERN DESCRIPTION: the value of --NAME must match PATTERN (a bash regex).
 check() {
@@ -194,6 +205,20 @@ check device-groups '' '^(fcm|firestore)$' 'fcm or firestore'
 check device-group-prefix '' '^[A-Za-z0-9_.-]{1,64}$' '1-64 letters, digits, dots, dashes or underscores'
 check time-zone '' '^[A-Za-z0-9_+/-]+$' 'an IANA time zone such as Europe/Amsterdam'
 check cron-url '' '^https://[^[:space:]]+$' 'an https URL'
+# No ";": notifyUser's env is passed with ";" as gcloud's delimiter (a caller list has commas).
+check notify-url '' '^https://[^[:space:];]+$' 'an https URL (no spaces or semicolons)'
+# No callers is allowed (notifyUser then fails closed), so check only what is given.
+# Empty entries are skipped, as notifyUser's own parsing of NOTIFY_SERVICE_ACCOUNTS does.
+notify_callers=()
+if [[ ! -v "reported[notify-callers]" ]]; then
+  IFS=, read -r -a entries <<<"${opt[notify-callers]}"
+  for caller in "${entries[@]}"; do
+    [ -n "$caller" ] || continue
+    notify_callers+=("$caller")
+    [[ $caller =~ ^[^@[:space:]]+@[^@[:space:]]+\.gserviceaccount\.com$ ]] ||
+      errors+=("--notify-callers must be service account emails (…gserviceaccount.com) separated by commas, got \"$caller\"")
+  done
+fi
 for fn in devices cron; do
   check "$fn-concurrency" '' "$whole" 'a whole number from 1 to 1000'
   check "$fn-cpu" '' "$cpu" 'a number of vCPUs such as 1 or 0.5'
@@ -223,6 +248,7 @@ devices_sa=${opt[devices-runtime-service-account]}
 cron_sa=${opt[cron-runtime-service-account]}
 scheduler_sa=${opt[scheduler-service-account]}
 cron_url=${opt[cron-url]}
+notify_url=${opt[notify-url]}
 
 # Prints a command as shell input (so the output of --print-iam-setup can be piped to bash).
 show() {
@@ -234,8 +260,9 @@ show() {
 
 if $print_iam_setup; then
   echo "# Service accounts and project roles for the device registration API in $project."
-  echo '# Why each role: docs/deployment-security.md. The invoker binding on cron (roles/run.invoker'
-  echo '# for the scheduler account, on that one function only) is made by deploy.sh itself.'
+  echo '# Why each role: docs/deployment-security.md. The invoker bindings (roles/run.invoker on cron'
+  echo '# for the scheduler account, on notify-user for each --notify-callers account) are made by'
+  echo '# deploy.sh itself.'
   for sa in "$devices_sa" "$cron_sa" "$scheduler_sa"; do
     if [[ $sa == *@"$project".iam.gserviceaccount.com ]]; then
       show gcloud iam service-accounts create "${sa%@*}" "--project=$project" \
@@ -244,14 +271,18 @@ if $print_iam_setup; then
       echo "# $sa is not an account of $project: create it where it belongs."
     fi
   done
-  runtime_roles=(roles/datastore.user)
-  # Only FCM device groups need FCM; the firestore mode keeps groups in Firestore.
-  [ "${opt[device-groups]}" = firestore ] || runtime_roles+=(roles/firebasecloudmessaging.admin)
-  for sa in "$devices_sa" "$cron_sa"; do
-    for role in "${runtime_roles[@]}"; do
-      show gcloud projects add-iam-policy-binding "$project" "--member=serviceAccount:$sa" "--role=$role" \
-        --condition=None
-    done
+  # notifyUser (devices account) sends over FCM HTTP v1 in both modes: cloudmessaging.messages.create.
+  devices_roles=(roles/datastore.user roles/firebasecloudmessaging.admin)
+  cron_roles=(roles/datastore.user)
+  # cron needs FCM only for FCM device groups; the firestore mode keeps groups in Firestore.
+  [ "${opt[device-groups]}" = firestore ] || cron_roles+=(roles/firebasecloudmessaging.admin)
+  for role in "${devices_roles[@]}"; do
+    show gcloud projects add-iam-policy-binding "$project" "--member=serviceAccount:$devices_sa" "--role=$role" \
+      --condition=None
+  done
+  for role in "${cron_roles[@]}"; do
+    show gcloud projects add-iam-policy-binding "$project" "--member=serviceAccount:$cron_sa" "--role=$role" \
+      --condition=None
   done
   exit 0
 fi
@@ -293,6 +324,13 @@ mapfile -t cron_capacity < <(capacity cron)
 
 common=(--gen2 "--runtime=${opt[runtime]}" "--region=$region" "--project=$project" --source=. --trigger-http --quiet)
 app_env="FCM_SENDER_ID=${opt[fcm-sender-id]},DEVICE_GROUP_PREFIX=${opt[device-group-prefix]},DEVICE_GROUPS=${opt[device-groups]},GOOGLE_CLOUD_PROJECT=$project"
+# notifyUser's allow-list: both settings or neither (neither = every request refused).
+# gcloud splits --set-env-vars on commas; ^;^ makes ";" the separator so the list keeps its commas.
+notify_env="^;^${app_env//,/;}"
+if [ ${#notify_callers[@]} -gt 0 ]; then
+  callers=$(IFS=,; echo "${notify_callers[*]}")
+  notify_env+=";NOTIFY_OIDC_AUDIENCE=$notify_url;NOTIFY_SERVICE_ACCOUNTS=$callers"
+fi
 scheduler_args=(--project "$project" --region "$region" --url "$cron_url" --service-account "$scheduler_sa"
   --time-zone "${opt[time-zone]}")
 
@@ -317,6 +355,14 @@ run gcloud functions deploy cron "${common[@]}" --entry-point=cron --no-allow-un
 # roles/run.invoker for the scheduler account, on cron only.
 run gcloud functions add-invoker-policy-binding cron "--region=$region" "--project=$project" \
   "--member=serviceAccount:$scheduler_sa"
+run gcloud functions deploy notify-user "${common[@]}" --entry-point=notifyUser --no-allow-unauthenticated \
+  "--service-account=$devices_sa" "${devices_capacity[@]}" "--set-env-vars=$notify_env"
+# roles/run.invoker for each caller, on notify-user only. Removing a caller from the list does not
+# revoke its binding: see docs/deployment-security.md.
+for caller in "${notify_callers[@]}"; do
+  run gcloud functions add-invoker-policy-binding notify-user "--region=$region" "--project=$project" \
+    "--member=serviceAccount:$caller"
+done
 
 echo '==> Firestore indexes (firestore.indexes.json)'
 # node is needed anyway: npm builds and runs the Scheduler command.
@@ -346,13 +392,14 @@ while IFS=$'\t' read -r -a parts; do
 done <<<"$index_lines"
 run gcloud firestore fields ttls update expire_at "--project=$project" --collection-group=cron_runs --enable-ttl --async --quiet
 run gcloud firestore fields ttls update expires_at "--project=$project" --collection-group=login_failures --enable-ttl --async --quiet
+run gcloud firestore fields ttls update expires_at "--project=$project" --collection-group=notification_requests --enable-ttl --async --quiet
 
 echo '==> Cloud Scheduler job'
 # Needs application default credentials (gcloud auth application-default login) locally.
 run npm run --silent scheduler -- "${scheduler_args[@]}"
 
 echo '==> function URLs'
-for fn in add-device remove-device cron; do
+for fn in add-device remove-device cron notify-user; do
   describe=(gcloud functions describe "$fn" --gen2 "--region=$region" "--project=$project"
     '--format=value(serviceConfig.uri)')
   if $dry_run; then
@@ -361,4 +408,8 @@ for fn in add-device remove-device cron; do
     printf '%s: %s\n' "$fn" "$("${describe[@]}")"
   fi
 done
+if [ ${#notify_callers[@]} -eq 0 ]; then
+  echo '==> note: notify-user refuses every request (500): no caller is allowed. Deploy again with'
+  echo '    --notify-callers EMAIL[,EMAIL...] (or NOTIFY_CALLERS) to allow the services that send.'
+fi
 echo "==> done: cron runs every minute at $cron_url"

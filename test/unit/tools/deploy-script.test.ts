@@ -32,6 +32,8 @@ const READ_ENV = [
   'DEVICE_GROUP_PREFIX',
   'TIME_ZONE',
   'CRON_URL',
+  'NOTIFY_URL',
+  'NOTIFY_CALLERS',
 ];
 
 function deploy(
@@ -66,11 +68,19 @@ const COMMON =
   '--gen2 --runtime=nodejs22 --region=europe-west1 --project=my-proj-1 --source=. --trigger-http --quiet';
 const ENV =
   'FCM_SENDER_ID=123456789012\\,DEVICE_GROUP_PREFIX=app\\,DEVICE_GROUPS=fcm\\,GOOGLE_CLOUD_PROJECT=my-proj-1';
+const NOTIFY_URL =
+  'https://europe-west1-my-proj-1.cloudfunctions.net/notify-user';
+/** notifyUser's env, with ";" as gcloud's delimiter (printed shell-quoted). */
+const NOTIFY_ENV = `\\^\\;\\^${ENV.replace(/\\,/g, '\\;')}`;
+const NOTE = [
+  '==> note: notify-user refuses every request (500): no caller is allowed. Deploy again with',
+  '    --notify-callers EMAIL[,EMAIL...] (or NOTIFY_CALLERS) to allow the services that send.',
+];
 const SCHEDULER_ARGS = `--project my-proj-1 --region europe-west1 --url ${URL} --service-account ${INVOKER_SA} --time-zone Etc/UTC`;
 
 describe('deploy.sh', () => {
   it('--dry-run prints every command, in order, and runs none', () => {
-    const {status, commands, stderr} = deploy(['--dry-run', ...FLAGS]);
+    const {status, commands, stderr, stdout} = deploy(['--dry-run', ...FLAGS]);
     expect(stderr).toBe('');
     expect(status).toBe(0);
     expect(commands).toEqual([
@@ -80,16 +90,41 @@ describe('deploy.sh', () => {
       `+ gcloud functions deploy remove-device ${COMMON} --entry-point=removeDevice --allow-unauthenticated --service-account=${DEVICES_SA} --concurrency=16 --cpu=1 --memory=512Mi --max-instances=20 --set-env-vars=${ENV}`,
       `+ gcloud functions deploy cron ${COMMON} --entry-point=cron --no-allow-unauthenticated --timeout=540s --service-account=${CRON_SA} --concurrency=1 --cpu=1 --memory=512Mi --max-instances=3 --set-env-vars=${ENV}\\,CRON_OIDC_AUDIENCE=${URL}\\,CRON_SERVICE_ACCOUNT=${INVOKER_SA}`,
       `+ gcloud functions add-invoker-policy-binding cron --region=europe-west1 --project=my-proj-1 --member=serviceAccount:${INVOKER_SA}`,
+      // No --notify-callers: deployed without an allow-list, so it refuses every request.
+      `+ gcloud functions deploy notify-user ${COMMON} --entry-point=notifyUser --no-allow-unauthenticated --service-account=${DEVICES_SA} --concurrency=16 --cpu=1 --memory=512Mi --max-instances=20 --set-env-vars=${NOTIFY_ENV}`,
       '+ gcloud firestore indexes composite create --project=my-proj-1 --collection-group=fcm_registration_tokens --query-scope=collection --field-config=field-path=user_id\\,order=ascending --field-config=field-path=updated_at\\,order=ascending --async',
       '+ gcloud firestore indexes fields update updated_at --project=my-proj-1 --collection-group=fcm_registration_tokens --index=order=ascending --index=order=descending --index=array-config=contains --async --quiet',
       '+ gcloud firestore fields ttls update expire_at --project=my-proj-1 --collection-group=cron_runs --enable-ttl --async --quiet',
       '+ gcloud firestore fields ttls update expires_at --project=my-proj-1 --collection-group=login_failures --enable-ttl --async --quiet',
+      '+ gcloud firestore fields ttls update expires_at --project=my-proj-1 --collection-group=notification_requests --enable-ttl --async --quiet',
       `+ npm run --silent scheduler -- ${SCHEDULER_ARGS}`,
-      ...['add-device', 'remove-device', 'cron'].map(
+      ...['add-device', 'remove-device', 'cron', 'notify-user'].map(
         fn =>
           `+ gcloud functions describe ${fn} --gen2 --region=europe-west1 --project=my-proj-1 --format=value\\(serviceConfig.uri\\)`,
       ),
     ]);
+    expect(stdout.trim().split('\n').slice(-3, -1)).toEqual(NOTE);
+  });
+
+  it('--notify-callers allows each caller: on the allow-list with the audience, and as invoker', () => {
+    const callers =
+      'sender@my-proj-1.iam.gserviceaccount.com,,shop@other-proj.iam.gserviceaccount.com';
+    const {status, commands, stderr, stdout} = deploy([
+      '--dry-run',
+      ...FLAGS,
+      `--notify-callers=${callers}`,
+    ]);
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    const at = commands.findIndex(c =>
+      c.startsWith('+ gcloud functions deploy notify-user '),
+    );
+    expect(commands.slice(at, at + 3)).toEqual([
+      `+ gcloud functions deploy notify-user ${COMMON} --entry-point=notifyUser --no-allow-unauthenticated --service-account=${DEVICES_SA} --concurrency=16 --cpu=1 --memory=512Mi --max-instances=20 --set-env-vars=${NOTIFY_ENV}\\;NOTIFY_OIDC_AUDIENCE=${NOTIFY_URL}\\;NOTIFY_SERVICE_ACCOUNTS=sender@my-proj-1.iam.gserviceaccount.com\\,shop@other-proj.iam.gserviceaccount.com`,
+      '+ gcloud functions add-invoker-policy-binding notify-user --region=europe-west1 --project=my-proj-1 --member=serviceAccount:sender@my-proj-1.iam.gserviceaccount.com',
+      '+ gcloud functions add-invoker-policy-binding notify-user --region=europe-west1 --project=my-proj-1 --member=serviceAccount:shop@other-proj.iam.gserviceaccount.com',
+    ]);
+    expect(stdout).not.toContain('==> note');
   });
 
   it('takes every option as --name=value or --name value alike', () => {
@@ -113,6 +148,8 @@ describe('deploy.sh', () => {
       'cron-cpu': '0.5',
       'cron-memory': '256Mi',
       'cron-max-instances': '2',
+      'notify-url': 'https://notify-user-abc.a.run.app',
+      'notify-callers': 's@my-proj-1.iam.gserviceaccount.com',
     };
     const spaced = deploy([
       '--dry-run',
@@ -138,6 +175,12 @@ describe('deploy.sh', () => {
     expect(cron).toContain(
       'CRON_OIDC_AUDIENCE=https://cron-abc.a.run.app\\,CRON_SERVICE_ACCOUNT=s@my-proj-1.iam.gserviceaccount.com',
     );
+    expect(spaced.commands[6]).toContain(
+      '--service-account=d@my-proj-1.iam.gserviceaccount.com --concurrency=8 --cpu=2 --memory=1Gi --max-instances=40 ',
+    );
+    expect(spaced.commands[6]).toContain(
+      'NOTIFY_OIDC_AUDIENCE=https://notify-user-abc.a.run.app\\;NOTIFY_SERVICE_ACCOUNTS=s@my-proj-1.iam.gserviceaccount.com',
+    );
     expect(spaced.commands).toContain(
       '+ npm run --silent scheduler -- --project my-proj-1 --region europe-west1 --url https://cron-abc.a.run.app --service-account s@my-proj-1.iam.gserviceaccount.com --time-zone Europe/Amsterdam',
     );
@@ -154,6 +197,8 @@ describe('deploy.sh', () => {
         DEVICES_RUNTIME_SERVICE_ACCOUNT:
           'api@other-proj.iam.gserviceaccount.com',
         CRON_URL: 'https://cron-abc.a.run.app',
+        NOTIFY_URL: 'https://notify-user-abc.a.run.app',
+        NOTIFY_CALLERS: 's@other-proj.iam.gserviceaccount.com',
       },
     );
     expect(status).toBe(0);
@@ -169,6 +214,9 @@ describe('deploy.sh', () => {
     );
     expect(commands[4]).toContain(
       'CRON_OIDC_AUDIENCE=https://cron-abc.a.run.app',
+    );
+    expect(commands[6]).toContain(
+      'NOTIFY_OIDC_AUDIENCE=https://notify-user-abc.a.run.app\\;NOTIFY_SERVICE_ACCOUNTS=s@other-proj.iam.gserviceaccount.com',
     );
   });
 
@@ -209,6 +257,9 @@ describe('deploy.sh', () => {
         '--force',
         'yes',
         '--dry-run=no',
+        '--notify-url=http://notify',
+        '--notify-callers',
+        'me@example.com,s@p.iam.gserviceaccount.com',
         '--service-account=api@p.iam.gserviceaccount.com',
         'stray',
       ],
@@ -225,6 +276,8 @@ describe('deploy.sh', () => {
         '--cron-runtime-service-account must be a service account email, got "cron"',
         '--runtime must be a Node.js runtime such as nodejs22, got "python312"',
         '--device-groups must be fcm or firestore, got "redis"',
+        '--notify-url must be an https URL (no spaces or semicolons), got "http://notify"',
+        '--notify-callers must be service account emails (…gserviceaccount.com) separated by commas, got "me@example.com"',
         '--devices-concurrency 16 needs --devices-cpu 1 or more (2nd gen serves concurrent requests only with a whole vCPU), got 0.5',
         '--cron-memory must be a size such as 512Mi or 1Gi, got "1G"',
         '--cron-max-instances must be a whole number from 1 to 1000, got "5000"',
@@ -281,6 +334,7 @@ describe('deploy.sh', () => {
       binding(CRON_SA, 'roles/datastore.user'),
       binding(CRON_SA, 'roles/firebasecloudmessaging.admin'),
     ]);
+    // Callers of notify-user get no project role either: run.invoker on that function alone.
     // The invoker gets no project role: deploy.sh grants it run.invoker on cron alone.
     expect(stdout).not.toContain(`serviceAccount:${INVOKER_SA} --role`);
 
@@ -291,7 +345,17 @@ describe('deploy.sh', () => {
       '--devices-runtime-service-account=api@shared-proj.iam.gserviceaccount.com',
     ]);
     expect(firestore.status).toBe(0);
-    expect(firestore.stdout).not.toContain('firebasecloudmessaging');
+    // notify-user (devices account) sends over FCM HTTP v1 in both modes; cron needs FCM only
+    // for FCM device groups.
+    expect(firestore.stdout).toContain(
+      binding(
+        'api@shared-proj.iam.gserviceaccount.com',
+        'roles/firebasecloudmessaging.admin',
+      ),
+    );
+    expect(firestore.stdout).not.toContain(
+      binding(CRON_SA, 'roles/firebasecloudmessaging.admin'),
+    );
     expect(firestore.stdout).toContain(
       '# api@shared-proj.iam.gserviceaccount.com is not an account of my-proj-1: create it where it belongs.',
     );
@@ -324,11 +388,13 @@ if [ "$1 $2" = "functions describe" ]; then echo "https://$3-xyz-ew.a.run.app"; 
       const {status, stdout, stderr} = deploy(FLAGS, {}, bin);
       expect(stderr).toBe('');
       expect(status).toBe(0);
-      expect(stdout.trim().split('\n').slice(-5)).toEqual([
+      expect(stdout.trim().split('\n').slice(-8)).toEqual([
         '==> function URLs',
         'add-device: https://add-device-xyz-ew.a.run.app',
         'remove-device: https://remove-device-xyz-ew.a.run.app',
         'cron: https://cron-xyz-ew.a.run.app',
+        'notify-user: https://notify-user-xyz-ew.a.run.app',
+        ...NOTE,
         `==> done: cron runs every minute at ${URL}`,
       ]);
       const calls = readFileSync(path.join(bin, 'calls'), 'utf8');

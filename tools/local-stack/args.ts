@@ -8,7 +8,7 @@ export const DEFAULT_PORT = 40020;
 export const USAGE = `Usage: npm start [-- --persist DIR]
 
 Starts the whole stack on this machine: the official Cloud Firestore emulator, the FCM
-device-group emulator, and the three functions behind one router, with the demo user of
+device-group emulator, and the four functions behind one router, with the demo user of
 the API reference. Data lives in memory and is reset on each start, unless --persist is given.
 
 Options:

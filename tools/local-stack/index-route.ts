@@ -1,6 +1,6 @@
 /**
  * `GET /` on the local stack: a small JSON index, so whoever opens the bare address in a
- * browser or with curl learns where the documentation and the three endpoints are.
+ * browser or with curl learns where the documentation and the endpoints are.
  */
 import {ROUTES} from '../../shared/http/routes';
 import type {ExtraRoute} from './router';

@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole stack on one machine. The official Firestore emulator (or the
  * environment's), the local FCM device-group emulator (or the environment's), the demo
- * user of the API reference, and the three functions behind one server on PORT (40020).
+ * user of the API reference, and the four functions behind one server on PORT (40020).
  * Exit codes: 0 stopped on request (or --help), 2 bad command line, 1 failed or an emulator died.
  */
 import type {AddressInfo} from 'node:net';
@@ -110,6 +110,8 @@ function banner({url, emulators, seed, data}: LocalStack): string {
     `  POST   ${url}/api/users/1/fcm_registration_tokens   (addDevice)`,
     `  DELETE ${url}/api/users/1/fcm_registration_tokens   (removeDevice)`,
     `  GET    ${url}/api/cron                               (cron, App Engine compatibility mode)`,
+    `  POST   ${url}/api/users/1/notifications              (notifyUser: refuses all here; use npm run notify)`,
+    `Device groups: DEVICE_GROUPS=${process.env.DEVICE_GROUPS === 'firestore' ? 'firestore' : 'fcm'}`,
     `  Docs   ${url}/docs`,
     `Firestore emulator: ${emulators.firestoreHost} (${emulators.firestoreKind}), project ${process.env.GOOGLE_CLOUD_PROJECT}`,
     `FCM emulator:       http://${emulators.fcmHost} (${emulators.fcmKind}); groups: http://${emulators.fcmHost}/emulator/projects/emulator/groups`,

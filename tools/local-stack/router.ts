@@ -1,5 +1,5 @@
 /**
- * One local HTTP server in front of the three functions, at the Laravel paths. Each
+ * One local HTTP server in front of the four functions, at the Laravel paths. Each
  * function runs inside the Functions Framework's own server (as in production) and the
  * router only picks which one gets the request, by the route table.
  */

@@ -62,15 +62,12 @@ export function tooManyLoginAttempts(retryAfterSeconds: number): AppError {
 
 export function makeAuthenticator(deps: AuthenticatorDeps): Authenticate {
   const {users, realm, throttle, log, cache} = deps;
+  let dummyScheduled = false;
   return async request => {
     const credentials = parseBasicAuth(request.authorization);
     // No usable credentials means no password was tried: nothing to count or log.
     if (!credentials) throw unauthenticated(realm);
     const {email, password} = credentials;
-    // Started now, so the first unknown email of an instance does not wait for the
-    // dummy's creation on top of its comparison (which would tell it apart).
-    const dummy = deps.dummyHash();
-    dummy.catch(() => undefined); // awaited below when needed; never unhandled
     const keys: LoginKeys = {
       email: normalizeEmail(email),
       clientIp: clientIp(request, deps.forwardedForHops),
@@ -101,7 +98,7 @@ export function makeAuthenticator(deps: AuthenticatorDeps): Authenticate {
     if (user && cache?.has(user.id, password, user.passwordHash)) return user;
     const matches = await bcrypt.compare(
       password,
-      user?.passwordHash ?? (await dummy),
+      user?.passwordHash ?? (await deps.dummyHash()),
     );
     if (!user || !matches) {
       // Logged first, so the attempt is on record even if counting it fails (503).
@@ -115,6 +112,13 @@ export function makeAuthenticator(deps: AuthenticatorDeps): Authenticate {
       throw unauthenticated(realm);
     }
     cache?.remember(user.id, password, user.passwordHash);
+    // The dummy hash is made a moment after a first success, not during it (it costs as
+    // much as a compare, and a cold start's first request should not pay it); only an
+    // unknown email in an instance's first second could still find it unmade.
+    if (!dummyScheduled) {
+      dummyScheduled = true;
+      setTimeout(() => deps.dummyHash().catch(() => undefined), 1000).unref();
+    }
     return user;
   };
 }

@@ -66,7 +66,7 @@ describeWithFirestore('local stack (npm start)', () => {
     });
   });
 
-  it('answers GET / with an index pointing to the docs and the three endpoints', async () => {
+  it('answers GET / with an index pointing to the docs and the endpoints', async () => {
     const reply = await fetch(`${stack.url}/`);
     expect(reply.status).toBe(200);
     expect(reply.headers.get('content-type')).toBe(
@@ -96,6 +96,12 @@ describeWithFirestore('local stack (npm start)', () => {
           method: 'DELETE',
           url: `${u}/api/users/{user}/fcm_registration_tokens`,
           summary: 'Remove a device',
+        },
+        {
+          function: 'notifyUser',
+          method: 'POST',
+          url: `${u}/api/users/{user}/notifications`,
+          summary: "Send a notification to a user's devices",
         },
       ],
       data: 'in memory, reset on each start (keep it with `npm start -- --persist DIR`)',

@@ -18,6 +18,7 @@ import {createProgress} from './progress';
 import {formatReport, writeReport} from './report';
 import {openLaravelSource} from './source';
 import {firestoreTarget} from './target';
+import {exitWith, stdio} from '../cli/exit';
 
 export interface MainIo {
   env: NodeJS.ProcessEnv;
@@ -104,18 +105,11 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2), {
-    env: process.env,
-    out: t => process.stdout.write(t),
-    err: t => process.stderr.write(t),
-    stderrIsTty: process.stderr.isTTY === true,
-  }).then(
-    code => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(
-        `${err instanceof Error ? err.stack : String(err)}\n`,
-      );
-      process.exit(1);
-    },
+  exitWith(
+    main(process.argv.slice(2), {
+      env: process.env,
+      ...stdio,
+      stderrIsTty: process.stderr.isTTY === true,
+    }),
   );
 }

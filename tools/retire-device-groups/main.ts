@@ -4,6 +4,7 @@
  * stops the run after the users in flight (and prints where to resume); a second one exits.
  */
 import {run} from './run';
+import {exitWith, stdio} from '../cli/exit';
 
 if (require.main === module) {
   const stop = new AbortController();
@@ -14,18 +15,11 @@ if (require.main === module) {
     );
     stop.abort();
   });
-  run(process.argv.slice(2), process.env, {
-    out: text => process.stdout.write(text),
-    err: text => process.stderr.write(text),
-    isTTY: process.stderr.isTTY === true,
-    stop: stop.signal,
-  }).then(
-    code => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(
-        `${err instanceof Error ? err.stack : String(err)}\n`,
-      );
-      process.exit(1);
-    },
+  exitWith(
+    run(process.argv.slice(2), process.env, {
+      ...stdio,
+      isTTY: process.stderr.isTTY === true,
+      stop: stop.signal,
+    }),
   );
 }

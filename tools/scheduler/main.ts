@@ -6,6 +6,7 @@
 import {parseSchedulerArgs, USAGE} from './args';
 import {buildJob} from './job';
 import {upsertJob, type SchedulerClient} from './upsert';
+import {exitWith, stdio} from '../cli/exit';
 
 export interface MainDeps {
   env: NodeJS.ProcessEnv;
@@ -54,17 +55,5 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2), {
-    env: process.env,
-    out: t => process.stdout.write(t),
-    err: t => process.stderr.write(t),
-  }).then(
-    code => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(
-        `${err instanceof Error ? err.stack : String(err)}\n`,
-      );
-      process.exit(1);
-    },
-  );
+  exitWith(main(process.argv.slice(2), {env: process.env, ...stdio}));
 }

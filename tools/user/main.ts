@@ -6,6 +6,7 @@
 import {parseUserArgs, USAGE, type CreateUserArgs} from './args';
 import {promptNewPassword, readPasswordFromStdin} from './password';
 import {firestoreTarget, probeEmulator, type FirestoreTarget} from './target';
+import {exitWith} from '../cli/exit';
 
 /** The SDK retries an unanswered call for minutes; a person at a terminal should not wait that long. */
 const WRITE_DEADLINE_MS = 30_000;
@@ -88,13 +89,5 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    code => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(
-        `${err instanceof Error ? err.message : String(err)}\n`,
-      );
-      process.exit(1);
-    },
-  );
+  exitWith(main(process.argv.slice(2)), {stack: false});
 }

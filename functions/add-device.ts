@@ -3,7 +3,7 @@
  */
 import * as functions from '@google-cloud/functions-framework';
 import {endpoint, type Endpoint} from '../shared/http/handler';
-import {parseDeviceRequest} from '../shared/http/device-request';
+import {runDeviceRequest} from '../shared/http/device-request';
 import {sendJson} from '../shared/http/respond';
 import {productionRuntime, type Runtime} from '../shared/runtime';
 import {tokenJson} from '../shared/http/token-json';
@@ -11,9 +11,9 @@ import {tokenJson} from '../shared/http/token-json';
 /** The part of the runtime addDevice uses (unit tests pass fakes of exactly this). */
 export type AddDeviceRuntime = Pick<
   Runtime,
-  'config' | 'log' | 'authenticate'
+  'config' | 'log' | 'authenticate' | 'recognize'
 > & {
-  devices: Pick<Runtime['devices'], 'add'>;
+  devices: Pick<Runtime['devices'], 'add' | 'addAdmitted'>;
 };
 
 export const addDevice: Endpoint<AddDeviceRuntime> = async (
@@ -22,17 +22,17 @@ export const addDevice: Endpoint<AddDeviceRuntime> = async (
   runtime,
   log,
 ) => {
-  const {user, body} = await parseDeviceRequest(
-    req,
-    'POST',
-    runtime.authenticate,
-  );
-  const {token, created} = await runtime.devices.add(
-    user.id,
-    body.registration_id,
-  );
+  const {devices} = runtime;
+  const {
+    userId,
+    result: {token, created},
+  } = await runDeviceRequest(req, 'POST', runtime, {
+    admitted: (user, registrationId, admit) =>
+      devices.addAdmitted(user, registrationId, admit),
+    authenticated: (user, registrationId) => devices.add(user, registrationId),
+  });
   log.info(created ? 'device registered' : 'device registration refreshed', {
-    userId: user.id,
+    userId,
     tokenId: token.id,
   });
   sendJson(res, created ? 201 : 200, tokenJson(token));

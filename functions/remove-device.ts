@@ -3,7 +3,7 @@
  */
 import * as functions from '@google-cloud/functions-framework';
 import {endpoint, type Endpoint} from '../shared/http/handler';
-import {parseDeviceRequest} from '../shared/http/device-request';
+import {runDeviceRequest} from '../shared/http/device-request';
 import {sendEmpty} from '../shared/http/respond';
 import {tokenId} from '../shared/firestore/collections';
 import {productionRuntime, type Runtime} from '../shared/runtime';
@@ -11,9 +11,9 @@ import {productionRuntime, type Runtime} from '../shared/runtime';
 /** The part of the runtime removeDevice uses (unit tests pass fakes of exactly this). */
 export type RemoveDeviceRuntime = Pick<
   Runtime,
-  'config' | 'log' | 'authenticate'
+  'config' | 'log' | 'authenticate' | 'recognize'
 > & {
-  devices: Pick<Runtime['devices'], 'remove'>;
+  devices: Pick<Runtime['devices'], 'remove' | 'removeAdmitted'>;
 };
 
 export const removeDevice: Endpoint<RemoveDeviceRuntime> = async (
@@ -22,16 +22,18 @@ export const removeDevice: Endpoint<RemoveDeviceRuntime> = async (
   runtime,
   log,
 ) => {
-  const {user, body} = await parseDeviceRequest(
+  const {devices} = runtime;
+  const {userId, registrationId} = await runDeviceRequest(
     req,
     'DELETE',
-    runtime.authenticate,
+    runtime,
+    {
+      admitted: (user, token, admit) =>
+        devices.removeAdmitted(user, token, admit),
+      authenticated: (user, token) => devices.remove(user, token),
+    },
   );
-  await runtime.devices.remove(user.id, body.registration_id);
-  log.info('device removed', {
-    userId: user.id,
-    tokenId: tokenId(body.registration_id),
-  });
+  log.info('device removed', {userId, tokenId: tokenId(registrationId)});
   sendEmpty(res, 204);
 };
 

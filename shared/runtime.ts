@@ -21,6 +21,7 @@ import {firestoreUsers} from './auth/users';
 import {dummyHash} from './auth/dummy-hash';
 import {firestoreLoginThrottle} from './auth/login-throttle';
 import {createVerificationCache} from './auth/verification-cache';
+import {makeRecognizer, type Recognize} from './auth/recognize';
 import {makeCronAuth, type CronAuth} from './cron/auth';
 import {googleIdTokenVerifier, type CertFetcher} from './cron/oidc';
 import {CronRunner} from './cron/runner';
@@ -35,6 +36,8 @@ export interface Runtime {
   /** Firestore, with the instance's deadline on every call. */
   db: Db;
   authenticate: Authenticate;
+  /** Authentication without a read, for credentials this instance verified moments ago. */
+  recognize: Recognize;
   devices: Devices;
   /** OAuth2 access tokens for FCM (firebase-admin's credential, or the emulator's placeholder). */
   accessToken: AccessTokenSource;
@@ -76,6 +79,10 @@ export function createRuntime(
         })
       : fcmDevices(config, db, accessToken, clock, log);
   const verifyIdToken = googleIdTokenVerifier(overrides.fetchCerts);
+  const verified = createVerificationCache(
+    config.authCacheTtlMs,
+    config.authCacheMaxEntries,
+  );
   return {
     config,
     log,
@@ -92,11 +99,9 @@ export function createRuntime(
       dummyHash: dummyHash(config.login.bcryptCost),
       forwardedForHops: config.login.forwardedForHops,
       log,
-      cache: createVerificationCache(
-        config.authCacheTtlMs,
-        config.authCacheMaxEntries,
-      ),
+      cache: verified,
     }),
+    recognize: makeRecognizer(verified),
     devices,
     accessToken,
     cronAuth: makeCronAuth(config.cron, verifyIdToken),

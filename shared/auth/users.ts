@@ -88,26 +88,37 @@ export async function upsertUser(
   const email = normalizeEmail(user.email);
   const userRef = db.collection(USERS).doc(user.id);
   const emailRef = db.collection(USER_EMAILS).doc(emailId(email));
-  await db.runTransaction(async tx => {
-    const [existing, owner] = await tx.getAll(userRef, emailRef);
-    const ownerId = owner!.exists ? owner!.get('user_id') : undefined;
-    if (ownerId !== undefined && ownerId !== user.id) throw emailTaken(email);
-    // Users written before emails had owners have no claim yet: ask the users too.
-    const sameEmail = await tx.get(
-      db.collection(USERS).where('email', '==', email).limit(2),
-    );
-    if (sameEmail.docs.some(doc => doc.id !== user.id)) throw emailTaken(email);
-    const oldEmail = existing!.get('email') as unknown;
-    if (typeof oldEmail === 'string' && normalizeEmail(oldEmail) !== email) {
-      const oldRef = db.collection(USER_EMAILS).doc(emailId(oldEmail));
-      const old = await tx.get(oldRef);
-      // Only free what this user owns: a legacy duplicate may be someone else's.
-      if (old.exists && old.get('user_id') === user.id) tx.delete(oldRef);
-    }
-    const claim: UserEmailDoc = {user_id: user.id, email};
-    tx.set(emailRef, claim);
-    const fields: Partial<UserDoc> = {email, password: user.passwordHash};
-    if (user.name !== undefined) fields.name = user.name;
-    tx.set(userRef, fields, {merge: true});
-  });
+  await db.runTransaction(
+    async tx => {
+      const [existing, owner] = await tx.getAll(userRef, emailRef);
+      const ownerId = owner!.exists ? owner!.get('user_id') : undefined;
+      if (ownerId !== undefined && ownerId !== user.id) throw emailTaken(email);
+      // Users written before emails had owners have no claim yet: ask the users too.
+      const sameEmail = await tx.get(
+        db.collection(USERS).where('email', '==', email).limit(2),
+      );
+      if (sameEmail.docs.some(doc => doc.id !== user.id))
+        throw emailTaken(email);
+      const oldEmail = existing!.get('email') as unknown;
+      if (typeof oldEmail === 'string' && normalizeEmail(oldEmail) !== email) {
+        const oldRef = db.collection(USER_EMAILS).doc(emailId(oldEmail));
+        const old = await tx.get(oldRef);
+        // Only free what this user owns: a legacy duplicate may be someone else's.
+        if (old.exists && old.get('user_id') === user.id) tx.delete(oldRef);
+      }
+      const claim: UserEmailDoc = {user_id: user.id, email};
+      tx.set(emailRef, claim);
+      const fields: Partial<UserDoc> = {email, password: user.passwordHash};
+      if (user.name !== undefined) fields.name = user.name;
+      tx.set(userRef, fields, {merge: true});
+    },
+    {maxAttempts: UPSERT_ATTEMPTS},
+  );
 }
+
+/**
+ * Two racing writes of one email contend on its `user_emails` document; the loser must
+ * get to read the winner's claim (its 409), even on a busy emulator, rather than run out
+ * of the SDK's default five attempts.
+ */
+const UPSERT_ATTEMPTS = 20;

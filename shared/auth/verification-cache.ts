@@ -11,6 +11,11 @@ import {createHmac, randomBytes} from 'node:crypto';
 export interface VerificationCache {
   /** True when these credentials were verified against `passwordHash` within the TTL. */
   has(userId: string, password: string, passwordHash: string): boolean;
+  /**
+   * The stored hash these credentials were verified against within the TTL, if any (the
+   * caller compares it with the hash it reads: see recognize.ts).
+   */
+  verifiedHash(userId: string, password: string): string | undefined;
   remember(userId: string, password: string, passwordHash: string): void;
 }
 
@@ -29,16 +34,27 @@ export function createVerificationCache(
       .update('\0')
       .update(password)
       .digest('base64url');
+  const live = (key: string) => {
+    const entry = entries.get(key);
+    if (entry && entry.expiresAt <= now()) {
+      entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  };
   return {
     has(userId, password, passwordHash) {
       const key = keyOf(userId, password);
-      const entry = entries.get(key);
+      const entry = live(key);
       if (!entry) return false;
-      if (entry.expiresAt <= now() || entry.hash !== passwordHash) {
+      if (entry.hash !== passwordHash) {
         entries.delete(key);
         return false;
       }
       return true;
+    },
+    verifiedHash(userId, password) {
+      return live(keyOf(userId, password))?.hash;
     },
     remember(userId, password, passwordHash) {
       const key = keyOf(userId, password);

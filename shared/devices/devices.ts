@@ -3,6 +3,7 @@
  * groups them: FCM device groups kept in step with Firestore (registry.ts), or Firestore
  * alone (firestore-registry.ts), chosen by DEVICE_GROUPS.
  */
+import type {UserDoc} from '../firestore/collections';
 import type {StoredToken} from './state';
 
 export interface AddResult {
@@ -14,6 +15,27 @@ export interface AddResult {
 export interface RemoveOptions {
   /** Remove only if the token's `updated_at` is older than this (a device that registered again is kept). */
   onlyIfUpdatedBefore?: Date;
+}
+
+/**
+ * Decides, from the user's document as the operation's own transaction read it (undefined
+ * when there is none), whether the request may act as that user. It lets a warm instance
+ * authenticate without a read of its own (auth/recognize.ts). False means "not known
+ * here", never "refused": the caller then authenticates the full way.
+ */
+export type Admit = (user: UserDoc | undefined) => boolean;
+
+/** An operation run under an `Admit` check: its result, or nothing done at all. */
+export type Admitted<T> =
+  {kind: 'admitted'; result: T} | {kind: 'not-admitted'};
+
+/** The check of an operation that was authenticated already. */
+export const admitAll: Admit = () => true;
+
+/** The result of an operation run with `admitAll`. */
+export function admittedResult<T>(outcome: Admitted<T>): T {
+  if (outcome.kind === 'admitted') return outcome.result;
+  throw new Error('admitAll did not admit');
 }
 
 export interface Devices {
@@ -28,6 +50,18 @@ export interface Devices {
     registrationId: string,
     options?: RemoveOptions,
   ): Promise<boolean>;
+  /** `add`, if `admit` accepts the user as the operation reads it; nothing is written otherwise. */
+  addAdmitted(
+    userId: string,
+    registrationId: string,
+    admit: Admit,
+  ): Promise<Admitted<AddResult>>;
+  /** `remove`, if `admit` accepts the user as the operation reads it; nothing is written otherwise. */
+  removeAdmitted(
+    userId: string,
+    registrationId: string,
+    admit: Admit,
+  ): Promise<Admitted<boolean>>;
   /** Finishes what a failed operation left pending for `userId`; false when nothing was. */
   repair(userId: string): Promise<boolean>;
   /** Makes the user's group (and device list) match the token documents exactly. */

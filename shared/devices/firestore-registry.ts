@@ -11,12 +11,25 @@ import type {
   Firestore,
   Transaction,
 } from 'firebase-admin/firestore';
-import {LEASES, TOKENS, USERS, tokenId} from '../firestore/collections';
+import {
+  LEASES,
+  TOKENS,
+  USERS,
+  tokenId,
+  type UserDoc,
+} from '../firestore/collections';
 import {firestoreSdk} from '../firestore/client';
 import type {Db} from '../firestore/db';
-import {busy, isAppError} from '../platform/errors';
 import type {Logger} from '../platform/logger';
-import type {AddResult, Devices, RemoveOptions} from './devices';
+import {
+  admitAll,
+  admittedResult,
+  type Admit,
+  type Admitted,
+  type AddResult,
+  type Devices,
+  type RemoveOptions,
+} from './devices';
 import {UserQueue} from './user-queue';
 import {
   readUserDevicesFromTokens,
@@ -33,12 +46,7 @@ export interface FirestoreDevicesDeps {
   log: Logger;
   /** Requests of one user that may wait in this instance (LOCK_MAX_WAITERS). */
   maxWaiting: number;
-  /** Attempts of one transaction under contention before answering the busy 503. */
-  maxAttempts?: number;
 }
-
-/** Firestore's answer when a transaction lost to contention too often. */
-const ABORTED = 10;
 
 export class FirestoreDevices implements Devices {
   private readonly queue: UserQueue;
@@ -47,39 +55,44 @@ export class FirestoreDevices implements Devices {
     this.queue = new UserQueue(deps.maxWaiting);
   }
 
-  /** Runs `work` as one transaction; contention that outlasts the retries is the busy 503. */
-  private async transaction<T>(
+  /** Runs `work` as one transaction (see Db.transaction). */
+  private transaction<T>(
     work: (tx: Transaction, db: Firestore) => Promise<T>,
   ): Promise<T> {
-    const {db, maxAttempts = 10} = this.deps;
-    const client = await db.client();
-    try {
-      return await db.raceDeadline(() =>
-        client.runTransaction(tx => work(tx, client), {maxAttempts}),
-      );
-    } catch (err) {
-      if (isAppError(err)) throw err;
-      if ((err as {code?: unknown}).code === ABORTED) throw busy();
-      return db.callWithDeadline(() => Promise.reject(err));
-    }
+    return this.deps.db.transaction(work);
   }
 
-  add(userId: string, registrationId: string): Promise<AddResult> {
-    return this.queue.run(userId, () => this.addNow(userId, registrationId));
+  async add(userId: string, registrationId: string): Promise<AddResult> {
+    return admittedResult(
+      await this.addAdmitted(userId, registrationId, admitAll),
+    );
+  }
+
+  addAdmitted(
+    userId: string,
+    registrationId: string,
+    admit: Admit,
+  ): Promise<Admitted<AddResult>> {
+    return this.queue.run(userId, () =>
+      this.addNow(userId, registrationId, admit),
+    );
   }
 
   private async addNow(
     userId: string,
     registrationId: string,
-  ): Promise<AddResult> {
+    admit: Admit,
+  ): Promise<Admitted<AddResult>> {
     const {Timestamp} = await firestoreSdk();
     const id = tokenId(registrationId);
     const result = await this.transaction(async (tx, db) => {
       const tokenRef = db.collection(TOKENS).doc(id);
+      // The user's document is also what authenticates the request (`admit`).
       const [tokenSnap, userSnap] = await tx.getAll(
         tokenRef,
         db.collection(USERS).doc(userId),
       );
+      if (!admit(userSnap!.data() as UserDoc | undefined)) return null;
       const existing = storedToken(tokenSnap!);
       const now = Timestamp.fromDate(this.deps.clock());
       if (existing?.user_id === userId) {
@@ -144,8 +157,12 @@ export class FirestoreDevices implements Devices {
         from: existing?.user_id,
       };
     });
+    if (!result) return {kind: 'not-admitted'};
     this.logChanges(userId, result.evicted, result.from, id);
-    return {token: result.token, created: result.created};
+    return {
+      kind: 'admitted',
+      result: {token: result.token, created: result.created},
+    };
   }
 
   private logChanges(
@@ -169,13 +186,25 @@ export class FirestoreDevices implements Devices {
     }
   }
 
-  remove(
+  async remove(
     userId: string,
     registrationId: string,
     options: RemoveOptions = {},
   ): Promise<boolean> {
+    return admittedResult(
+      await this.queue.run(userId, () =>
+        this.removeNow(userId, registrationId, options, admitAll),
+      ),
+    );
+  }
+
+  removeAdmitted(
+    userId: string,
+    registrationId: string,
+    admit: Admit,
+  ): Promise<Admitted<boolean>> {
     return this.queue.run(userId, () =>
-      this.removeNow(userId, registrationId, options),
+      this.removeNow(userId, registrationId, {}, admit),
     );
   }
 
@@ -183,13 +212,15 @@ export class FirestoreDevices implements Devices {
     userId: string,
     registrationId: string,
     options: RemoveOptions,
-  ): Promise<boolean> {
+    admit: Admit,
+  ): Promise<Admitted<boolean>> {
     const id = tokenId(registrationId);
     const cutoff = options.onlyIfUpdatedBefore?.getTime();
-    return this.transaction(async (tx, db) => {
+    const removed = await this.transaction(async (tx, db) => {
       const tokenRef = db.collection(TOKENS).doc(id);
       const userRef = db.collection(USERS).doc(userId);
       const [tokenSnap, userSnap] = await tx.getAll(tokenRef, userRef);
+      if (!admit(userSnap!.data() as UserDoc | undefined)) return null;
       const token = storedToken(tokenSnap!);
       // Not theirs: nothing to do, and nothing revealed. A device that registered
       // again since `cutoff` is not stale.
@@ -206,6 +237,9 @@ export class FirestoreDevices implements Devices {
       );
       return true;
     });
+    return removed === null
+      ? {kind: 'not-admitted'}
+      : {kind: 'admitted', result: removed};
   }
 
   /**

@@ -19,6 +19,7 @@ import type {
   DocumentReference,
   Firestore,
   Timestamp,
+  Transaction,
   WriteBatch,
 } from 'firebase-admin/firestore';
 import {LEASES} from '../firestore/collections';
@@ -63,6 +64,13 @@ export interface UserLeasesOptions {
   /** Pending operations a lease may carry; beyond it, new changes wait for a repair (503). */
   maxPending: number;
   sleep?: (ms: number) => Promise<void>;
+}
+
+/** A lease written by the caller's own transaction, not yet known to be held (see `createIn`). */
+export interface LeaseClaim {
+  readonly userId: string;
+  readonly holder: string;
+  readonly signal: AbortSignal;
 }
 
 type Attempt =
@@ -115,6 +123,57 @@ export class UserLeases {
       if (left > 0) this.waiters.set(userId, left);
       else this.waiters.delete(userId);
     }
+  }
+
+  /** The document of `userId`'s lease, for a transaction that reads it. */
+  async ref(userId: string): Promise<DocumentReference> {
+    return (await this.db.client()).collection(LEASES).doc(userId);
+  }
+
+  /**
+   * Takes the lease of `userId` inside the caller's transaction, which read it and found
+   * none: the state it read and the lease then commit together. After the commit,
+   * `claimed` makes it a held lease.
+   */
+  async createIn(
+    tx: Transaction,
+    ref: DocumentReference,
+    op: PendingOp,
+  ): Promise<LeaseClaim> {
+    const {FieldValue} = await firestoreSdk();
+    const {ttlMs, commitMarginMs} = this.options;
+    const claim: LeaseClaim = {
+      userId: ref.id,
+      holder: randomUUID(),
+      // Started before the write: the local deadline can only be earlier than Firestore's.
+      signal: AbortSignal.timeout(Math.max(0, ttlMs - commitMarginMs)),
+    };
+    tx.create(ref, {
+      holder: claim.holder,
+      acquired_at: FieldValue.serverTimestamp(),
+      ttl_ms: ttlMs,
+      pending: [op],
+    });
+    return claim;
+  }
+
+  /**
+   * The lease a committed `createIn` wrote. One read: the transaction does not tell its
+   * commit time, and the lease's update time is the precondition of every write that
+   * ends it.
+   */
+  async claimed(claim: LeaseClaim): Promise<HeldLease> {
+    const ref = await this.ref(claim.userId);
+    const snapshot = await this.db.callWithDeadline(() => ref.get());
+    if ((snapshot.data() as LeaseDoc | undefined)?.holder !== claim.holder)
+      throw busy(); // expired and taken over already: only a stalled instance gets here
+    return {
+      userId: claim.userId,
+      ref,
+      writeTime: snapshot.updateTime!,
+      leftover: [],
+      signal: claim.signal,
+    };
   }
 
   /** Takes the lease only if it is free now (cron's repair task); null when busy. */

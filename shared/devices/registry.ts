@@ -6,19 +6,28 @@
  * pending on the lease, to be reconciled by the next holder or by cron's repair task.
  */
 import type {Firestore} from 'firebase-admin/firestore';
-import {TOKENS, USERS, tokenId} from '../firestore/collections';
+import {TOKENS, USERS, tokenId, type UserDoc} from '../firestore/collections';
 import {firestoreSdk} from '../firestore/client';
 import type {Db} from '../firestore/db';
 import {GRPC, grpcCode} from '../firestore/deadline';
 import {busy} from '../platform/errors';
 import type {Logger} from '../platform/logger';
 import {groupName, type DeviceGroups} from './device-groups';
-import type {AddResult, Devices, RemoveOptions} from './devices';
-import type {HeldLease, PendingOp, UserLeases} from './leases';
+import {
+  admitAll,
+  admittedResult,
+  type Admit,
+  type Admitted,
+  type AddResult,
+  type Devices,
+  type RemoveOptions,
+} from './devices';
+import type {HeldLease, LeaseClaim, PendingOp, UserLeases} from './leases';
 import {reconcile} from './reconcile';
 import {
   readDeviceState,
-  readToken,
+  storedToken,
+  userDevices,
   withoutDevices,
   type StoredToken,
   type UserDevices,
@@ -41,6 +50,15 @@ type AddAttempt =
   | {kind: 'retry'}
   /** The token is another user's: move it under both leases. */
   | {kind: 'move'; fromUser: string};
+
+/** How the first transaction of an add ended (see `addAdmitted`). */
+type FirstStep =
+  | {kind: 'not-admitted'}
+  | {kind: 'refreshed'; result: AddResult}
+  /** A new token, and the lease taken in the same commit as the state was read. */
+  | {kind: 'leased'; claim: LeaseClaim; mine: UserDevices}
+  /** A lease is held or left pending, or the token is another user's. */
+  | {kind: 'lease-path'};
 
 /** How a move under both leases ended. */
 type MoveAttempt = {kind: 'done'; result: AddResult} | {kind: 'retry'};
@@ -109,11 +127,109 @@ export class DeviceRegistry implements Devices {
 
   /** Registers `registrationId` for `userId` (see README for the rules). */
   async add(userId: string, registrationId: string): Promise<AddResult> {
+    return admittedResult(
+      await this.addAdmitted(userId, registrationId, admitAll),
+    );
+  }
+
+  /**
+   * The common cases take one transaction that reads the user's lease, user document and
+   * token document together:
+   * - a repeat registration with no lease in sight is refreshed in that transaction: no
+   *   lease is needed, as nothing changes in FCM, and a lease taken meanwhile by another
+   *   request conflicts with the transaction's read of it, so that holder reads the
+   *   refreshed state;
+   * - a new token with no lease in sight takes the lease in that same commit, then the
+   *   FCM call, then one commit that records it and ends the lease.
+   * Anything else (a held or pending lease, a token of another user) takes the lease
+   * path of `addUnderOwnLease` and `move`.
+   */
+  async addAdmitted(
+    userId: string,
+    registrationId: string,
+    admit: Admit,
+  ): Promise<Admitted<AddResult>> {
     const op: PendingOp = {
       op: 'add',
       token_id: tokenId(registrationId),
       registration_id: registrationId,
     };
+    const first = await this.firstStep(userId, op, admit);
+    switch (first.kind) {
+      case 'not-admitted':
+        return first;
+      case 'refreshed':
+        return {kind: 'admitted', result: first.result};
+      case 'leased': {
+        const outcome = await this.addHolding(
+          await this.deps.leases.claimed(first.claim),
+          op,
+          first.mine,
+        );
+        if (outcome.kind === 'done')
+          return {kind: 'admitted', result: outcome.result};
+        break; // another user took the token meanwhile: the lease path
+      }
+      case 'lease-path':
+        break;
+    }
+    return {kind: 'admitted', result: await this.addUnderLeases(userId, op)};
+  }
+
+  private async firstStep(
+    userId: string,
+    op: PendingOp,
+    admit: Admit,
+  ): Promise<FirstStep> {
+    const {db, leases} = this.deps;
+    const client = await db.client();
+    const {Timestamp} = await firestoreSdk();
+    const leaseRef = await leases.ref(userId);
+    const userRef = client.collection(USERS).doc(userId);
+    const tokenRef = client.collection(TOKENS).doc(op.token_id);
+    return db.transaction(async (tx): Promise<FirstStep> => {
+      const [leaseSnap, userSnap, tokenSnap] = await tx.getAll(
+        leaseRef,
+        userRef,
+        tokenRef,
+      );
+      if (!admit(userSnap!.data() as UserDoc | undefined))
+        return {kind: 'not-admitted'};
+      if (leaseSnap!.exists) return {kind: 'lease-path'};
+      const token = storedToken(tokenSnap!);
+      if (token && token.user_id !== userId) return {kind: 'lease-path'};
+      if (token) {
+        const updatedAt = Timestamp.fromDate(this.deps.clock());
+        tx.update(tokenRef, {updated_at: updatedAt});
+        tx.set(
+          userRef,
+          {
+            devices: {
+              [token.id]: {
+                registration_id: token.registration_id,
+                updated_at: updatedAt,
+              },
+            },
+          },
+          {merge: true},
+        );
+        return {
+          kind: 'refreshed',
+          result: {token: {...token, updated_at: updatedAt}, created: false},
+        };
+      }
+      return {
+        kind: 'leased',
+        claim: await leases.createIn(tx, leaseRef, op),
+        mine: userDevices(userId, userSnap!),
+      };
+    });
+  }
+
+  private async addUnderLeases(
+    userId: string,
+    op: PendingOp,
+  ): Promise<AddResult> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const outcome = await this.addUnderOwnLease(userId, op);
       if (outcome.kind === 'done') return outcome.result;
@@ -146,18 +262,37 @@ export class DeviceRegistry implements Devices {
         await this.deps.leases.release(lease);
         return {kind: 'move', fromUser: existing.user_id};
       }
-      try {
-        const result = await this.register(op.registration_id, mine!, lease);
-        return {kind: 'done', result};
-      } catch (err) {
-        if (!(err instanceof TokenTaken)) throw err;
-        // Another user registered the same token at the same moment and committed first:
-        // undo what this attempt did to the group, then start over (it is now a move).
-        await this.reconcileUnder(lease, [op]);
-        await this.deps.leases.release(lease);
-        return {kind: 'retry'};
-      }
+      return this.registerOrRetry(lease, op, mine!);
     });
+  }
+
+  /** Registers a token nobody had, under a lease taken with the state `mine` was read in. */
+  private addHolding(
+    lease: HeldLease,
+    op: PendingOp,
+    mine: UserDevices,
+  ): Promise<AddAttempt> {
+    return this.guarded([[lease, op]], () =>
+      this.registerOrRetry(lease, op, mine),
+    );
+  }
+
+  private async registerOrRetry(
+    lease: HeldLease,
+    op: PendingOp,
+    mine: UserDevices,
+  ): Promise<AddAttempt> {
+    try {
+      const result = await this.register(op.registration_id, mine, lease);
+      return {kind: 'done', result};
+    } catch (err) {
+      if (!(err instanceof TokenTaken)) throw err;
+      // Another user registered the same token at the same moment and committed first:
+      // undo what this attempt did to the group, then start over (it is now a move).
+      await this.reconcileUnder(lease, [op]);
+      await this.deps.leases.release(lease);
+      return {kind: 'retry'};
+    }
   }
 
   /** Moves a token from `fromUser` to `userId`. */
@@ -353,8 +488,43 @@ export class DeviceRegistry implements Devices {
     registrationId: string,
     options: RemoveOptions = {},
   ): Promise<boolean> {
-    const before = await readToken(this.deps.db, registrationId);
-    if (before?.user_id !== userId) return false; // not theirs: nothing to do, and nothing revealed
+    return admittedResult(
+      await this.removeAdmitted(userId, registrationId, admitAll, options),
+    );
+  }
+
+  /** `remove`, checking `admit` on the user document read with the token's (one read). */
+  async removeAdmitted(
+    userId: string,
+    registrationId: string,
+    admit: Admit,
+    options: RemoveOptions = {},
+  ): Promise<Admitted<boolean>> {
+    const {db} = this.deps;
+    const client = await db.client();
+    const [userSnap, tokenSnap] = await db.callWithDeadline(() =>
+      client.getAll(
+        client.collection(USERS).doc(userId),
+        client.collection(TOKENS).doc(tokenId(registrationId)),
+      ),
+    );
+    if (!admit(userSnap!.data() as UserDoc | undefined))
+      return {kind: 'not-admitted'};
+    const before = storedToken(tokenSnap!);
+    // Not theirs: nothing to do, and nothing revealed.
+    if (before?.user_id !== userId) return {kind: 'admitted', result: false};
+    return {
+      kind: 'admitted',
+      result: await this.removeUnderLease(userId, before, options),
+    };
+  }
+
+  private async removeUnderLease(
+    userId: string,
+    before: StoredToken,
+    options: RemoveOptions,
+  ): Promise<boolean> {
+    const registrationId = before.registration_id;
     const op: PendingOp = {
       op: 'remove',
       token_id: before.id,

@@ -3,8 +3,9 @@
  * deadline on every call. The runtime builds one `Db` from the configuration; nothing
  * else reads the deadline.
  */
-import type {Firestore} from 'firebase-admin/firestore';
-import {callWithDeadline, raceDeadline} from './deadline';
+import type {Firestore, Transaction} from 'firebase-admin/firestore';
+import {busy, isAppError} from '../platform/errors';
+import {GRPC, callWithDeadline, grpcCode, raceDeadline} from './deadline';
 
 export interface Db {
   /** The client, created on first use; a failure to create it is a 503. */
@@ -13,16 +14,44 @@ export interface Db {
   callWithDeadline<T>(call: () => Promise<T>): Promise<T>;
   /** Like callWithDeadline, but the call's own error passes unchanged (to read its gRPC code). */
   raceDeadline<T>(call: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` as one transaction within the deadline. Contention that outlasts the
+   * SDK's retries is the busy 503; any other failure of Firestore is a 503 too, and an
+   * AppError thrown by `work` passes unchanged.
+   */
+  transaction<T>(
+    work: (tx: Transaction, client: Firestore) => Promise<T>,
+  ): Promise<T>;
 }
+
+/** Attempts of one transaction under contention before answering the busy 503. */
+const TRANSACTION_ATTEMPTS = 10;
 
 /** A Db over a lazily created client (see client.ts) with `deadlineMs` per call. */
 export function createDb(
   client: () => Promise<Firestore>,
   deadlineMs: number,
 ): Db {
-  return {
+  const db: Db = {
     client: () => callWithDeadline(client, deadlineMs),
     callWithDeadline: call => callWithDeadline(call, deadlineMs),
     raceDeadline: call => raceDeadline(call, deadlineMs),
+    async transaction(work) {
+      const firestore = await db.client();
+      try {
+        return await raceDeadline(
+          () =>
+            firestore.runTransaction(tx => work(tx, firestore), {
+              maxAttempts: TRANSACTION_ATTEMPTS,
+            }),
+          deadlineMs,
+        );
+      } catch (err) {
+        if (isAppError(err)) throw err;
+        if (grpcCode(err) === GRPC.ABORTED) throw busy();
+        return callWithDeadline(() => Promise.reject(err), deadlineMs);
+      }
+    },
   };
+  return db;
 }

@@ -11,6 +11,7 @@ import {isAppError, unavailable} from '../platform/errors';
 export const GRPC = {
   ALREADY_EXISTS: 6,
   FAILED_PRECONDITION: 9,
+  ABORTED: 10,
 } as const;
 
 /** The gRPC status code of a Firestore error, if it has one. */

@@ -76,6 +76,44 @@ export function describeDeviceEndpoints(backend: Backend): void {
       expect(await stack.snapshot()).toEqual(before);
     }
 
+    describe('a warm instance (credentials verified moments ago)', () => {
+      it('refuses the old password at once after a change, and takes the new one', async () => {
+        expect((await add(TOKEN)).status).toBe(201);
+        expect((await add(TOKEN)).status).toBe(200);
+        const changed = await stack.seedUser('1', EMAIL, 'n3w-pass');
+        const before = await stack.snapshot();
+        const refused = await add(TOKEN);
+        expect(refused.status).toBe(401);
+        expect(refused.json).toEqual(UNAUTHENTICATED);
+        expect((await remove(TOKEN)).status).toBe(401);
+        await expectUnchanged(before);
+        expect((await add(TOKEN, changed)).status).toBe(200);
+      });
+
+      it("answers 403 for another user's verified credentials, every time, and changes nothing", async () => {
+        expect(
+          (await add('theirs', auth2, '/api/users/2/fcm_registration_tokens'))
+            .status,
+        ).toBe(201);
+        const before = await stack.snapshot();
+        for (let i = 0; i < 2; i++) {
+          const reply = await add(TOKEN, auth2);
+          expect(reply.status).toBe(403);
+          expect(reply.json).toEqual(FORBIDDEN);
+          expect((await remove('theirs', auth2)).status).toBe(403);
+        }
+        await expectUnchanged(before);
+      });
+
+      it('refuses the old email after it changed', async () => {
+        expect((await add(TOKEN)).status).toBe(201);
+        await stack.seedUser('1', 'moved@example.com', PASSWORD);
+        const before = await stack.snapshot();
+        expect((await add(TOKEN)).status).toBe(401);
+        await expectUnchanged(before);
+      });
+    });
+
     describe('addDevice', () => {
       it('registers a token: 201 with the Laravel body, stored in Firestore and in a new FCM group', async () => {
         const reply = await add(TOKEN);

@@ -74,6 +74,34 @@ describeWithFirestore('per-user leases', () => {
     expect(violations(await stack.snapshot())).toEqual([]);
   });
 
+  it('a repeat registration takes no lease, but waits for one held on the user', async () => {
+    expect((await add('again')).status).toBe(201);
+    // Free: refreshed in one transaction, and no lease document is ever written.
+    expect((await add('again')).status).toBe(200);
+    expect((await lockRef().get()).exists).toBe(false);
+    // Held (by another instance that may be evicting this very token): the refresh
+    // waits for the holder, and reads what it committed.
+    await lockRef().set({
+      holder: 'another-instance',
+      acquired_at: FieldValue.serverTimestamp(),
+      ttl_ms: 60000,
+      pending: [],
+    });
+    const released = new Promise<number>(resolve =>
+      setTimeout(
+        () =>
+          void lockRef()
+            .delete()
+            .then(() => resolve(Date.now())),
+        400,
+      ),
+    );
+    const reply = await add('again');
+    expect(reply.status).toBe(200);
+    expect(Date.now()).toBeGreaterThanOrEqual(await released);
+    expect(violations(await stack.snapshot())).toEqual([]);
+  });
+
   it("a crashed holder's expired lease is taken over and its half-done change reconciled", async () => {
     // State left by a holder that added "ghost" to the group, then died before its batch.
     expect((await add('kept')).status).toBe(201);

@@ -18,37 +18,61 @@ import {parseConfig} from '../../../shared/platform/config';
 import {unauthenticated} from '../../../shared/auth/authenticator';
 import {unavailable} from '../../../shared/platform/errors';
 import {createLogger} from '../../../shared/platform/logger';
+import type {Admit} from '../../../shared/devices/devices';
+import type {UserDoc} from '../../../shared/firestore/collections';
 
 const at = Timestamp.fromDate(new Date('2020-03-18T06:35:22Z'));
 const calls: string[] = [];
 let registryFails = false;
+/** Whether the fake recognizes the credentials, and what the "stored" user document says. */
+let recognized = false;
+let storedUser: UserDoc | undefined = {email: 'u1', password: 'x'};
+
+const added = async (userId: string, token: string) => {
+  if (registryFails) throw unavailable('Firebase Cloud Messaging');
+  const created = token !== 'known';
+  return {
+    created,
+    token: {
+      id: 'id-1',
+      user_id: userId,
+      registration_id: token,
+      created_at: at,
+      updated_at: at,
+    },
+  };
+};
 
 const fakeRuntime = {
   config: parseConfig({FCM_EMULATOR_HOST: '127.0.0.1:1'}),
   log: createLogger('ERROR'),
   authenticate: async ({authorization}: {authorization?: string}) => {
+    calls.push('authenticate');
     if (authorization !== 'Basic dTE6cHc=') throw unauthenticated('test'); // u1:pw
     return {id: '7', email: 'u1', passwordHash: 'x'};
   },
+  recognize: ({authorization}: {authorization?: string}) =>
+    recognized && authorization === 'Basic dTE6cHc='
+      ? (user: UserDoc | undefined) => user?.password === 'x'
+      : null,
   devices: {
     add: async (userId: string, token: string) => {
       calls.push(`add ${userId} ${token}`);
-      if (registryFails) throw unavailable('Firebase Cloud Messaging');
-      const created = token !== 'known';
-      return {
-        created,
-        token: {
-          id: 'id-1',
-          user_id: userId,
-          registration_id: token,
-          created_at: at,
-          updated_at: at,
-        },
-      };
+      return added(userId, token);
+    },
+    addAdmitted: async (userId: string, token: string, admit: Admit) => {
+      calls.push(`addAdmitted ${userId} ${token}`);
+      if (!admit(storedUser)) return {kind: 'not-admitted' as const};
+      return {kind: 'admitted' as const, result: await added(userId, token)};
     },
     remove: async (userId: string, token: string) => {
       calls.push(`remove ${userId} ${token}`);
       return true;
+    },
+    removeAdmitted: async (userId: string, token: string, admit: Admit) => {
+      calls.push(`removeAdmitted ${userId} ${token}`);
+      if (!admit(storedUser)) return {kind: 'not-admitted' as const};
+      return {kind: 'admitted' as const, result: true};
     },
   },
 } satisfies AddDeviceRuntime & RemoveDeviceRuntime;
@@ -84,6 +108,8 @@ describe('device handlers with fake dependencies', () => {
   beforeEach(() => {
     calls.length = 0;
     registryFails = false;
+    recognized = false;
+    storedUser = {email: 'u1', password: 'x'};
   });
 
   const send = (
@@ -111,14 +137,48 @@ describe('device handlers with fake dependencies', () => {
     expect((await send(0, 'POST', {registration_id: 'known'})).status).toBe(
       200,
     );
-    expect(calls).toEqual(['add 7 new', 'add 7 known']);
+    expect(calls).toEqual([
+      'authenticate',
+      'add 7 new',
+      'authenticate',
+      'add 7 known',
+    ]);
   });
 
   it('answers 204 with no body for a removal', async () => {
     const reply = await send(1, 'DELETE', {registration_id: 'gone'});
     expect(reply.status).toBe(204);
     expect(await reply.text()).toBe('');
-    expect(calls).toEqual(['remove 7 gone']);
+    expect(calls).toEqual(['authenticate', 'remove 7 gone']);
+  });
+
+  it('takes the short way for recognized credentials: the effect checks them, no authentication call', async () => {
+    recognized = true;
+    const created = await send(0, 'POST', {registration_id: 'new'});
+    expect(created.status).toBe(201);
+    expect(
+      ((await created.json()) as {registration_id: string}).registration_id,
+    ).toBe('new');
+    const removed = await send(1, 'DELETE', {registration_id: 'gone'});
+    expect(removed.status).toBe(204);
+    expect(calls).toEqual(['addAdmitted 7 new', 'removeAdmitted 7 gone']);
+  });
+
+  it('goes the full way when the stored user no longer admits the recognized credentials', async () => {
+    recognized = true;
+    storedUser = {email: 'u1', password: 'changed'};
+    const reply = await send(0, 'POST', {registration_id: 'new'});
+    expect(reply.status).toBe(201);
+    expect(calls).toEqual(['addAdmitted 7 new', 'authenticate', 'add 7 new']);
+  });
+
+  it('keeps the contract order on the short way: a bad body is refused after authentication', async () => {
+    recognized = true;
+    const reply = await send(0, 'POST', {registration_id: ''});
+    expect(reply.status).toBe(422);
+    expect(calls).toEqual(['authenticate']);
+    const wrong = await send(0, 'POST', {}, 'Basic bad');
+    expect(wrong.status).toBe(401);
   });
 
   it('does not reach the registry when authentication or validation fails', async () => {
@@ -127,7 +187,7 @@ describe('device handlers with fake dependencies', () => {
     ).toBe(401);
     expect((await send(0, 'POST', {})).status).toBe(422);
     expect((await send(1, 'POST', {registration_id: 'x'})).status).toBe(405);
-    expect(calls).toEqual([]);
+    expect(calls).toEqual(['authenticate', 'authenticate']);
   });
 
   it("passes the registry's 503 through with Retry-After", async () => {

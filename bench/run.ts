@@ -6,13 +6,14 @@
  * it fails only when the stack cannot run, never on a number.
  *
  * Environment: BENCH_DURATION_S (seconds per segment, default 4), BENCH_ROUNDS (floor/ours
- * alternations per row, 3), BENCH_CONNECTIONS (20), BENCH_COLD_RUNS (5), BENCH_NOTIFY_HEADERS
- * (JSON object of headers for the notify row, e.g. an Authorization the function accepts).
+ * alternations per row, 3), BENCH_CONNECTIONS (20), BENCH_COLD_RUNS (5). The notify row signs
+ * its callers' OIDC tokens with a key of its own (oidc.ts).
  */
 import {mkdirSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {measureColdStarts, measureImport, median} from './cold-start';
+import {BENCH_AUDIENCE, BENCH_CALLER, benchOidc} from './oidc';
 import {coldStartTable, costTable, throughputTable} from './report';
 import {
   NOTIFY_DEVICES,
@@ -46,6 +47,14 @@ const num = (name: string, fallback: number) => {
  * 400 users per stack cheap. Cold starts use cost 10, as Laravel's default.
  */
 const LOAD_BCRYPT_COST = 4;
+
+/**
+ * The rows measure a warm instance's request, whose credentials were verified moments
+ * ago. With the default TTL (60 s) the warm-up's verifications would expire in the middle
+ * of the run, and later rows would measure a mix of warm requests and re-verifications
+ * (two more reads and a bcrypt each) that depends on how long the earlier rows took.
+ */
+const AUTH_CACHE_TTL_MS = 30 * 60_000;
 const COLD_BCRYPT_COST = 10;
 
 const loadAvg = () => os.loadavg().map(x => Math.round(x * 100) / 100);
@@ -96,6 +105,7 @@ async function main(): Promise<void> {
       "  (the emulator's JVM was not found in /proc: its CPU is not reported)\n",
     );
   const servers: ServerProcess[] = [];
+  const oidc = benchOidc();
   try {
     const start = async (
       projectId: string,
@@ -108,6 +118,7 @@ async function main(): Promise<void> {
         functionEnv(emulators, {
           GOOGLE_CLOUD_PROJECT: projectId,
           AUTH_CACHE_MAX_ENTRIES: '10000',
+          AUTH_CACHE_TTL_MS: String(AUTH_CACHE_TTL_MS),
           ...extra,
         }),
         script,
@@ -118,7 +129,12 @@ async function main(): Promise<void> {
     };
     const floor = await start('bench-floor', {}, 'floor.js');
     const fcm = await start('bench-fcm', {DEVICE_GROUPS: 'fcm'});
-    const fs = await start('bench-fs', {DEVICE_GROUPS: 'firestore'});
+    const fs = await start('bench-fs', {
+      DEVICE_GROUPS: 'firestore',
+      NOTIFY_OIDC_AUDIENCE: BENCH_AUDIENCE,
+      NOTIFY_SERVICE_ACCOUNTS: BENCH_CALLER,
+      BENCH_OIDC_PUBLIC_KEY: oidc.publicKeyPem,
+    });
     // The same floor with Firestore over REST (preferRest): warm throughput of the transport.
     const floorRest = await start(
       'bench-floor',
@@ -127,7 +143,7 @@ async function main(): Promise<void> {
       ['--require', path.join(__dirname, 'firestore-preload.js')],
     );
     const rows = await runRows(
-      {floor, floorRest, fcm, fs},
+      {floor, floorRest, fcm, fs, idToken: oidc.idToken},
       {
         rounds,
         durationS,
@@ -176,7 +192,7 @@ async function main(): Promise<void> {
         loadBcryptCost: LOAD_BCRYPT_COST,
         coldBcryptCost: COLD_BCRYPT_COST,
         coldRuns,
-        authCache: 'on (default 60 s)',
+        authCache: `on, ${AUTH_CACHE_TTL_MS / 60_000} min (the default is 1 min)`,
       },
       rows: rows.measured,
       skipped: rows.skipped,
@@ -200,10 +216,12 @@ interface Stacks {
   floorRest: ServerProcess;
   fcm: ServerProcess;
   fs: ServerProcess;
+  /** Signs notifyUser's callers' ID tokens (oidc.ts). */
+  idToken: () => string;
 }
 
 async function runRows(
-  {floor, floorRest, fcm, fs}: Stacks,
+  {floor, floorRest, fcm, fs, idToken}: Stacks,
   opts: RowOptions,
 ): Promise<{
   measured: Array<RowResult & {loadAvg: number[]}>;
@@ -378,7 +396,7 @@ async function runRows(
     note: 'both sides are the floor server; "ours" runs Firestore with preferRest',
   });
 
-  const notify = await notifyRow(floor, fs, fresh);
+  const notify = await notifyRow(floor, fs, fresh, idToken);
   if (typeof notify === 'string') {
     skipped.push(notify);
     process.stdout.write(`  Skipped: ${notify}\n`);
@@ -397,6 +415,7 @@ async function notifyRow(
   floor: ServerProcess,
   fs: ServerProcess,
   fresh: (tag: string) => string,
+  idToken: () => string,
 ): Promise<RowSpec | string> {
   const {routesFor} = await import('../shared/http/routes');
   const notifyPath = `/api/users/${NOTIFY_USER}/notifications`;
@@ -408,18 +427,19 @@ async function notifyRow(
     if (r.status !== 201)
       return `notify: registering the user's devices answered ${r.status}`;
   }
-  const headers = JSON.parse(
-    process.env.BENCH_NOTIFY_HEADERS ?? '{}',
-  ) as Record<string, string>;
+  // One token for the whole row: verifying it is part of each request, signing it is not.
   const request = {
     method: 'POST',
     path: notifyPath,
-    headers,
+    headers: {authorization: `Bearer ${idToken()}`},
     body: {notification: {title: 'Bench', body: 'notify'}},
   };
   const probe = await send(fs.url, request);
-  if (probe.status < 200 || probe.status >= 300)
-    return `notify: notifyUser answered ${probe.status} (${probe.body.slice(0, 200)}); set BENCH_NOTIFY_HEADERS to headers it accepts`;
+  if (probe.status !== 200)
+    return `notify: notifyUser answered ${probe.status} (${probe.body.slice(0, 200)})`;
+  const sent = (JSON.parse(probe.body) as {sent?: number}).sent;
+  if (sent !== NOTIFY_DEVICES)
+    return `notify: notifyUser sent to ${sent} devices, not ${NOTIFY_DEVICES}`;
   return {
     name: `notify: a user with ${NOTIFY_DEVICES} devices (firestore backend)`,
     target: '≥ 0.8',

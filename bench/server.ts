@@ -24,13 +24,13 @@ async function main(): Promise<void> {
   const notify = await benchNotifyRoute();
   const server = createLocalServer([
     serveStats,
-    notify,
     (req, res) => {
       countResponse(res);
       if (req.url !== '/hello') return false;
       hello.emit('request', req, res);
       return true;
     },
+    notify,
   ]);
   server.keepAliveTimeout = 30_000;
   const port = Number(process.env.PORT ?? 0);

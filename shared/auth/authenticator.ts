@@ -72,9 +72,14 @@ export function makeAuthenticator(deps: AuthenticatorDeps): Authenticate {
       email: normalizeEmail(email),
       clientIp: clientIp(request, deps.forwardedForHops),
     };
-    const pathUser = await users.get(request.userId);
     // Credentials this instance verified moments ago against the same stored hash are
-    // no guess: they skip the throttle's read (and bcrypt), the common path.
+    // no guess: they skip the throttle's read (and bcrypt). Credentials it does not know
+    // will need that read: it goes out together with the user's.
+    const known = cache?.verifiedHash(request.userId, password) !== undefined;
+    const [pathUser, early] = await Promise.all([
+      users.get(request.userId),
+      known ? undefined : throttle.check(keys),
+    ]);
     if (
       pathUser &&
       normalizeEmail(pathUser.email) === keys.email &&
@@ -82,7 +87,7 @@ export function makeAuthenticator(deps: AuthenticatorDeps): Authenticate {
     ) {
       return pathUser;
     }
-    const verdict = await throttle.check(keys);
+    const verdict = early ?? (await throttle.check(keys));
     if (verdict.kind === 'throttled') {
       log.info('login throttled', {
         clientIp: keys.clientIp,

@@ -70,6 +70,9 @@ class TokenTaken extends Error {}
 
 /** The `fcm` backend: FCM device groups kept in step with Firestore under per-user leases. */
 export class DeviceRegistry implements Devices {
+  /** Users whose first transaction runs in this instance now (admission only, see addAdmitted). */
+  private readonly inFlight = new Set<string>();
+
   constructor(private readonly deps: DeviceRegistryDeps) {}
 
   private name(userId: string): string {
@@ -154,7 +157,19 @@ export class DeviceRegistry implements Devices {
       token_id: tokenId(registrationId),
       registration_id: registrationId,
     };
-    const first = await this.firstStep(userId, op, admit);
+    if (this.inFlight.has(userId)) {
+      // A burst for one user: transactions over the same lease and user documents would
+      // only abort one another. Wait on the lease instead, as every change did before.
+      if (admit !== admitAll) return {kind: 'not-admitted'};
+      return {kind: 'admitted', result: await this.addUnderLeases(userId, op)};
+    }
+    this.inFlight.add(userId);
+    let first: FirstStep;
+    try {
+      first = await this.firstStep(userId, op, admit);
+    } finally {
+      this.inFlight.delete(userId);
+    }
     switch (first.kind) {
       case 'not-admitted':
         return first;

@@ -5,22 +5,14 @@ import type {Response} from '@google-cloud/functions-framework';
 import {isAppError} from '../platform/errors';
 import type {Logger} from '../platform/logger';
 
-/**
- * Sends `body` as JSON with `status`. Written with node:http's own calls rather than
- * Express's `res.json`, which would also hash the body for an ETag that no client of a
- * POST or DELETE uses (and Laravel did not send).
- */
+/** Sends `body` as JSON with `status`. */
 export function sendJson(
   res: Response,
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    ...headers,
-  });
-  res.end(JSON.stringify(body));
+  res.status(status).set(headers).json(body);
 }
 
 /** Sends an empty answer (204 and friends). */

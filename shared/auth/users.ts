@@ -13,6 +13,7 @@ import {
   type UserEmailDoc,
 } from '../firestore/collections';
 import type {Db} from '../firestore/db';
+import {GRPC, grpcCode} from '../firestore/deadline';
 import {AppError} from '../platform/errors';
 
 export interface UserRecord {
@@ -82,6 +83,27 @@ export function emailTaken(email: string): AppError {
  * AppError, an email another user owns; a changed email frees the old one.
  */
 export async function upsertUser(
+  db: Firestore,
+  user: {id: string; email: string; passwordHash: string; name?: string},
+): Promise<void> {
+  // A transient failure of the emulator or the service (a lock or deadline given up
+  // under load) is retried: the transaction is safe to run again, and a racing loser
+  // should learn of the winner's claim (409) rather than of our load.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await upsertOnce(db, user);
+    } catch (err) {
+      const code = grpcCode(err);
+      const transient =
+        code === GRPC.DEADLINE_EXCEEDED ||
+        code === GRPC.ABORTED ||
+        code === GRPC.UNAVAILABLE;
+      if (attempt >= 3 || !transient) throw err;
+    }
+  }
+}
+
+async function upsertOnce(
   db: Firestore,
   user: {id: string; email: string; passwordHash: string; name?: string},
 ): Promise<void> {

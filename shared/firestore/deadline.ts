@@ -9,9 +9,11 @@ import {isAppError, unavailable} from '../platform/errors';
 
 /** gRPC status codes the Firestore SDK uses. */
 export const GRPC = {
+  DEADLINE_EXCEEDED: 4,
   ALREADY_EXISTS: 6,
   FAILED_PRECONDITION: 9,
   ABORTED: 10,
+  UNAVAILABLE: 14,
 } as const;
 
 /** The gRPC status code of a Firestore error, if it has one. */

@@ -75,15 +75,15 @@ export function makeAuthenticator(deps: AuthenticatorDeps): Authenticate {
     // Credentials this instance verified moments ago against the same stored hash are
     // no guess: they skip the throttle's read (and bcrypt). Credentials it does not know
     // will need that read: it goes out together with the user's.
-    const known = cache?.verifiedHash(request.userId, password) !== undefined;
+    const verifiedHash = cache?.verifiedHash(request.userId, password);
     const [pathUser, early] = await Promise.all([
       users.get(request.userId),
-      known ? undefined : throttle.check(keys),
+      verifiedHash === undefined ? throttle.check(keys) : undefined,
     ]);
     if (
       pathUser &&
       normalizeEmail(pathUser.email) === keys.email &&
-      cache?.has(pathUser.id, password, pathUser.passwordHash)
+      pathUser.passwordHash === verifiedHash
     ) {
       return pathUser;
     }

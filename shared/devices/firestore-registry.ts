@@ -6,11 +6,7 @@
  * the `fcm` backend's: refresh, eviction of the least recently registered device at
  * MAX_DEVICES_PER_USER, a token moving between users, idempotent removal.
  */
-import type {
-  DocumentSnapshot,
-  Firestore,
-  Transaction,
-} from 'firebase-admin/firestore';
+import type {DocumentSnapshot} from 'firebase-admin/firestore';
 import {
   LEASES,
   TOKENS,
@@ -32,7 +28,9 @@ import {
 } from './devices';
 import {UserQueue} from './user-queue';
 import {
+  logDeviceChanges,
   readUserDevicesFromTokens,
+  refreshIn,
   storedToken,
   userDevices,
   withoutDevices,
@@ -53,13 +51,6 @@ export class FirestoreDevices implements Devices {
 
   constructor(private readonly deps: FirestoreDevicesDeps) {
     this.queue = new UserQueue(deps.maxWaiting);
-  }
-
-  /** Runs `work` as one transaction (see Db.transaction). */
-  private transaction<T>(
-    work: (tx: Transaction, db: Firestore) => Promise<T>,
-  ): Promise<T> {
-    return this.deps.db.transaction(work);
   }
 
   async add(userId: string, registrationId: string): Promise<AddResult> {
@@ -85,7 +76,7 @@ export class FirestoreDevices implements Devices {
   ): Promise<Admitted<AddResult>> {
     const {Timestamp} = await firestoreSdk();
     const id = tokenId(registrationId);
-    const result = await this.transaction(async (tx, db) => {
+    const result = await this.deps.db.transaction(async (tx, db) => {
       const tokenRef = db.collection(TOKENS).doc(id);
       // The user's document is also what authenticates the request (`admit`).
       const [tokenSnap, userSnap] = await tx.getAll(
@@ -96,14 +87,8 @@ export class FirestoreDevices implements Devices {
       const existing = storedToken(tokenSnap!);
       const now = Timestamp.fromDate(this.deps.clock());
       if (existing?.user_id === userId) {
-        tx.update(tokenRef, {updated_at: now});
-        tx.set(
-          db.collection(USERS).doc(userId),
-          {devices: {[id]: {registration_id: registrationId, updated_at: now}}},
-          {merge: true},
-        );
         return {
-          token: {...existing, updated_at: now},
+          token: refreshIn(tx, db, existing, now),
           created: false,
           evicted: [] as string[],
           from: undefined,
@@ -158,32 +143,16 @@ export class FirestoreDevices implements Devices {
       };
     });
     if (!result) return {kind: 'not-admitted'};
-    this.logChanges(userId, result.evicted, result.from, id);
+    logDeviceChanges(this.deps.log, {
+      userId,
+      tokenId: id,
+      evicted: result.evicted,
+      from: result.from,
+    });
     return {
       kind: 'admitted',
       result: {token: result.token, created: result.created},
     };
-  }
-
-  private logChanges(
-    userId: string,
-    evicted: readonly string[],
-    fromUser: string | undefined,
-    id: string,
-  ): void {
-    if (evicted.length > 0) {
-      this.deps.log.info('evicted least recently registered devices', {
-        userId,
-        evicted,
-      });
-    }
-    if (fromUser !== undefined) {
-      this.deps.log.info('moved a device to another user', {
-        from: fromUser,
-        to: userId,
-        tokenId: id,
-      });
-    }
   }
 
   async remove(
@@ -216,7 +185,7 @@ export class FirestoreDevices implements Devices {
   ): Promise<Admitted<boolean>> {
     const id = tokenId(registrationId);
     const cutoff = options.onlyIfUpdatedBefore?.getTime();
-    const removed = await this.transaction(async (tx, db) => {
+    const removed = await this.deps.db.transaction(async (tx, db) => {
       const tokenRef = db.collection(TOKENS).doc(id);
       const userRef = db.collection(USERS).doc(userId);
       const [tokenSnap, userSnap] = await tx.getAll(tokenRef, userRef);

@@ -73,6 +73,8 @@ export interface LeaseClaim {
   readonly signal: AbortSignal;
 }
 
+type FieldValueClass = Awaited<ReturnType<typeof firestoreSdk>>['FieldValue'];
+
 type Attempt =
   {kind: 'held'; lease: HeldLease} | {kind: 'busy'} | {kind: 'full'};
 
@@ -140,20 +142,13 @@ export class UserLeases {
     ref: DocumentReference,
     op: PendingOp,
   ): Promise<LeaseClaim> {
-    const {FieldValue} = await firestoreSdk();
-    const {ttlMs, commitMarginMs} = this.options;
     const claim: LeaseClaim = {
       userId: ref.id,
       holder: randomUUID(),
-      // Started before the write: the local deadline can only be earlier than Firestore's.
-      signal: AbortSignal.timeout(Math.max(0, ttlMs - commitMarginMs)),
+      signal: this.expirySignal(),
     };
-    tx.create(ref, {
-      holder: claim.holder,
-      acquired_at: FieldValue.serverTimestamp(),
-      ttl_ms: ttlMs,
-      pending: [op],
-    });
+    const {FieldValue} = await firestoreSdk();
+    tx.create(ref, this.fields(FieldValue, claim.holder, [op]));
     return claim;
   }
 
@@ -174,6 +169,30 @@ export class UserLeases {
       leftover: [],
       signal: claim.signal,
     };
+  }
+
+  /** A lease document of `holder` with `pending`, acquired at Firestore's time of the write. */
+  private fields(
+    FieldValue: FieldValueClass,
+    holder: string,
+    pending: PendingOp[],
+  ) {
+    return {
+      holder,
+      acquired_at: FieldValue.serverTimestamp(),
+      ttl_ms: this.options.ttlMs,
+      pending,
+    };
+  }
+
+  /**
+   * The holder's deadline for remote work: the lease's expiry less the commit margin.
+   * Started before the write that takes the lease, so it can only be earlier than
+   * Firestore's own.
+   */
+  private expirySignal(): AbortSignal {
+    const {ttlMs, commitMarginMs} = this.options;
+    return AbortSignal.timeout(Math.max(0, ttlMs - commitMarginMs));
   }
 
   /** Takes the lease only if it is free now (cron's repair task); null when busy. */
@@ -218,16 +237,11 @@ export class UserLeases {
     op: PendingOp | null,
     firstAttempt: boolean,
   ): Promise<Attempt> {
-    const {ttlMs, commitMarginMs, maxPending} = this.options;
+    const {maxPending} = this.options;
     const {FieldValue} = await firestoreSdk();
-    const fields = (pending: PendingOp[]) => ({
-      holder,
-      acquired_at: FieldValue.serverTimestamp(),
-      ttl_ms: ttlMs,
-      pending,
-    });
-    // Started before the write: the local deadline can only be earlier than Firestore's.
-    const signal = AbortSignal.timeout(Math.max(0, ttlMs - commitMarginMs));
+    const fields = (pending: PendingOp[]) =>
+      this.fields(FieldValue, holder, pending);
+    const signal = this.expirySignal();
     const held = (writeTime: Timestamp, leftover: PendingOp[]): Attempt => ({
       kind: 'held',
       lease: {userId, ref, writeTime, leftover, signal},

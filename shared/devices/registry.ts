@@ -25,7 +25,9 @@ import {
 import type {HeldLease, LeaseClaim, PendingOp, UserLeases} from './leases';
 import {reconcile} from './reconcile';
 import {
+  logDeviceChanges,
   readDeviceState,
+  refreshIn,
   storedToken,
   userDevices,
   withoutDevices,
@@ -214,23 +216,10 @@ export class DeviceRegistry implements Devices {
       const token = storedToken(tokenSnap!);
       if (token && token.user_id !== userId) return {kind: 'lease-path'};
       if (token) {
-        const updatedAt = Timestamp.fromDate(this.deps.clock());
-        tx.update(tokenRef, {updated_at: updatedAt});
-        tx.set(
-          userRef,
-          {
-            devices: {
-              [token.id]: {
-                registration_id: token.registration_id,
-                updated_at: updatedAt,
-              },
-            },
-          },
-          {merge: true},
-        );
+        const at = Timestamp.fromDate(this.deps.clock());
         return {
           kind: 'refreshed',
-          result: {token: {...token, updated_at: updatedAt}, created: false},
+          result: {token: refreshIn(tx, client, token, at), created: false},
         };
       }
       return {
@@ -357,21 +346,16 @@ export class DeviceRegistry implements Devices {
   ): Promise<AddResult> {
     const db = await this.deps.db.client();
     const {Timestamp} = await firestoreSdk();
-    const updatedAt = Timestamp.fromDate(this.deps.clock());
     const batch = db.batch();
-    batch.update(db.collection(TOKENS).doc(token.id), {updated_at: updatedAt});
-    const entry = {
-      registration_id: token.registration_id,
-      updated_at: updatedAt,
-    };
-    batch.set(
-      db.collection(USERS).doc(token.user_id),
-      {devices: {[token.id]: entry}},
-      {merge: true},
+    const refreshed = refreshIn(
+      batch,
+      db,
+      token,
+      Timestamp.fromDate(this.deps.clock()),
     );
     this.deps.leases.releaseIn(batch, lease);
     await this.deps.db.callWithDeadline(() => batch.commit());
-    return {token: {...token, updated_at: updatedAt}, created: false};
+    return {token: refreshed, created: false};
   }
 
   private async register(
@@ -440,7 +424,12 @@ export class DeviceRegistry implements Devices {
       this.deps.leases.releaseIn(batch, from.lease);
     }
     await this.commit(batch, !from);
-    this.logRegistration(mine.userId, evicted, from?.devices.userId, id);
+    logDeviceChanges(this.deps.log, {
+      userId: mine.userId,
+      tokenId: id,
+      evicted: evicted.map(t => t.id),
+      from: from?.devices.userId,
+    });
     return {token, created: true};
   }
 
@@ -469,27 +458,6 @@ export class DeviceRegistry implements Devices {
       const code = grpcCode((err as Error).cause);
       if (createsToken && code === GRPC.ALREADY_EXISTS) throw new TokenTaken();
       throw err;
-    }
-  }
-
-  private logRegistration(
-    userId: string,
-    evicted: readonly {id: string}[],
-    fromUser: string | undefined,
-    id: string,
-  ): void {
-    if (evicted.length > 0) {
-      this.deps.log.info('evicted least recently registered devices', {
-        userId,
-        evicted: evicted.map(t => t.id),
-      });
-    }
-    if (fromUser !== undefined) {
-      this.deps.log.info('moved a device to another user', {
-        from: fromUser,
-        to: userId,
-        tokenId: id,
-      });
     }
   }
 

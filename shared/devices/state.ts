@@ -7,7 +7,14 @@
  * path one batched read of two documents instead of a query over the user's tokens; the
  * token documents stay the source of truth, and a reconcile rebuilds the map from them.
  */
-import type {DocumentSnapshot, Timestamp} from 'firebase-admin/firestore';
+import type {
+  DocumentReference,
+  DocumentSnapshot,
+  Firestore,
+  SetOptions,
+  Timestamp,
+} from 'firebase-admin/firestore';
+import type {Logger} from '../platform/logger';
 import {
   TOKENS,
   USERS,
@@ -148,4 +155,57 @@ export async function withoutDevices(
     devices: Object.fromEntries(ids.map(id => [id, FieldValue.delete()])),
     ...(remaining === 0 && !keepKey ? {notification_key: null} : {}),
   };
+}
+
+/** What a refresh writes with: a transaction or a batch. */
+interface Writer {
+  update(ref: DocumentReference, data: {updated_at: Timestamp}): unknown;
+  set(
+    ref: DocumentReference,
+    data: Partial<UserDoc>,
+    options: SetOptions,
+  ): unknown;
+}
+
+/**
+ * Adds to `writer` the refresh of a token its owner registered again: the token's
+ * `updated_at`, and its entry in the owner's device list. Returns the refreshed token.
+ */
+export function refreshIn(
+  writer: Writer,
+  db: Firestore,
+  token: StoredToken,
+  at: Timestamp,
+): StoredToken {
+  writer.update(db.collection(TOKENS).doc(token.id), {updated_at: at});
+  writer.set(
+    db.collection(USERS).doc(token.user_id),
+    {
+      devices: {
+        [token.id]: {registration_id: token.registration_id, updated_at: at},
+      },
+    },
+    {merge: true},
+  );
+  return {...token, updated_at: at};
+}
+
+/** The log lines of a registration that evicted devices or moved a token between users. */
+export function logDeviceChanges(
+  log: Logger,
+  change: {userId: string; tokenId: string; evicted: string[]; from?: string},
+): void {
+  if (change.evicted.length > 0) {
+    log.info('evicted least recently registered devices', {
+      userId: change.userId,
+      evicted: change.evicted,
+    });
+  }
+  if (change.from !== undefined) {
+    log.info('moved a device to another user', {
+      from: change.from,
+      to: change.userId,
+      tokenId: change.tokenId,
+    });
+  }
 }

@@ -2,6 +2,8 @@
  * The entry module the Functions Framework loads (package.json `main`). Each deployed
  * function picks its handler with `--entry-point`: addDevice, removeDevice, cron or notifyUser.
  */
+// First: a bad configuration stops the instance before any function is registered.
+import './check-config';
 import './add-device';
 import './remove-device';
 import './cron';

@@ -1,14 +1,41 @@
 /**
- * The one configuration parser. Pure: takes an environment map, validates every value,
- * applies defaults and throws a single ConfigError naming the offending variable.
+ * The one configuration: every setting is one row of the tables below (settings.ts), and
+ * the `Config` type, the checks and README's settings table follow from the rows. To add a
+ * setting, add a row (and, if it depends on another, a named check below); then run
+ * `npm run docs` to regenerate README's table.
+ *
+ * `parseConfig` is pure: it validates every value, applies the defaults and throws one
+ * ConfigError naming every problem. The functions parse it when their module loads
+ * (functions/index.ts), so a bad configuration stops a deploy instead of answering 500s.
  */
+import {
+  SHAPES,
+  bool,
+  int,
+  list,
+  oneOf,
+  readTable,
+  text,
+  type Env,
+  type Problem,
+  type Values,
+} from './settings';
+
 export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    problem: string,
-  ) {
-    super(`Invalid configuration: ${variable} ${problem}`);
+  /** The first variable with a problem (every one is in `problems`). */
+  readonly variable: string;
+
+  constructor(readonly problems: readonly Problem[]) {
+    super(
+      `Invalid configuration: ${problems.map(p => `${p.variable} ${p.problem}`).join('; ')}`,
+    );
     this.name = 'ConfigError';
+    this.variable = problems[0]?.variable ?? '';
+  }
+
+  /** Every variable with a problem, in table order. */
+  get variables(): string[] {
+    return this.problems.map(p => p.variable);
   }
 }
 
@@ -16,86 +43,263 @@ export type DeviceGroupsMode = 'fcm' | 'firestore';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
 
-export interface Config {
-  /** Google Cloud project id (for Firestore and logging trace ids). */
-  projectId: string | undefined;
-  /** FCM sender id (the project number) sent as the `project_id` header; '' when unset in `firestore` mode. */
-  fcmSenderId: string;
-  /** `host:port` of a local FCM emulator; when set no Google credential is used. */
-  fcmEmulatorHost: string | undefined;
-  /** Per-call timeout for FCM requests. */
-  fcmTimeoutMs: number;
-  /** How long one Firestore operation may take before the request answers 503. */
-  firestoreTimeoutMs: number;
-  /** Device-group name prefix: groups are named `{prefix}_users-{id}`. */
-  deviceGroupPrefix: string;
-  /**
-   * Where a user's devices are grouped: `fcm`, an FCM device group per user (deprecated by
-   * Firebase: no new projects after 2026-12-01, removed 2027-09-29); `firestore`, the user's
-   * device list in Firestore is the group and no device-group call is made.
-   */
-  deviceGroups: DeviceGroupsMode;
-  /** Devices kept per user; the least recently registered go first. FCM groups allow 20. */
-  maxDevicesPerUser: number;
-  /** How long a per-user lease is valid before another instance may take it over (LOCK_TTL_MS). */
-  leaseTtlMs: number;
-  /** How long a request waits for a busy per-user lease before answering 503 (LOCK_WAIT_MS). */
-  leaseWaitMs: number;
-  /** Requests of one instance that may wait for one user's lease; more answer 503 at once. */
-  leaseMaxWaiters: number;
-  /** Pending operations a lease may carry before new changes wait for a repair. */
-  leaseMaxPending: number;
-  /** Realm announced in `WWW-Authenticate`. */
-  authRealm: string;
-  /** Successful Basic-auth verifications are cached this long (0 disables the cache). */
-  authCacheTtlMs: number;
-  /** Maximum entries of the verification cache. */
-  authCacheMaxEntries: number;
-  logLevel: LogLevel;
-  /** Who may trigger cron, and how scheduled tasks run (see docs/cron.md). */
-  cron: CronConfig;
-  /** Failed-login throttling and password hashing (see docs/authentication.md). */
-  login: LoginConfig;
-  /** Who may send to a user's devices, and how sends run (see docs/sending.md). */
-  notify: NotifyConfig;
-}
+const DEVICE_GROUP_DATES =
+  'device groups: no new Firebase projects after 2026-12-01, removed 2027-09-29';
 
-/**
- * notifyUser's settings. With no allow-list (`oidcAudience` and `serviceAccounts` unset)
- * the function refuses every request (fails closed).
- */
-export interface NotifyConfig {
-  /** Expected `aud` of the caller's OIDC token: the notifyUser function's URL (NOTIFY_OIDC_AUDIENCE). */
-  oidcAudience: string | undefined;
-  /** The service accounts whose OIDC tokens may send (NOTIFY_SERVICE_ACCOUNTS, comma-separated). */
-  serviceAccounts: readonly string[];
-  /**
-   * The `{project}` of FCM HTTP v1's `/v1/projects/{project}/messages:send` (FCM_PROJECT_ID):
-   * GOOGLE_CLOUD_PROJECT by default; under FCM_EMULATOR_HOST, FCM_SENDER_ID (when set), the
-   * one name the emulator knows a project's device groups by.
-   */
-  fcmProjectId: string | undefined;
-  /** Sends in flight at once for one request in `firestore` mode (NOTIFY_CONCURRENCY). */
-  concurrency: number;
-  /** How long retries of UNAVAILABLE and INTERNAL may go on, from the first attempt (NOTIFY_RETRY_BUDGET_MS). */
-  retryBudgetMs: number;
-}
+/** The functions' own settings. */
+const MAIN = {
+  projectId: text(
+    'GOOGLE_CLOUD_PROJECT',
+    /^\S{1,100}$/,
+    'a project id',
+    undefined,
+    'project of Firestore and of log trace ids',
+    {alias: 'GCLOUD_PROJECT', defaultDoc: 'set by Cloud Functions'},
+  ),
+  deviceGroups: oneOf<DeviceGroupsMode>(
+    'DEVICE_GROUPS',
+    ['fcm', 'firestore'],
+    'fcm',
+    `\`fcm\` (FCM device groups) or \`firestore\` (the Firestore device list is the group); ${DEVICE_GROUP_DATES}: see [above](#which-backend-device_groups)`,
+  ),
+  fcmSenderId: text(
+    'FCM_SENDER_ID',
+    /^(\d+|emulator)$/,
+    'the Firebase project number (digits)',
+    undefined,
+    "the Firebase project **number** (digits), sent as FCM's `project_id` header",
+    {
+      defaultDoc:
+        'required with `fcm`, unless `FCM_EMULATOR_HOST` is set (`emulator`)',
+    },
+  ),
+  fcmEmulatorHost: text(
+    'FCM_EMULATOR_HOST',
+    SHAPES.hostPort,
+    'host:port',
+    undefined,
+    '`host:port` of an FCM emulator: plain HTTP, a placeholder token, no Google credentials',
+  ),
+  fcmTimeoutMs: int(
+    'FCM_TIMEOUT_MS',
+    5000,
+    100,
+    60000,
+    'timeout of each FCM call',
+  ),
+  firestoreTimeoutMs: int(
+    'FIRESTORE_TIMEOUT_MS',
+    10000,
+    100,
+    60000,
+    'how long one Firestore operation may take before the request answers 503 (the SDK alone would retry an unreachable backend for much longer)',
+  ),
+  deviceGroupPrefix: text(
+    'DEVICE_GROUP_PREFIX',
+    /^[A-Za-z0-9_.-]{1,64}$/,
+    '1-64 letters, digits, dots, dashes or underscores',
+    'app',
+    'groups are named `{prefix}_users-{id}`, as the Laravel app named them',
+    {defaultDoc: '`app` (the local stack sets `local`)'},
+  ),
+  maxDevicesPerUser: int(
+    'MAX_DEVICES_PER_USER',
+    20,
+    1,
+    500,
+    "devices kept per user (1–20 with `fcm`, FCM's limit; 1–500 with `firestore`, the multicast limit)",
+  ),
+  leaseTtlMs: int(
+    'LOCK_TTL_MS',
+    60000,
+    1000,
+    600000,
+    'validity of a per-user lease before another instance may take it over; must hold the longest chain, 6 × `FCM_TIMEOUT_MS` + `FIRESTORE_TIMEOUT_MS`, and every FCM call under a lease ends before it does',
+  ),
+  leaseWaitMs: int(
+    'LOCK_WAIT_MS',
+    30000,
+    0,
+    120000,
+    'how long a request waits for a busy lease before answering 503',
+  ),
+  leaseMaxWaiters: int(
+    'LOCK_MAX_WAITERS',
+    8,
+    0,
+    1000,
+    "requests of one instance that may wait for one user's lease (or queue, with `firestore`); more answer 503 at once",
+  ),
+  leaseMaxPending: int(
+    'LOCK_MAX_PENDING',
+    50,
+    1,
+    1000,
+    'failed operations a lease may carry until a repair; beyond it new changes answer 503',
+  ),
+  authRealm: text(
+    'AUTH_REALM',
+    /^[^"\\\r\n]{1,100}$/,
+    'up to 100 characters without quotes or backslashes',
+    'Device registration API',
+    'realm in `WWW-Authenticate`',
+  ),
+  authCacheTtlMs: int(
+    'AUTH_CACHE_TTL_MS',
+    60000,
+    0,
+    3600000,
+    'how long a successful password verification is remembered; `0` turns the cache off (see [the auth cache](docs/performance.md#the-auth-cache-auth_cache_ttl_ms-default-60-s-auth_cache_max_entries-default-1000))',
+  ),
+  authCacheMaxEntries: int(
+    'AUTH_CACHE_MAX_ENTRIES',
+    1000,
+    1,
+    1000000,
+    'size bound of that cache',
+  ),
+  logLevel: oneOf<LogLevel>(
+    'LOG_LEVEL',
+    ['DEBUG', 'INFO', 'WARNING', 'ERROR'],
+    'INFO',
+    '`DEBUG`, `INFO`, `WARNING` or `ERROR`',
+    {upper: true},
+  ),
+};
 
-export interface LoginConfig {
-  /** Failed logins allowed per email (lower-cased) per window before answering 429. */
-  maxFailuresPerEmail: number;
-  /** Failed logins allowed per client address per window before answering 429. */
-  maxFailuresPerIp: number;
-  /** Length of the fixed window the failures are counted in. */
-  windowMs: number;
-  /**
-   * Which `X-Forwarded-For` entry is the client, counted from the right: 1 (the last
-   * entry) behind Google's front end alone, 2 behind an external Application Load Balancer.
-   */
-  forwardedForHops: number;
-  /** bcrypt cost of the stored hashes; unknown emails are checked against a hash of this cost. */
-  bcryptCost: number;
-}
+/** Failed-login throttling and password hashing (docs/authentication.md). */
+const LOGIN = {
+  maxFailuresPerEmailClient: int(
+    'LOGIN_MAX_FAILURES_PER_EMAIL_CLIENT',
+    10,
+    1,
+    10000,
+    'failed logins per email from one client (an address, or a registered device) per window before that client gets 429',
+  ),
+  maxFailuresPerIp: int(
+    'LOGIN_MAX_FAILURES_PER_IP',
+    100,
+    1,
+    1000000,
+    'failed logins per client address (an IPv6 /64) per window, across emails, before that address gets 429',
+  ),
+  maxFailuresPerEmail: int(
+    'LOGIN_MAX_FAILURES_PER_EMAIL',
+    50,
+    2,
+    100000,
+    "failed logins per email per window across all clients (a distributed campaign's budget); past it only the user's registered devices are checked; more than `LOGIN_MAX_FAILURES_PER_EMAIL_CLIENT`",
+  ),
+  windowMs: int(
+    'LOGIN_WINDOW_MS',
+    900000,
+    1000,
+    86400000,
+    'the counting window',
+  ),
+  forwardedForHops: int(
+    'FORWARDED_FOR_HOPS',
+    1,
+    1,
+    10,
+    'which `X-Forwarded-For` entry, from the right, is the client (2 behind an external load balancer)',
+  ),
+  bcryptCost: int(
+    'BCRYPT_COST',
+    10,
+    4,
+    15,
+    'cost of the stored hashes; unknown emails are checked against a hash of this cost, so timing does not tell them apart',
+  ),
+};
+
+/** Who may trigger cron, and how scheduled tasks run (docs/cron.md). */
+const CRON = {
+  oidcAudience: text(
+    'CRON_OIDC_AUDIENCE',
+    SHAPES.url,
+    "the cron function's URL",
+    undefined,
+    "the `aud` cron's OIDC token must carry: the cron function's URL; set together with `CRON_SERVICE_ACCOUNT`",
+  ),
+  serviceAccount: text(
+    'CRON_SERVICE_ACCOUNT',
+    SHAPES.email,
+    'a service account email',
+    undefined,
+    "the only service account allowed to trigger cron (the Scheduler job's)",
+  ),
+  appEngineCompat: bool(
+    'CRON_APPENGINE_COMPAT',
+    false,
+    '`true`: the App Engine header check instead of OIDC, for migration only (anyone can send those headers outside App Engine)',
+  ),
+  leaseTtlMs: int(
+    'CRON_LEASE_TTL_MS',
+    600000,
+    10000,
+    3600000,
+    "how long a task's lease lasts; longer than the function timeout (540 s), so a live run is never taken over",
+  ),
+  pruneTokenAgeDays: int(
+    'PRUNE_TOKEN_AGE_DAYS',
+    270,
+    1,
+    3650,
+    'tokens not refreshed for this many days are pruned (FCM expires inactive tokens at 270)',
+  ),
+  prunePageSize: int(
+    'PRUNE_PAGE_SIZE',
+    100,
+    1,
+    500,
+    'stale tokens read per page by the prune task',
+  ),
+};
+
+/** Who may send to a user's devices, and how sends run (docs/sending.md). */
+const NOTIFY = {
+  oidcAudience: text(
+    'NOTIFY_OIDC_AUDIENCE',
+    SHAPES.url,
+    "the notifyUser function's URL",
+    undefined,
+    "notifyUser's URL, the `aud` its callers' OIDC tokens carry; set together with `NOTIFY_SERVICE_ACCOUNTS` (unset: notifyUser refuses all)",
+  ),
+  serviceAccounts: list(
+    'NOTIFY_SERVICE_ACCOUNTS',
+    SHAPES.email,
+    'comma-separated service account emails',
+    'the service accounts allowed to call notifyUser (comma-separated)',
+  ),
+  fcmProjectId: text(
+    'FCM_PROJECT_ID',
+    /^[A-Za-z0-9.:-]{1,100}$/,
+    'a Firebase project id',
+    undefined,
+    'project of FCM HTTP v1 sends',
+    {
+      defaultDoc: '`GOOGLE_CLOUD_PROJECT` (the sender id under the emulator)',
+    },
+  ),
+  concurrency: int(
+    'NOTIFY_CONCURRENCY',
+    50,
+    1,
+    500,
+    'parallel v1 sends of one notification (`firestore` backend)',
+  ),
+  retryBudgetMs: int(
+    'NOTIFY_RETRY_BUDGET_MS',
+    10000,
+    0,
+    300000,
+    'time within which UNAVAILABLE/INTERNAL answers are retried with backoff',
+  ),
+};
+
+/** Every row, grouped as README lists them (tools/docs/settings-table.ts). */
+export const SETTINGS = {main: MAIN, login: LOGIN, cron: CRON, notify: NOTIFY};
 
 /**
  * `oidc`: Cloud Scheduler's OIDC token is verified (audience and service account set).
@@ -104,294 +308,147 @@ export interface LoginConfig {
  */
 export type CronAuthMode = 'oidc' | 'appengine' | 'none';
 
-export interface CronConfig {
+export type LoginConfig = Values<typeof LOGIN>;
+export type CronConfig = Omit<Values<typeof CRON>, 'appEngineCompat'> & {
   authMode: CronAuthMode;
-  /** Expected `aud` of the OIDC token: the cron function's URL. */
-  oidcAudience: string | undefined;
-  /** The only service account whose OIDC token may trigger cron. */
-  serviceAccount: string | undefined;
-  /** How long a task's lease lasts: longer than the function timeout, so a live run is never taken over. */
-  leaseTtlMs: number;
-  /** Tokens not refreshed for this many days are pruned (FCM expires inactive tokens at 270). */
-  pruneTokenAgeDays: number;
-  /** Stale tokens read per page by the prune task. */
-  prunePageSize: number;
-}
+};
+export type NotifyConfig = Values<typeof NOTIFY>;
+export type Config = Omit<Values<typeof MAIN>, 'fcmSenderId'> & {
+  /** '' when unset in `firestore` mode (no group call is made). */
+  fcmSenderId: string;
+  login: LoginConfig;
+  cron: CronConfig;
+  notify: NotifyConfig;
+};
 
-type Env = Record<string, string | undefined>;
-
-function str(env: Env, name: string): string | undefined {
-  const value = env[name];
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
-}
-
-function int(
-  env: Env,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  const raw = str(env, name);
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw))
-    throw new ConfigError(name, `must be a whole number, got "${raw}"`);
-  const value = Number(raw);
-  if (value < min || value > max)
-    throw new ConfigError(
-      name,
-      `must be between ${min} and ${max}, got ${value}`,
-    );
-  return value;
-}
-
-function oneOf<T extends string>(
-  env: Env,
-  name: string,
-  allowed: readonly T[],
-  fallback: T,
-): T {
-  const raw = str(env, name);
-  if (raw === undefined) return fallback;
-  const upper = raw.toUpperCase() as T;
-  if (!allowed.includes(upper))
-    throw new ConfigError(
-      name,
-      `must be one of ${allowed.join(', ')}, got "${raw}"`,
-    );
-  return upper;
-}
-
-function bool(env: Env, name: string, fallback: boolean): boolean {
-  const raw = str(env, name);
-  if (raw === undefined) return fallback;
-  if (raw === 'true') return true;
-  if (raw === 'false') return false;
-  throw new ConfigError(name, `must be true or false, got "${raw}"`);
-}
-
-function cronConfig(env: Env): CronConfig {
-  const oidcAudience = str(env, 'CRON_OIDC_AUDIENCE');
-  const serviceAccount = str(env, 'CRON_SERVICE_ACCOUNT');
-  if (oidcAudience !== undefined && !/^https?:\/\/\S+$/.test(oidcAudience)) {
-    throw new ConfigError(
-      'CRON_OIDC_AUDIENCE',
-      `must be the cron function's URL, got "${oidcAudience}"`,
-    );
-  }
-  if (
-    serviceAccount !== undefined &&
-    !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(serviceAccount)
-  ) {
-    throw new ConfigError(
-      'CRON_SERVICE_ACCOUNT',
-      `must be a service account email, got "${serviceAccount}"`,
-    );
-  }
-  // Half an OIDC configuration is a mistake, not a choice: name what is missing.
-  if (oidcAudience !== undefined && serviceAccount === undefined) {
-    throw new ConfigError(
-      'CRON_SERVICE_ACCOUNT',
-      'is required when CRON_OIDC_AUDIENCE is set',
-    );
-  }
-  if (serviceAccount !== undefined && oidcAudience === undefined) {
-    throw new ConfigError(
-      'CRON_OIDC_AUDIENCE',
-      'is required when CRON_SERVICE_ACCOUNT is set',
-    );
-  }
-  const compat = bool(env, 'CRON_APPENGINE_COMPAT', false);
-  // Two authentication modes at once would silently drop the OIDC check: refuse it.
-  if (compat && oidcAudience !== undefined) {
-    throw new ConfigError(
-      'CRON_APPENGINE_COMPAT',
-      'cannot be true while CRON_OIDC_AUDIENCE and CRON_SERVICE_ACCOUNT are set (choose one way to authenticate cron)',
-    );
-  }
-  return {
-    authMode: compat ? 'appengine' : oidcAudience ? 'oidc' : 'none',
-    oidcAudience,
-    serviceAccount,
-    leaseTtlMs: int(env, 'CRON_LEASE_TTL_MS', 600000, 10000, 3600000),
-    pruneTokenAgeDays: int(env, 'PRUNE_TOKEN_AGE_DAYS', 270, 1, 3650),
-    prunePageSize: int(env, 'PRUNE_PAGE_SIZE', 100, 1, 500),
-  };
-}
-
-function loginConfig(env: Env): LoginConfig {
-  return {
-    maxFailuresPerEmail: int(env, 'LOGIN_MAX_FAILURES_PER_EMAIL', 10, 1, 10000),
-    maxFailuresPerIp: int(env, 'LOGIN_MAX_FAILURES_PER_IP', 100, 1, 1000000),
-    windowMs: int(env, 'LOGIN_WINDOW_MS', 900000, 1000, 86400000),
-    forwardedForHops: int(env, 'FORWARDED_FOR_HOPS', 1, 1, 10),
-    bcryptCost: int(env, 'BCRYPT_COST', 10, 4, 15),
-  };
-}
-
-const EMAIL_SHAPE = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
-
-function notifyConfig(
-  env: Env,
-  projectId: string | undefined,
-  senderId: string | undefined,
-  emulated: boolean,
-): NotifyConfig {
-  const oidcAudience = str(env, 'NOTIFY_OIDC_AUDIENCE');
-  const serviceAccounts = (str(env, 'NOTIFY_SERVICE_ACCOUNTS') ?? '')
-    .split(',')
-    .map(account => account.trim())
-    .filter(account => account !== '');
-  if (oidcAudience !== undefined && !/^https?:\/\/\S+$/.test(oidcAudience)) {
-    throw new ConfigError(
-      'NOTIFY_OIDC_AUDIENCE',
-      `must be the notifyUser function's URL, got "${oidcAudience}"`,
-    );
-  }
-  const bad = serviceAccounts.find(account => !EMAIL_SHAPE.test(account));
-  if (bad !== undefined) {
-    throw new ConfigError(
-      'NOTIFY_SERVICE_ACCOUNTS',
-      `must be comma-separated service account emails, got "${bad}"`,
-    );
-  }
-  // Half an allow-list is a mistake, not a choice: name what is missing.
-  if (oidcAudience !== undefined && serviceAccounts.length === 0) {
-    throw new ConfigError(
-      'NOTIFY_SERVICE_ACCOUNTS',
-      'is required when NOTIFY_OIDC_AUDIENCE is set',
-    );
-  }
-  if (serviceAccounts.length > 0 && oidcAudience === undefined) {
-    throw new ConfigError(
-      'NOTIFY_OIDC_AUDIENCE',
-      'is required when NOTIFY_SERVICE_ACCOUNTS is set',
-    );
-  }
-  const fcmProjectId =
-    str(env, 'FCM_PROJECT_ID') ??
-    (emulated && senderId !== undefined ? senderId : projectId);
-  if (
-    fcmProjectId !== undefined &&
-    !/^[A-Za-z0-9.:-]{1,100}$/.test(fcmProjectId)
-  )
-    throw new ConfigError(
-      'FCM_PROJECT_ID',
-      `must be a Firebase project id, got "${fcmProjectId}"`,
-    );
-  return {
-    oidcAudience,
-    serviceAccounts,
-    fcmProjectId,
-    concurrency: int(env, 'NOTIFY_CONCURRENCY', 50, 1, 500),
-    retryBudgetMs: int(env, 'NOTIFY_RETRY_BUDGET_MS', 10000, 0, 300000),
-  };
-}
-
-function hostPort(env: Env, name: string): string | undefined {
-  const raw = str(env, name);
-  if (raw === undefined) return undefined;
-  if (!/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/.test(raw))
-    throw new ConfigError(name, `must be host:port, got "${raw}"`);
-  return raw;
-}
-
-function deviceGroupsMode(env: Env): DeviceGroupsMode {
-  const raw = str(env, 'DEVICE_GROUPS');
-  if (raw === undefined) return 'fcm';
-  if (raw === 'fcm' || raw === 'firestore') return raw;
-  throw new ConfigError(
-    'DEVICE_GROUPS',
-    `must be fcm or firestore, got "${raw}"`,
-  );
-}
-
-/** FCM calls in the longest chain made under one lease. */
+/** FCM calls in the longest chain made under one lease (a move that evicts and finds a stale key). */
 const LONGEST_FCM_CHAIN = 6;
 
-/** Parses and validates the environment. Throws ConfigError on the first bad value. */
+type Parsed = {
+  main: Values<typeof MAIN>;
+  login: LoginConfig;
+  cron: Values<typeof CRON>;
+  notify: NotifyConfig;
+};
+
+/** The rules between settings: each returns its problems (none when it holds). */
+const CHECKS: Array<(c: Parsed) => Problem[]> = [
+  function senderIdWithDeviceGroups({main}) {
+    return main.deviceGroups === 'fcm' &&
+      main.fcmSenderId === undefined &&
+      main.fcmEmulatorHost === undefined
+      ? [
+          {
+            variable: 'FCM_SENDER_ID',
+            problem:
+              'is required with DEVICE_GROUPS=fcm (the Firebase project number)',
+          },
+        ]
+      : [];
+  },
+  function deviceGroupHoldsTwenty({main}) {
+    return main.deviceGroups === 'fcm' && main.maxDevicesPerUser > 20
+      ? [
+          {
+            variable: 'MAX_DEVICES_PER_USER',
+            problem: `must be between 1 and 20 with DEVICE_GROUPS=fcm (a device group holds 20), got ${main.maxDevicesPerUser}`,
+          },
+        ]
+      : [];
+  },
+  function leaseHoldsLongestChain({main}) {
+    // A shorter lease could expire while its holder still works.
+    const chain =
+      LONGEST_FCM_CHAIN * main.fcmTimeoutMs + main.firestoreTimeoutMs;
+    return main.leaseTtlMs < chain
+      ? [
+          {
+            variable: 'LOCK_TTL_MS',
+            problem: `must be at least ${LONGEST_FCM_CHAIN} × FCM_TIMEOUT_MS + FIRESTORE_TIMEOUT_MS (${chain}), got ${main.leaseTtlMs}`,
+          },
+        ]
+      : [];
+  },
+  function emailBudgetAboveClientBudget({login}) {
+    // One address alone must never spend an email's whole budget: that would lock its owner out.
+    return login.maxFailuresPerEmail <= login.maxFailuresPerEmailClient
+      ? [
+          {
+            variable: 'LOGIN_MAX_FAILURES_PER_EMAIL',
+            problem: `must be more than LOGIN_MAX_FAILURES_PER_EMAIL_CLIENT (${login.maxFailuresPerEmailClient}), got ${login.maxFailuresPerEmail}`,
+          },
+        ]
+      : [];
+  },
+  function cronOneWayToAuthenticate({cron}) {
+    // Half an OIDC configuration is a mistake, not a choice; two modes would drop the OIDC check.
+    if (cron.oidcAudience !== undefined && cron.serviceAccount === undefined)
+      return [both('CRON_SERVICE_ACCOUNT', 'CRON_OIDC_AUDIENCE')];
+    if (cron.serviceAccount !== undefined && cron.oidcAudience === undefined)
+      return [both('CRON_OIDC_AUDIENCE', 'CRON_SERVICE_ACCOUNT')];
+    if (cron.appEngineCompat && cron.oidcAudience !== undefined)
+      return [
+        {
+          variable: 'CRON_APPENGINE_COMPAT',
+          problem:
+            'cannot be true while CRON_OIDC_AUDIENCE and CRON_SERVICE_ACCOUNT are set (choose one way to authenticate cron)',
+        },
+      ];
+    return [];
+  },
+  function notifyWholeAllowList({notify}) {
+    if (
+      notify.oidcAudience !== undefined &&
+      notify.serviceAccounts.length === 0
+    )
+      return [both('NOTIFY_SERVICE_ACCOUNTS', 'NOTIFY_OIDC_AUDIENCE')];
+    if (notify.serviceAccounts.length > 0 && notify.oidcAudience === undefined)
+      return [both('NOTIFY_OIDC_AUDIENCE', 'NOTIFY_SERVICE_ACCOUNTS')];
+    return [];
+  },
+];
+
+function both(missing: string, given: string): Problem {
+  return {variable: missing, problem: `is required when ${given} is set`};
+}
+
+/** Parses and validates the environment; throws one ConfigError naming every problem. */
 export function parseConfig(env: Env = process.env): Config {
-  const fcmEmulatorHost = hostPort(env, 'FCM_EMULATOR_HOST');
-  const projectId =
-    str(env, 'GOOGLE_CLOUD_PROJECT') ?? str(env, 'GCLOUD_PROJECT');
-  const deviceGroups = deviceGroupsMode(env);
-  const senderId =
-    str(env, 'FCM_SENDER_ID') ?? (fcmEmulatorHost ? 'emulator' : undefined);
-  if (senderId !== undefined && !/^(\d+|emulator)$/.test(senderId)) {
-    throw new ConfigError(
-      'FCM_SENDER_ID',
-      `must be the Firebase project number (digits), got "${senderId}"`,
-    );
-  }
-  // Only device groups need the sender id; the firestore backend makes no group call.
-  if (senderId === undefined && deviceGroups === 'fcm')
-    throw new ConfigError(
-      'FCM_SENDER_ID',
-      'is required with DEVICE_GROUPS=fcm (the Firebase project number)',
-    );
-  const fcmSenderId = senderId ?? '';
-  const prefix = str(env, 'DEVICE_GROUP_PREFIX') ?? 'app';
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(prefix)) {
-    throw new ConfigError(
-      'DEVICE_GROUP_PREFIX',
-      'must be 1-64 letters, digits, dots, dashes or underscores',
-    );
-  }
-  const fcmTimeoutMs = int(env, 'FCM_TIMEOUT_MS', 5000, 100, 60000);
-  const firestoreTimeoutMs = int(
-    env,
-    'FIRESTORE_TIMEOUT_MS',
-    10000,
-    100,
-    60000,
-  );
-  const leaseTtlMs = int(env, 'LOCK_TTL_MS', 60000, 1000, 600000);
-  // The longest chain under one lease is six FCM calls (a move that evicts and finds a
-  // stale key) and then the commit that ends the lease: a shorter lease could expire
-  // while its holder still works, so such a configuration is refused.
-  const longestChainMs = LONGEST_FCM_CHAIN * fcmTimeoutMs + firestoreTimeoutMs;
-  if (leaseTtlMs < longestChainMs) {
-    throw new ConfigError(
-      'LOCK_TTL_MS',
-      `must be at least ${LONGEST_FCM_CHAIN} × FCM_TIMEOUT_MS + FIRESTORE_TIMEOUT_MS (${longestChainMs}), got ${leaseTtlMs}`,
-    );
-  }
+  const problems: Problem[] = [];
+  const parsed: Parsed = {
+    main: readTable(MAIN, env, problems),
+    login: readTable(LOGIN, env, problems),
+    cron: readTable(CRON, env, problems),
+    notify: readTable(NOTIFY, env, problems),
+  };
+  // A variable already reported bad is not reported again by a rule that read its fallback.
+  const bad = new Set(problems.map(p => p.variable));
+  for (const check of CHECKS)
+    problems.push(...check(parsed).filter(p => !bad.has(p.variable)));
+  if (problems.length > 0) throw new ConfigError(problems);
+  const {main, login, cron, notify} = parsed;
+  const emulated = main.fcmEmulatorHost !== undefined;
+  const {appEngineCompat, ...cronRest} = cron;
   return {
-    projectId,
-    fcmSenderId,
-    fcmEmulatorHost,
-    fcmTimeoutMs,
-    firestoreTimeoutMs,
-    deviceGroupPrefix: prefix,
-    deviceGroups,
-    // A device group holds 20; a multicast send reaches at most 500 tokens.
-    maxDevicesPerUser: int(
-      env,
-      'MAX_DEVICES_PER_USER',
-      20,
-      1,
-      deviceGroups === 'fcm' ? 20 : 500,
-    ),
-    leaseTtlMs,
-    leaseWaitMs: int(env, 'LOCK_WAIT_MS', 30000, 0, 120000),
-    leaseMaxWaiters: int(env, 'LOCK_MAX_WAITERS', 8, 0, 1000),
-    leaseMaxPending: int(env, 'LOCK_MAX_PENDING', 50, 1, 1000),
-    authRealm: str(env, 'AUTH_REALM') ?? 'Device registration API',
-    authCacheTtlMs: int(env, 'AUTH_CACHE_TTL_MS', 60000, 0, 3600000),
-    authCacheMaxEntries: int(env, 'AUTH_CACHE_MAX_ENTRIES', 1000, 1, 1000000),
-    logLevel: oneOf(
-      env,
-      'LOG_LEVEL',
-      ['DEBUG', 'INFO', 'WARNING', 'ERROR'] as const,
-      'INFO',
-    ),
-    cron: cronConfig(env),
-    login: loginConfig(env),
-    notify: notifyConfig(
-      env,
-      projectId,
-      senderId,
-      fcmEmulatorHost !== undefined,
-    ),
+    ...main,
+    fcmSenderId: main.fcmSenderId ?? (emulated ? 'emulator' : ''),
+    login,
+    cron: {
+      ...cronRest,
+      authMode: appEngineCompat
+        ? 'appengine'
+        : cron.oidcAudience !== undefined
+          ? 'oidc'
+          : 'none',
+    },
+    notify: {
+      ...notify,
+      // The emulator knows a project's device groups by the sender id.
+      fcmProjectId:
+        notify.fcmProjectId ??
+        (emulated && main.fcmSenderId !== undefined
+          ? main.fcmSenderId
+          : main.projectId),
+    },
   };
 }

@@ -3,20 +3,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import {repositoryRoot} from '../cli/repository';
 import {renderDocs} from './documents';
-
-/** The repository root: the nearest folder above this file holding package.json (works from dist/ too). */
-export function repositoryRoot(from = __dirname): string {
-  for (let dir = from; ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir)
-      throw new Error(`no package.json above ${from}`);
-  }
-}
 
 function main(): void {
   const root = repositoryRoot();
-  for (const [file, content] of Object.entries(renderDocs())) {
+  const read = (file: string) => fs.readFileSync(path.join(root, file), 'utf8');
+  for (const [file, content] of Object.entries(renderDocs(read))) {
     const target = path.join(root, file);
     const unchanged =
       fs.existsSync(target) && fs.readFileSync(target, 'utf8') === content;

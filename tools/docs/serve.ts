@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
 import type {ExtraRoute} from '../local-stack/router';
-import {COLLECTION_FILE, OPENAPI_FILE, renderDocs} from './documents';
+import {COLLECTION_FILE, OPENAPI_FILE, renderApiDocs} from './documents';
 import {LOCAL_BASE_URL} from './examples';
 
 const SWAGGER_UI_DIR = path.dirname(
@@ -64,7 +64,7 @@ let committed: Record<string, string> | undefined;
 
 /** The generated documents with the documented local address replaced by `origin`. */
 function documentsFor(origin: string): Record<string, string> {
-  committed ??= renderDocs();
+  committed ??= renderApiDocs();
   if (origin === LOCAL_BASE_URL) return committed;
   return Object.fromEntries(
     Object.entries(committed).map(([file, text]) => [

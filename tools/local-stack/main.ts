@@ -13,6 +13,7 @@ import {watchParent} from './parent-watch';
 import {busyPorts} from './ports';
 import type {ExtraRoute} from './router';
 import {seedDemoUser, DEMO_USER, type SeedResult} from './seed';
+import {checkFunctionsConfig, localSettings} from './settings';
 
 export interface LocalStack {
   url: string;
@@ -34,6 +35,7 @@ export async function startLocalStack(
   opts: StartOptions = {},
 ): Promise<LocalStack> {
   const port = opts.port ?? 0;
+  checkFunctionsConfig(process.env);
   // Only emulators here: no GCE metadata server to probe for (a slow lookup and a warning).
   process.env.METADATA_SERVER_DETECTION ??= 'none';
   // Loading the functions takes a while; do it while the emulators start (they read their
@@ -48,11 +50,8 @@ export async function startLocalStack(
   try {
     process.env.FIRESTORE_EMULATOR_HOST = emulators.firestoreHost;
     process.env.FCM_EMULATOR_HOST = emulators.fcmHost;
-    process.env.GOOGLE_CLOUD_PROJECT ??= 'demo-device-registration';
-    process.env.DEVICE_GROUP_PREFIX ??= 'local';
-    // The reference's cron example sends App Engine's headers: accept them locally.
-    process.env.CRON_APPENGINE_COMPAT ??= 'true';
-    const projectId = process.env.GOOGLE_CLOUD_PROJECT;
+    Object.assign(process.env, localSettings(process.env));
+    const projectId = process.env.GOOGLE_CLOUD_PROJECT!;
     const [seed, [{createLocalServer}, {localExtraRoutes}]] = await Promise.all(
       [seedDemoUser(projectId), modules],
     );

@@ -68,6 +68,42 @@ describe('parseConfig', () => {
     expect((error as ConfigError).message).toContain(variable);
   });
 
+  it('names every problem at once, each variable once', () => {
+    let error: ConfigError | undefined;
+    try {
+      parseConfig({
+        DEVICE_GROUPS: 'fcm',
+        FCM_TIMEOUT_MS: 'slow',
+        LOG_LEVEL: 'LOUD',
+        CRON_OIDC_AUDIENCE: 'https://example.com/cron',
+        MAX_DEVICES_PER_USER: '21',
+      });
+    } catch (err) {
+      error = err as ConfigError;
+    }
+    expect(error?.variables).toEqual([
+      'FCM_TIMEOUT_MS',
+      'LOG_LEVEL',
+      'FCM_SENDER_ID',
+      'MAX_DEVICES_PER_USER',
+      'CRON_SERVICE_ACCOUNT',
+    ]);
+    expect(error?.message).toBe(
+      'Invalid configuration: FCM_TIMEOUT_MS must be a whole number, got "slow"; ' +
+        'LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, got "LOUD"; ' +
+        'FCM_SENDER_ID is required with DEVICE_GROUPS=fcm (the Firebase project number); ' +
+        'MAX_DEVICES_PER_USER must be between 1 and 20 with DEVICE_GROUPS=fcm (a device group holds 20), got 21; ' +
+        'CRON_SERVICE_ACCOUNT is required when CRON_OIDC_AUDIENCE is set',
+    );
+  });
+
+  it('allows up to 500 devices with the firestore backend', () => {
+    expect(
+      parseConfig({DEVICE_GROUPS: 'firestore', MAX_DEVICES_PER_USER: '500'})
+        .maxDevicesPerUser,
+    ).toBe(500);
+  });
+
   it('accepts lower-case log levels and blank values as unset', () => {
     expect(
       parseConfig({...base, LOG_LEVEL: 'debug', MAX_DEVICES_PER_USER: ' '}),
@@ -80,7 +116,8 @@ describe('parseConfig', () => {
   describe('login settings', () => {
     it('gives the documented defaults', () => {
       expect(parseConfig(base).login).toEqual({
-        maxFailuresPerEmail: 10,
+        maxFailuresPerEmailClient: 10,
+        maxFailuresPerEmail: 50,
         maxFailuresPerIp: 100,
         windowMs: 900000,
         forwardedForHops: 1,
@@ -92,14 +129,16 @@ describe('parseConfig', () => {
       expect(
         parseConfig({
           ...base,
-          LOGIN_MAX_FAILURES_PER_EMAIL: '3',
+          LOGIN_MAX_FAILURES_PER_EMAIL_CLIENT: '3',
+          LOGIN_MAX_FAILURES_PER_EMAIL: '4',
           LOGIN_MAX_FAILURES_PER_IP: '50',
           LOGIN_WINDOW_MS: '60000',
           FORWARDED_FOR_HOPS: '2',
           BCRYPT_COST: '12',
         }).login,
       ).toEqual({
-        maxFailuresPerEmail: 3,
+        maxFailuresPerEmailClient: 3,
+        maxFailuresPerEmail: 4,
         maxFailuresPerIp: 50,
         windowMs: 60000,
         forwardedForHops: 2,
@@ -109,6 +148,9 @@ describe('parseConfig', () => {
 
     it.each([
       ['LOGIN_MAX_FAILURES_PER_EMAIL', '0'],
+      // One address alone must not spend the whole budget of an email.
+      ['LOGIN_MAX_FAILURES_PER_EMAIL', '10'],
+      ['LOGIN_MAX_FAILURES_PER_EMAIL_CLIENT', '0'],
       ['LOGIN_MAX_FAILURES_PER_EMAIL', 'ten'],
       ['LOGIN_MAX_FAILURES_PER_IP', '0'],
       ['LOGIN_MAX_FAILURES_PER_IP', '-5'],

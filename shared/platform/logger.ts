@@ -28,14 +28,22 @@ export type LogSink = (line: string) => void;
 
 const stdout: LogSink = line => process.stdout.write(line + '\n');
 
-/** Serializes an Error with its stack for ERROR lines; other values pass through. */
-function serialize(value: unknown): unknown {
+/**
+ * What Cloud Error Reporting reads an ERROR line by: the stack of its error in
+ * `stack_trace`, or, for an error without one (a configuration problem), this `@type`, which
+ * makes it report the line's `message` as the error.
+ */
+export const REPORTED_ERROR_EVENT =
+  'type.googleapis.com/google.devtools.clouderrorreporting.v1beta1.ReportedErrorEvent';
+
+/** Serializes an Error (its stack only when `withStack`); other values pass through. */
+function serialize(value: unknown, withStack: boolean): unknown {
   if (value instanceof Error) {
     return {
       name: value.name,
       message: value.message,
-      stack: value.stack,
-      cause: serialize(value.cause),
+      ...(withStack ? {stack: value.stack} : {}),
+      cause: serialize(value.cause, withStack),
     };
   }
   return value;
@@ -54,8 +62,16 @@ export function createLogger(
   ): void => {
     if (RANK[severity] < RANK[level]) return;
     const entry: LogFields = {severity, message, ...base};
-    for (const [key, value] of Object.entries(fields ?? {}))
-      entry[key] = serialize(value);
+    const values = Object.entries(fields ?? {});
+    const error =
+      severity === 'ERROR'
+        ? values.map(([, v]) => v).find(v => v instanceof Error)
+        : undefined;
+    // An ERROR line carries its stack once, at the top, where Error Reporting looks.
+    if (error instanceof Error && error.stack) entry.stack_trace = error.stack;
+    else if (severity === 'ERROR') entry['@type'] = REPORTED_ERROR_EVENT;
+    for (const [key, value] of values)
+      entry[key] = serialize(value, severity !== 'ERROR');
     sink(JSON.stringify(entry));
   };
   return {

@@ -3,12 +3,14 @@
  * test worker through environment variables (workers are spawned afterwards and inherit them):
  *   FIRESTORE_EMULATOR_HOST     `127.0.0.1:PORT`, or
  *   FIRESTORE_EMULATOR_MISSING  why there is no Firestore emulator (tests needing it are skipped)
+ *   FIRESTORE_EMULATOR_RULES    the rules file the emulator it started loaded (firestore.rules)
  *   FCM_EMULATOR_HOST           `127.0.0.1:PORT`
  * Emulators already named by the environment are used as they are and not stopped afterwards.
  */
 import {startFcmEmulator} from '../../tools/fcm-emulator/server';
 import {locateFirestoreEmulator} from '../../tools/firestore-emulator/locate';
 import {startFirestoreEmulator} from '../../tools/firestore-emulator/start';
+import {rulesFile} from '../../tools/cli/repository';
 import {saveHandles, type HarnessHandles} from './harness-state';
 import {firestoreMissingBanner} from './notice';
 
@@ -40,15 +42,18 @@ async function provideFirestore(handles: HarnessHandles): Promise<void> {
     return;
   }
   // Found but failing to start is a broken machine, not a reason to skip: the error stops the run.
+  // The project's security rules, as deployed: clients are refused, the server SDKs bypass them.
   const emulator = await startFirestoreEmulator({
     command: where.command,
     port: 0,
+    args: [`--rules=${rulesFile()}`],
   });
   handles.stops.push({
     name: 'Cloud Firestore emulator',
     stop: () => stopAndForget(emulator.stop(), 'FIRESTORE_EMULATOR_HOST'),
   });
   process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
+  process.env.FIRESTORE_EMULATOR_RULES = rulesFile();
   delete process.env.FIRESTORE_EMULATOR_MISSING;
 }
 

@@ -8,6 +8,7 @@ import {seedArgs} from '../firestore-emulator/export';
 import {startFallbackFirestore} from '../firestore-emulator/fallback';
 import {locateFirestoreEmulator} from '../firestore-emulator/locate';
 import {startFirestoreEmulator} from '../firestore-emulator/start';
+import {rulesFile} from '../cli/repository';
 
 export interface LocalEmulators {
   firestoreHost: string;
@@ -57,7 +58,11 @@ export async function startEmulators(
       const firestore = await startFirestoreEmulator({
         command: located.command,
         port: opts.firestorePort,
-        args: opts.persistDir ? seedArgs(opts.persistDir) : [],
+        args: [
+          // The deployed security rules: a client SDK pointed here is refused, as in production.
+          `--rules=${rulesFile()}`,
+          ...(opts.persistDir ? seedArgs(opts.persistDir) : []),
+        ],
         killOnSignals: false,
         onUnexpectedExit: opts.onFailure,
       });

@@ -90,12 +90,7 @@ export function createRuntime(
     authenticate: makeAuthenticator({
       users: firestoreUsers(db),
       realm: config.authRealm,
-      throttle: firestoreLoginThrottle(db, {
-        maxFailuresPerEmail: config.login.maxFailuresPerEmail,
-        maxFailuresPerIp: config.login.maxFailuresPerIp,
-        windowMs: config.login.windowMs,
-        clock,
-      }),
+      throttle: firestoreLoginThrottle(db, {...config.login, clock}),
       dummyHash: dummyHash(config.login.bcryptCost),
       forwardedForHops: config.login.forwardedForHops,
       log,

@@ -4,10 +4,10 @@
  * answer nor its timing tells whether an account exists.
  *
  * The hot path is one read by id: the user named in the path, whose email must match
- * the one given. Only when it does not is the email looked up, to tell credentials of
- * another user (the caller answers 403) from bad ones (401). Failed logins are counted
- * per email and per client address (login-throttle.ts); over the limit the answer is
- * 429 before any bcrypt work.
+ * the one given, together with the throttle's counters. Only when the email does not
+ * match is it looked up, to tell credentials of another user (the caller answers 403)
+ * from bad ones (401). The throttle (login-policy.ts) decides who may try a password,
+ * and an admitted attempt reserves its place before bcrypt; a refused one gets 429.
  */
 import bcrypt from 'bcryptjs';
 import {emailId, normalizeEmail} from '../firestore/collections';
@@ -36,6 +36,8 @@ export interface AuthRequest extends ClientAddressSource {
   authorization: string | undefined;
   /** The `{user}` of the path: the account the request is for. */
   userId: string;
+  /** The token id of the registration token in the body, when the body is valid. */
+  deviceTokenId?: string;
 }
 
 /**
@@ -70,37 +72,43 @@ export function makeAuthenticator(deps: AuthenticatorDeps): Authenticate {
     const {email, password} = credentials;
     const keys: LoginKeys = {
       email: normalizeEmail(email),
-      clientIp: clientIp(request, deps.forwardedForHops),
+      client: clientIp(request, deps.forwardedForHops),
+      ...(request.deviceTokenId === undefined
+        ? {}
+        : {device: request.deviceTokenId}),
     };
     // Credentials this instance verified moments ago against the same stored hash are
-    // no guess: they skip the throttle's read (and bcrypt). Credentials it does not know
-    // will need that read: it goes out together with the user's.
+    // no guess: they skip the throttle (and bcrypt). Credentials it does not know will
+    // need the throttle's counters: they are read together with the user.
     const verifiedHash = cache?.verifiedHash(request.userId, password);
     const [pathUser, early] = await Promise.all([
       users.get(request.userId),
-      verifiedHash === undefined ? throttle.check(keys) : undefined,
+      verifiedHash === undefined ? throttle.read(keys) : undefined,
     ]);
-    if (
-      pathUser &&
-      normalizeEmail(pathUser.email) === keys.email &&
-      pathUser.passwordHash === verifiedHash
-    ) {
-      return pathUser;
-    }
-    const verdict = early ?? (await throttle.check(keys));
-    if (verdict.kind === 'throttled') {
-      log.info('login throttled', {
-        clientIp: keys.clientIp,
-        emailId: emailId(keys.email),
-        by: verdict.by,
-      });
-      throw tooManyLoginAttempts(verdict.retryAfterSeconds);
-    }
-    const user =
-      pathUser && normalizeEmail(pathUser.email) === keys.email
-        ? pathUser
-        : await users.findByEmail(email);
+    const isPathUser =
+      pathUser !== null && normalizeEmail(pathUser.email) === keys.email;
+    if (isPathUser && pathUser.passwordHash === verifiedHash) return pathUser;
+    const user = isPathUser ? pathUser : await users.findByEmail(email);
     if (user && cache?.has(user.id, password, user.passwordHash)) return user;
+    // The app re-registering a token the user holds: its own counter, out of an attacker's reach.
+    const knownDevice =
+      isPathUser &&
+      keys.device !== undefined &&
+      pathUser.deviceIds.includes(keys.device);
+    const admission = await throttle.admit(
+      keys,
+      early ?? (await throttle.read(keys)),
+      knownDevice,
+    );
+    const logged = {
+      clientIp: keys.client,
+      emailId: emailId(keys.email),
+      ...(knownDevice ? {knownDevice} : {}),
+    };
+    if (admission.kind === 'throttled') {
+      log.info('login throttled', {...logged, by: admission.by});
+      throw tooManyLoginAttempts(admission.retryAfterSeconds);
+    }
     const matches = await bcrypt.compare(
       password,
       user?.passwordHash ?? (await deps.dummyHash()),
@@ -108,14 +116,20 @@ export function makeAuthenticator(deps: AuthenticatorDeps): Authenticate {
     if (!user || !matches) {
       // Logged first, so the attempt is on record even if counting it fails (503).
       log.warn('login failed', {
-        clientIp: keys.clientIp,
-        emailId: emailId(keys.email),
+        ...logged,
         ...(user ? {userId: user.id} : {}),
         reason: user ? 'wrong password' : 'unknown email',
       });
-      await throttle.recordFailure(keys);
+      await throttle.settle(admission.attempt, 'failed');
       throw unauthenticated(realm);
     }
+    // Returning the reservation is best effort: if it fails, the unit stays counted until
+    // the window ends, which errs against no one but this email's guessers.
+    await throttle
+      .settle(admission.attempt, 'succeeded')
+      .catch((err: unknown) =>
+        log.warn('could not return a login reservation', {error: err}),
+      );
     cache?.remember(user.id, password, user.passwordHash);
     // The dummy hash is made a moment after a first success, not during it (it costs as
     // much as a compare, and a cold start's first request should not pay it); only an

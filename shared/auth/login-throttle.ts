@@ -1,54 +1,127 @@
 /**
- * Failed-login throttling shared by every instance: failures are counted in Firestore,
- * per lower-cased email and per client address, in fixed windows of `windowMs`.
+ * The failed-login counters, shared by every instance in Firestore, and the reservation
+ * that bounds parallel guessing (the rules are in login-policy.ts).
  *
- * Each key and window has its own document (`login_failures/{keyHash}_{window}`), so
- * counting a failure is one blind `increment` and never a transaction: an attack on one
- * email is exactly the load under which a read-modify-write transaction would contend
- * and abort. A new window is a new document; old ones go by the TTL on `expires_at`.
+ * Each key and window has its own document, `login_failures/{keyHash}_{window}`
+ * `{kind, count, window_start, expires_at, email_id?}`; a new window is a new document and
+ * old ones go by the TTL on `expires_at`. Counting is a blind `increment`, never a
+ * transaction: an attack on one email is exactly the load under which read-modify-write
+ * transactions would contend and abort.
+ *
+ * A reservation is an increment made before bcrypt and read back after it: the value read
+ * is at least the reservation's position among all increments, so at most `limit`
+ * reservations ever see a value within the limit, however many race. One that does not is
+ * returned (decremented) and refused; one whose password is right is returned after the
+ * check; one whose password is wrong stays, as the failure it is.
+ *
+ * Hot spots: a client address (thousands of users behind one carrier NAT) is written only
+ * when a sign-in from it fails, never by a correct one; the per-email and per-device
+ * documents are each written by one user's sign-ins.
  */
 import {createHash} from 'node:crypto';
-import type {DocumentReference} from 'firebase-admin/firestore';
-import {LOGIN_FAILURES} from '../firestore/collections';
+import type {DocumentReference, Firestore} from 'firebase-admin/firestore';
+import {LOGIN_FAILURES, emailId} from '../firestore/collections';
 import type {Db} from '../firestore/db';
 import {firestoreSdk} from '../firestore/client';
+import {
+  decide,
+  type LoginCounts,
+  type LoginLimits,
+  type ThrottledBy,
+} from './login-policy';
 
-/** What a login is counted under: the lower-cased email and the client address. */
+/** What a sign-in is counted under. */
 export interface LoginKeys {
+  /** The lower-cased email. */
   email: string;
-  clientIp: string;
+  /** The client's key (client-ip.ts). */
+  client: string;
+  /** The token id of the registration token the request's body names, if any. */
+  device?: string;
 }
 
-export type ThrottleVerdict =
-  | {kind: 'allowed'}
-  | {kind: 'throttled'; by: 'email' | 'client'; retryAfterSeconds: number};
+type Kind = keyof LoginCounts;
 
-export interface LoginThrottle {
-  /** Whether these keys may try a password now (read only). */
-  check(keys: LoginKeys): Promise<ThrottleVerdict>;
-  /** Counts one failed login against both keys. */
-  recordFailure(keys: LoginKeys): Promise<void>;
-}
-
-export interface LoginThrottleOptions {
-  maxFailuresPerEmail: number;
-  maxFailuresPerIp: number;
-  windowMs: number;
-  clock?: () => Date;
-}
+const KIND_NAMES: Record<Kind, string> = {
+  email: 'email',
+  emailClient: 'email-client',
+  client: 'client',
+  emailDevice: 'email-device',
+};
 
 /** The stored counter of one key in one window. */
 export interface LoginFailureDoc {
-  kind: 'email' | 'client';
+  kind: string;
   count: number;
   window_start: Date;
   /** When the window ends; a Firestore TTL policy deletes the document after it. */
   expires_at: Date;
+  /** The email's id (collections.ts `emailId`), on counters of one email: what `clear` finds. */
+  email_id?: string;
 }
 
-/** The document id of a key's counter: a hash, so no email or address is stored in clear. */
+/** A sign-in the throttle let through to bcrypt, with what it reserved. */
+export interface Attempt {
+  keys: LoginKeys;
+  knownDevice: boolean;
+  window: number;
+  /** The counter reserved before bcrypt, if any. */
+  reserved: {kind: Kind; ref: DocumentReference} | null;
+}
+
+export type Admission =
+  | {kind: 'admitted'; attempt: Attempt}
+  | {kind: 'throttled'; by: ThrottledBy; retryAfterSeconds: number};
+
+/** The counters as an operator sees them (`npm run user -- show`). */
+export interface CounterState {
+  kind: string;
+  count: number;
+  windowStart: Date;
+  expiresAt: Date;
+}
+
+export interface LoginThrottle {
+  /** The counters of every key of a sign-in, in one round trip. */
+  read(keys: LoginKeys): Promise<LoginCounts>;
+  /** Decides (login-policy.ts) and, when admitted, reserves before bcrypt. */
+  admit(
+    keys: LoginKeys,
+    counts: LoginCounts,
+    knownDevice: boolean,
+  ): Promise<Admission>;
+  /** After bcrypt: counts a failure, or returns the reservation of a success. */
+  settle(attempt: Attempt, outcome: 'failed' | 'succeeded'): Promise<void>;
+  /** Deletes every counter of `email` (any window); returns how many there were. */
+  clear(email: string): Promise<number>;
+  /** The counters of `email` that still exist. */
+  state(email: string): Promise<CounterState[]>;
+}
+
+export interface LoginThrottleOptions extends LoginLimits {
+  windowMs: number;
+  clock?: () => Date;
+}
+
+/** The value a key's document id hashes: no email or address is stored in clear. */
+function keyValue(kind: Kind, keys: LoginKeys): string | undefined {
+  switch (kind) {
+    case 'email':
+      return keys.email;
+    case 'emailClient':
+      return `${keys.email}\0${keys.client}`;
+    case 'client':
+      return keys.client;
+    case 'emailDevice':
+      return keys.device === undefined
+        ? undefined
+        : `${keys.email}\0${keys.device}`;
+  }
+}
+
+/** The document id of a key's counter in `window`. */
 export function loginFailureId(
-  kind: 'email' | 'client',
+  kind: string,
   value: string,
   window: number,
 ): string {
@@ -62,57 +135,141 @@ export function firestoreLoginThrottle(
 ): LoginThrottle {
   const {windowMs, clock = () => new Date()} = options;
   const windowOf = (now: Date) => Math.floor(now.getTime() / windowMs);
-  const refs = async (keys: LoginKeys, window: number) => {
-    const collection = (await db.client()).collection(LOGIN_FAILURES);
-    return {
-      email: collection.doc(loginFailureId('email', keys.email, window)),
-      client: collection.doc(loginFailureId('client', keys.clientIp, window)),
-    } satisfies Record<LoginFailureDoc['kind'], DocumentReference>;
+  const collection = async () => (await db.client()).collection(LOGIN_FAILURES);
+  const ref = (client: Firestore, kind: Kind, keys: LoginKeys, w: number) => {
+    const value = keyValue(kind, keys);
+    return value === undefined
+      ? undefined
+      : client
+          .collection(LOGIN_FAILURES)
+          .doc(loginFailureId(KIND_NAMES[kind], value, w));
   };
+  /** The merge that adds `by` to a key's counter (creating it with its window). */
+  const bump = async (kind: Kind, keys: LoginKeys, w: number, by: number) => {
+    const {FieldValue} = await firestoreSdk();
+    const perEmail = kind !== 'client';
+    return {
+      kind: KIND_NAMES[kind],
+      count: FieldValue.increment(by),
+      window_start: new Date(w * windowMs),
+      expires_at: new Date((w + 1) * windowMs),
+      ...(perEmail ? {email_id: emailId(keys.email)} : {}),
+    };
+  };
+  const retryAfter = (w: number) =>
+    Math.max(1, Math.ceil(((w + 1) * windowMs - clock().getTime()) / 1000));
+
   return {
-    async check(keys) {
-      const now = clock();
-      const window = windowOf(now);
-      const {email, client} = await refs(keys, window);
-      const [emailDoc, clientDoc] = await db.callWithDeadline(async () =>
-        (await db.client()).getAll(email, client),
+    async read(keys) {
+      const client = await db.client();
+      const w = windowOf(clock());
+      const wanted = (Object.keys(KIND_NAMES) as Kind[]).flatMap(kind => {
+        const r = ref(client, kind, keys, w);
+        return r ? [[kind, r] as const] : [];
+      });
+      const snapshots = await db.callWithDeadline(() =>
+        client.getAll(...wanted.map(([, r]) => r)),
       );
-      const count = (snapshot: typeof emailDoc) =>
-        Number(snapshot?.get('count') ?? 0);
-      const by =
-        count(emailDoc) >= options.maxFailuresPerEmail
-          ? 'email'
-          : count(clientDoc) >= options.maxFailuresPerIp
-            ? 'client'
-            : null;
-      if (by === null) return {kind: 'allowed'};
-      const windowEnd = (window + 1) * windowMs;
-      return {
-        kind: 'throttled',
-        by,
-        retryAfterSeconds: Math.max(
-          1,
-          Math.ceil((windowEnd - now.getTime()) / 1000),
-        ),
+      const counts: LoginCounts = {
+        email: 0,
+        emailClient: 0,
+        client: 0,
+        emailDevice: 0,
       };
+      // getAll answers in the order it was asked.
+      snapshots.forEach((snapshot, i) => {
+        counts[wanted[i]![0]] = Number(snapshot.get('count') ?? 0);
+      });
+      return counts;
     },
-    async recordFailure(keys) {
-      const now = clock();
-      const window = windowOf(now);
-      const {email, client} = await refs(keys, window);
-      const {FieldValue} = await firestoreSdk();
-      const fields = (kind: LoginFailureDoc['kind']) => ({
-        kind,
-        count: FieldValue.increment(1),
-        window_start: new Date(window * windowMs),
-        expires_at: new Date((window + 1) * windowMs),
-      });
-      await db.callWithDeadline(async () => {
-        const batch = (await db.client()).batch();
-        batch.set(email, fields('email'), {merge: true});
-        batch.set(client, fields('client'), {merge: true});
-        await batch.commit();
-      });
+
+    async admit(keys, counts, knownDevice) {
+      const w = windowOf(clock());
+      const decision = decide(counts, options, knownDevice);
+      if (decision.kind === 'throttled')
+        return {...decision, retryAfterSeconds: retryAfter(w)};
+      const attempt: Attempt = {keys, knownDevice, window: w, reserved: null};
+      if (decision.reserveOn === null) return {kind: 'admitted', attempt};
+      const kind: Kind =
+        decision.reserveOn === 'email' ? 'email' : 'emailDevice';
+      const client = await db.client();
+      const reserved = {kind, ref: ref(client, kind, keys, w)!};
+      const data = await bump(kind, keys, w, 1);
+      await db.callWithDeadline(() => reserved.ref.set(data, {merge: true}));
+      const after = await db.callWithDeadline(() => reserved.ref.get());
+      if (Number(after.get('count') ?? 0) > decision.limit) {
+        // Raced past the limit: give the unit back (it tried no password).
+        const back = await bump(kind, keys, w, -1);
+        await db.callWithDeadline(() => reserved.ref.set(back, {merge: true}));
+        return {
+          kind: 'throttled',
+          by: decision.reserveOn,
+          retryAfterSeconds: retryAfter(w),
+        };
+      }
+      return {kind: 'admitted', attempt: {...attempt, reserved}};
+    },
+
+    async settle(attempt, outcome) {
+      const {keys, window: w, reserved} = attempt;
+      const client = await db.client();
+      const batch = client.batch();
+      if (outcome === 'succeeded') {
+        if (!reserved) return;
+        batch.set(reserved.ref, await bump(reserved.kind, keys, w, -1), {
+          merge: true,
+        });
+      } else if (attempt.knownDevice) {
+        // A reservation already counts this failure; without one, count it now.
+        if (reserved) return;
+        batch.set(
+          ref(client, 'emailDevice', keys, w)!,
+          await bump('emailDevice', keys, w, 1),
+          {merge: true},
+        );
+      } else {
+        for (const kind of ['emailClient', 'client'] as const)
+          batch.set(ref(client, kind, keys, w)!, await bump(kind, keys, w, 1), {
+            merge: true,
+          });
+      }
+      await db.callWithDeadline(() => batch.commit());
+    },
+
+    async clear(email) {
+      const found = await db.callWithDeadline(async () =>
+        (await collection()).where('email_id', '==', emailId(email)).get(),
+      );
+      const client = await db.client();
+      // A batch holds 500 writes; an attacked email may have a counter per address.
+      for (let i = 0; i < found.size; i += 500) {
+        const batch = client.batch();
+        for (const doc of found.docs.slice(i, i + 500)) batch.delete(doc.ref);
+        await db.callWithDeadline(() => batch.commit());
+      }
+      return found.size;
+    },
+
+    async state(email) {
+      const found = await db.callWithDeadline(async () =>
+        (await collection()).where('email_id', '==', emailId(email)).get(),
+      );
+      return found.docs
+        .map(doc => {
+          const data = doc.data() as {
+            kind: string;
+            count: number;
+            window_start: {toDate(): Date};
+            expires_at: {toDate(): Date};
+          };
+          return {
+            kind: data.kind,
+            count: data.count,
+            windowStart: data.window_start.toDate(),
+            expiresAt: data.expires_at.toDate(),
+          };
+        })
+        .sort((a, b) => a.windowStart.getTime() - b.windowStart.getTime());
     },
   };
 }

@@ -20,6 +20,8 @@ export interface UserRecord {
   id: string;
   email: string;
   passwordHash: string;
+  /** The token ids of the user's devices (the user document's `devices` map). */
+  deviceIds: readonly string[];
 }
 
 export interface UserStore {
@@ -32,7 +34,12 @@ export interface UserStore {
 function record(id: string, data: Partial<UserDoc>): UserRecord | null {
   if (typeof data.password !== 'string' || typeof data.email !== 'string')
     return null;
-  return {id, email: data.email, passwordHash: data.password};
+  return {
+    id,
+    email: data.email,
+    passwordHash: data.password,
+    deviceIds: Object.keys(data.devices ?? {}),
+  };
 }
 
 /** Document ids Firestore refuses; such a path can name no user. */

@@ -8,15 +8,10 @@ import type {Authenticate, AuthRequest} from '../auth/authenticator';
 import type {Recognize} from '../auth/recognize';
 import type {Admit, Admitted} from '../devices/devices';
 import {AppError} from '../platform/errors';
-import type {UserRecord} from '../auth/users';
+import {tokenId} from '../firestore/collections';
 import {parseRegistrationBody, type RegistrationBody} from './validation';
 import {readBodyObject} from './body';
 import {matchDevicePath} from './routes';
-
-export interface DeviceRequest {
-  user: UserRecord;
-  body: RegistrationBody;
-}
 
 export function methodNotAllowed(allowed: string): AppError {
   return new AppError(
@@ -40,30 +35,39 @@ export interface DeviceEffect<T> {
   authenticated(userId: string, registrationId: string): Promise<T>;
 }
 
-function authRequest(req: Request, userId: string): AuthRequest {
+/** The body, read once: valid, or the error the full way answers after authentication. */
+type Body =
+  {kind: 'valid'; body: RegistrationBody} | {kind: 'invalid'; error: unknown};
+
+function readBody(req: Request): Body {
+  try {
+    return {kind: 'valid', body: parseRegistrationBody(readBodyObject(req))};
+  } catch (error) {
+    return {kind: 'invalid', error};
+  }
+}
+
+function authRequest(req: Request, userId: string, body: Body): AuthRequest {
   return {
     authorization: req.headers.authorization,
     forwardedFor: req.headers['x-forwarded-for'],
     remoteAddress: req.socket.remoteAddress,
     userId,
+    // Lets the throttle recognize a device the user registered before (login-policy.ts).
+    ...(body.kind === 'valid'
+      ? {deviceTokenId: tokenId(body.body.registration_id)}
+      : {}),
   };
 }
 
-/** The validated body, or null for one that the full way must refuse in its turn. */
-function validBody(req: Request): RegistrationBody | null {
-  try {
-    return parseRegistrationBody(readBodyObject(req));
-  } catch {
-    return null;
-  }
-}
-
 /**
- * Runs a device request. A warm instance's common request goes the short way: its
+ * Runs a device request: the route (404/405), then, in the contract's order, authentication
+ * (401/429), authorization (403), the body (415/400/422) and the effect. The route is
+ * matched and the body read once. A warm instance's common request goes the short way: its
  * credentials were verified here moments ago, so the effect checks them against the user
- * document that its own transaction reads (auth/recognize.ts), and authentication costs
- * no round trip. Any other request, or one the check does not admit, goes the full way:
- * authenticate, authorize, validate, then the effect. Both ways give the same answers.
+ * document its own transaction reads (auth/recognize.ts), and authentication costs no round
+ * trip. A request the check does not admit, or with an invalid body, goes the full way. Both
+ * ways give the same answers.
  */
 export async function runDeviceRequest<T>(
   req: Request,
@@ -72,44 +76,31 @@ export async function runDeviceRequest<T>(
   effect: DeviceEffect<T>,
 ): Promise<{userId: string; registrationId: string; result: T}> {
   const route = matchDevicePath(req.path);
-  if (route && req.method === method) {
-    const admit = auth.recognize(authRequest(req, route.userId));
-    const body = admit && validBody(req);
-    if (admit && body) {
-      const outcome = await effect.admitted(
-        route.userId,
-        body.registration_id,
-        admit,
-      );
-      if (outcome.kind === 'admitted') {
-        return {
-          userId: route.userId,
-          registrationId: body.registration_id,
-          result: outcome.result,
-        };
-      }
-    }
-  }
-  const {user, body} = await parseDeviceRequest(req, method, auth.authenticate);
-  return {
-    userId: user.id,
-    registrationId: body.registration_id,
-    result: await effect.authenticated(user.id, body.registration_id),
-  };
-}
-
-/** Checks a device request and returns the authenticated user and the validated body. */
-export async function parseDeviceRequest(
-  req: Request,
-  method: 'POST' | 'DELETE',
-  authenticate: Authenticate,
-): Promise<DeviceRequest> {
-  const route = matchDevicePath(req.path);
   if (!route) throw notFound();
   if (req.method !== method) throw methodNotAllowed(method);
-  const user = await authenticate(authRequest(req, route.userId));
+  const body = readBody(req);
+  const request = authRequest(req, route.userId, body);
+  if (body.kind === 'valid') {
+    const admit = auth.recognize(request);
+    const registrationId = body.body.registration_id;
+    if (admit) {
+      const outcome = await effect.admitted(
+        route.userId,
+        registrationId,
+        admit,
+      );
+      if (outcome.kind === 'admitted')
+        return {userId: route.userId, registrationId, result: outcome.result};
+    }
+  }
+  const user = await auth.authenticate(request);
   if (user.id !== route.userId)
     throw new AppError('forbidden', 'This action is unauthorized.');
-  const body = parseRegistrationBody(readBodyObject(req));
-  return {user, body};
+  if (body.kind === 'invalid') throw body.error;
+  const registrationId = body.body.registration_id;
+  return {
+    userId: user.id,
+    registrationId,
+    result: await effect.authenticated(user.id, registrationId),
+  };
 }

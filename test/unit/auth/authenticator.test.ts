@@ -8,9 +8,9 @@ import {
   type AuthRequest,
 } from '../../../shared/auth/authenticator';
 import type {
+  Admission,
   LoginKeys,
   LoginThrottle,
-  ThrottleVerdict,
 } from '../../../shared/auth/login-throttle';
 import type {UserRecord, UserStore} from '../../../shared/auth/users';
 import {createVerificationCache} from '../../../shared/auth/verification-cache';
@@ -25,11 +25,13 @@ const ALICE: UserRecord = {
   id: '1',
   email: 'alice@example.com',
   passwordHash: bcrypt.hashSync('alice-pw', 4),
+  deviceIds: ['alice-phone'],
 };
 const BOB: UserRecord = {
   id: '2',
   email: 'bob@example.com',
   passwordHash: bcrypt.hashSync('bob-pw', 4),
+  deviceIds: [],
 };
 
 function fakeUsers(all: UserRecord[]) {
@@ -47,20 +49,38 @@ function fakeUsers(all: UserRecord[]) {
   return {store, reads};
 }
 
-function fakeThrottle(verdict: ThrottleVerdict = {kind: 'allowed'}) {
+type Throttled = Extract<Admission, {kind: 'throttled'}>;
+
+/** Records what the authenticator asks of the throttle; admits unless told otherwise. */
+function fakeThrottle(refusal?: Throttled) {
   const failures: LoginKeys[] = [];
+  const settled: string[] = [];
+  const admitted: Array<{keys: LoginKeys; knownDevice: boolean}> = [];
+  const zero = {email: 0, emailClient: 0, client: 0, emailDevice: 0};
   const throttle: LoginThrottle = {
-    check: async () => verdict,
-    recordFailure: async keys => {
-      failures.push(keys);
+    read: async () => zero,
+    admit: async (keys, _counts, knownDevice) => {
+      admitted.push({keys, knownDevice});
+      return (
+        refusal ?? {
+          kind: 'admitted',
+          attempt: {keys, knownDevice, window: 0, reserved: null},
+        }
+      );
     },
+    settle: async (attempt, outcome) => {
+      settled.push(outcome);
+      if (outcome === 'failed') failures.push(attempt.keys);
+    },
+    clear: async () => 0,
+    state: async () => [],
   };
-  return {throttle, failures};
+  return {throttle, failures, settled, admitted};
 }
 
-function setup(verdict?: ThrottleVerdict) {
+function setup(refusal?: Throttled) {
   const users = fakeUsers([ALICE, BOB]);
-  const throttle = fakeThrottle(verdict);
+  const throttle = fakeThrottle(refusal);
   const lines: Record<string, unknown>[] = [];
   const authenticate = makeAuthenticator({
     users: users.store,
@@ -71,18 +91,27 @@ function setup(verdict?: ThrottleVerdict) {
     log: createLogger('DEBUG', line => lines.push(JSON.parse(line))),
     cache: createVerificationCache(60_000, 10),
   });
-  return {authenticate, reads: users.reads, failures: throttle.failures, lines};
+  return {
+    authenticate,
+    reads: users.reads,
+    failures: throttle.failures,
+    settled: throttle.settled,
+    admitted: throttle.admitted,
+    lines,
+  };
 }
 
 const request = (
   authorization: string | undefined,
   userId = '1',
   forwardedFor?: string,
+  deviceTokenId?: string,
 ): AuthRequest => ({
   authorization,
   userId,
   forwardedFor,
   remoteAddress: '::ffff:10.1.2.3',
+  ...(deviceTokenId ? {deviceTokenId} : {}),
 });
 
 async function failure(promise: Promise<unknown>): Promise<AppError> {
@@ -139,7 +168,7 @@ describe('makeAuthenticator', () => {
       const email = Buffer.from(header.slice(6), 'base64')
         .toString()
         .split(':')[0]!;
-      expect(failures).toEqual([{email, clientIp: '10.1.2.3'}]);
+      expect(failures).toEqual([{email, client: '10.1.2.3'}]);
       const warnings = lines.filter(l => l.severity === 'WARNING');
       expect(warnings).toEqual([
         expect.objectContaining({
@@ -166,7 +195,7 @@ describe('makeAuthenticator', () => {
   });
 
   it('answers 429 with Retry-After when throttled, without any bcrypt work', async () => {
-    const {authenticate, failures} = setup({
+    const {authenticate, failures, lines} = setup({
       kind: 'throttled',
       by: 'email',
       retryAfterSeconds: 42,
@@ -183,6 +212,13 @@ describe('makeAuthenticator', () => {
       expect(err.headers).toEqual({'Retry-After': '42'});
       expect(compare).not.toHaveBeenCalled();
       expect(failures).toEqual([]);
+      expect(lines).toEqual([
+        expect.objectContaining({
+          severity: 'INFO',
+          message: 'login throttled',
+          by: 'email',
+        }),
+      ]);
     } finally {
       compare.mockRestore();
     }
@@ -196,8 +232,56 @@ describe('makeAuthenticator', () => {
       ),
     );
     expect(failures).toEqual([
-      {email: 'eve@example.com', clientIp: '203.0.113.9'},
+      {email: 'eve@example.com', client: '203.0.113.9'},
     ]);
+  });
+
+  it("treats a body naming one of the path user's tokens as a known device", async () => {
+    const {authenticate, admitted, settled} = setup();
+    await authenticate(
+      request(
+        basic('alice@example.com', 'alice-pw'),
+        '1',
+        undefined,
+        'alice-phone',
+      ),
+    );
+    expect(admitted).toEqual([
+      {
+        keys: {
+          email: 'alice@example.com',
+          client: '10.1.2.3',
+          device: 'alice-phone',
+        },
+        knownDevice: true,
+      },
+    ]);
+    expect(settled).toEqual(['succeeded']);
+  });
+
+  it.each([
+    ['a token the user does not hold', '1', 'alice@example.com', 'other-phone'],
+    ["another user's credentials", '1', 'bob@example.com', 'alice-phone'],
+    ['no valid body', '1', 'alice@example.com', undefined],
+  ])('treats %s as an unknown device', async (_, path, email, device) => {
+    const {authenticate, admitted} = setup();
+    await authenticate(
+      request(
+        basic(email, email.startsWith('bob') ? 'bob-pw' : 'alice-pw'),
+        path,
+        undefined,
+        device,
+      ),
+    );
+    expect(admitted.map(a => a.knownDevice)).toEqual([false]);
+  });
+
+  it('skips the throttle for credentials this instance verified moments ago', async () => {
+    const {authenticate, admitted, settled} = setup();
+    await authenticate(request(basic('alice@example.com', 'alice-pw')));
+    await authenticate(request(basic('alice@example.com', 'alice-pw')));
+    expect(admitted).toHaveLength(1);
+    expect(settled).toEqual(['succeeded']);
   });
 
   it('caches on the user id: case variants of one email share one entry', async () => {

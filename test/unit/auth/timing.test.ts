@@ -26,6 +26,7 @@ describe('login timing', () => {
       id: '1',
       email: 'laravel@example.com',
       passwordHash: await bcrypt.hash('secret', COST),
+      deviceIds: [],
     };
     const dummy = dummyHash(COST);
     const authenticate = makeAuthenticator({
@@ -35,8 +36,19 @@ describe('login timing', () => {
       },
       realm: 'test',
       throttle: {
-        check: async () => ({kind: 'allowed'}),
-        recordFailure: async () => undefined,
+        read: async () => ({
+          email: 0,
+          emailClient: 0,
+          client: 0,
+          emailDevice: 0,
+        }),
+        admit: async (keys, _, knownDevice) => ({
+          kind: 'admitted',
+          attempt: {keys, knownDevice, window: 0, reserved: null},
+        }),
+        settle: async () => undefined,
+        clear: async () => 0,
+        state: async () => [],
       },
       dummyHash: dummy,
       forwardedForHops: 1,

@@ -49,7 +49,7 @@ const fakeRuntime = {
   authenticate: async ({authorization}: {authorization?: string}) => {
     calls.push('authenticate');
     if (authorization !== 'Basic dTE6cHc=') throw unauthenticated('test'); // u1:pw
-    return {id: '7', email: 'u1', passwordHash: 'x'};
+    return {id: '7', email: 'u1', passwordHash: 'x', deviceIds: []};
   },
   recognize: ({authorization}: {authorization?: string}) =>
     recognized && authorization === 'Basic dTE6cHc='

@@ -24,7 +24,7 @@ import {parseConfig} from '../shared/platform/config';
 import {createLogger} from '../shared/platform/logger';
 import {createRuntime} from '../shared/runtime';
 import {startFirestoreEmulator} from '../tools/firestore-emulator/start';
-import {forEachLimit} from '../shared/cron/pool';
+import {forEachLimit} from '../shared/platform/pool';
 
 const USERS = Number(process.env.BENCH_LOGIN_USERS ?? 400);
 const CONCURRENCY = 32;

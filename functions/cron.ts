@@ -6,9 +6,8 @@
 import * as functions from '@google-cloud/functions-framework';
 import {AppError} from '../shared/platform/errors';
 import {endpoint, type Endpoint} from '../shared/http/handler';
-import {methodNotAllowed, notFound} from '../shared/http/device-request';
 import {isCronPath} from '../shared/http/routes';
-import {sendEmpty} from '../shared/http/respond';
+import {methodNotAllowed, notFound, sendEmpty} from '../shared/http/respond';
 import {productionRuntime, type Runtime} from '../shared/runtime';
 
 /** The part of the runtime cron uses. */

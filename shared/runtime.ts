@@ -23,7 +23,7 @@ import {firestoreLoginThrottle} from './auth/login-throttle';
 import {createVerificationCache} from './auth/verification-cache';
 import {makeRecognizer, type Recognize} from './auth/recognize';
 import {makeCronAuth, type CronAuth} from './cron/auth';
-import {googleIdTokenVerifier, type CertFetcher} from './cron/oidc';
+import {googleIdTokenVerifier, type CertFetcher} from './auth/oidc';
 import {CronRunner} from './cron/runner';
 import type {CronTask} from './cron/task';
 import {TaskLeases} from './cron/task-lease';

@@ -9,7 +9,7 @@
  * way through authenticator.ts, which gives the 401, 403 or 429.
  */
 import {normalizeEmail, type UserDoc} from '../firestore/collections';
-import type {Admit} from '../devices/devices';
+import type {Admit} from './admit';
 import {parseBasicAuth} from './basic-auth';
 import type {AuthRequest} from './authenticator';
 import type {VerificationCache} from './verification-cache';

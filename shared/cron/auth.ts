@@ -1,22 +1,23 @@
 /**
  * Who may trigger cron, by configuration (CronConfig.authMode):
- * - `oidc`: Cloud Scheduler's OIDC token, verified here: signature, issuer, expiry,
- *   audience (the function URL), and `email` = the scheduler's service account, verified.
+ * - `oidc`: Cloud Scheduler's OIDC token (auth/bearer.ts), whose verified `email` must be
+ *   the scheduler's service account.
  * - `appengine`: the Laravel app's App Engine check (`X-Appengine-Cron: true`, and
  *   `X-Forwarded-For` containing 10.0.0.1). Outside App Engine anyone can send those
  *   headers: for migration only, with the function kept private by IAM.
  * - `none`: nothing configured; every request is refused, so a bad deploy fails closed.
  */
 import type {Request} from '@google-cloud/functions-framework';
+import {INVALID_HEADER, verifyBearer} from '../auth/bearer';
+import type {VerifyIdToken} from '../auth/oidc';
 import type {CronConfig} from '../platform/config';
 import {AppError} from '../platform/errors';
 import type {Logger} from '../platform/logger';
-import {InvalidIdToken, type VerifyIdToken} from './oidc';
 
 /** Resolves with a description of the caller, safe to log; rejects with a 401/403/500 AppError. */
 export type CronAuth = (req: Request, log: Logger) => Promise<string>;
 
-export const INVALID_HEADER = 'Request did not contain a valid HTTP header.';
+export {INVALID_HEADER};
 export const INVALID_IP = 'Cron request did not come from a valid IP address.';
 export const INVALID_ACCOUNT =
   'Cron request did not come from an allowed service account.';
@@ -39,12 +40,6 @@ export function makeCronAuth(
   config: CronConfig,
   verify: VerifyIdToken,
 ): CronAuth {
-  const unauthenticated = (log: Logger, reason: string) => {
-    log.info('cron request refused', {reason});
-    return new AppError('unauthenticated', INVALID_HEADER, {
-      headers: {'WWW-Authenticate': 'Bearer'},
-    });
-  };
   return async (req, log) => {
     if (config.authMode === 'appengine') {
       const caller = appEngineCheck(req);
@@ -61,27 +56,17 @@ export function makeCronAuth(
       );
       throw new AppError('internal', 'Server Error');
     }
-    const match = /^Bearer +([A-Za-z0-9._~+/=-]+) *$/i.exec(
-      req.header('authorization') ?? '',
+    const email = await verifyBearer(
+      req.header('authorization'),
+      {
+        audience: config.oidcAudience!,
+        accounts: new Set([config.serviceAccount!]),
+        notAllowed: INVALID_ACCOUNT,
+        caller: 'cron',
+      },
+      verify,
+      log,
     );
-    if (!match) throw unauthenticated(log, 'no bearer token');
-    let claims;
-    try {
-      claims = await verify(match[1]!, config.oidcAudience!);
-    } catch (err) {
-      if (err instanceof InvalidIdToken) throw unauthenticated(log, err.reason);
-      throw err;
-    }
-    if (
-      claims.email !== config.serviceAccount ||
-      claims.email_verified !== true
-    ) {
-      log.warn('cron request from another account', {
-        email: claims.email,
-        emailVerified: claims.email_verified === true,
-      });
-      throw new AppError('forbidden', INVALID_ACCOUNT);
-    }
-    return `service account ${claims.email}`;
+    return `service account ${email}`;
   };
 }

@@ -3,7 +3,9 @@
  * groups them: FCM device groups kept in step with Firestore (registry.ts), or Firestore
  * alone (firestore-registry.ts), chosen by DEVICE_GROUPS.
  */
-import type {UserDoc} from '../firestore/collections';
+import type {Admit} from '../auth/admit';
+
+export type {Admit};
 import type {StoredToken} from './state';
 
 export interface AddResult {
@@ -16,14 +18,6 @@ export interface RemoveOptions {
   /** Remove only if the token's `updated_at` is older than this (a device that registered again is kept). */
   onlyIfUpdatedBefore?: Date;
 }
-
-/**
- * Decides, from the user's document as the operation's own transaction read it (undefined
- * when there is none), whether the request may act as that user. It lets a warm instance
- * authenticate without a read of its own (auth/recognize.ts). False means "not known
- * here", never "refused": the caller then authenticates the full way.
- */
-export type Admit = (user: UserDoc | undefined) => boolean;
 
 /** An operation run under an `Admit` check: its result, or nothing done at all. */
 export type Admitted<T> =

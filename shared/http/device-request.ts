@@ -11,19 +11,8 @@ import {AppError} from '../platform/errors';
 import {tokenId} from '../firestore/collections';
 import {parseRegistrationBody, type RegistrationBody} from './validation';
 import {readBodyObject} from './body';
+import {methodNotAllowed, notFound} from './respond';
 import {matchDevicePath} from './routes';
-
-export function methodNotAllowed(allowed: string): AppError {
-  return new AppError(
-    'method-not-allowed',
-    'The method is not supported for this route.',
-    {
-      headers: {Allow: allowed},
-    },
-  );
-}
-
-export const notFound = () => new AppError('not-found', 'Not Found.');
 
 /** What a device endpoint does, with and without an `Admit` check of its own (see runDeviceRequest). */
 export interface DeviceEffect<T> {

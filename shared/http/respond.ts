@@ -2,8 +2,20 @@
  * The one place that turns results and errors into HTTP answers.
  */
 import type {Response} from '@google-cloud/functions-framework';
-import {isAppError} from '../platform/errors';
+import {AppError, isAppError} from '../platform/errors';
 import type {Logger} from '../platform/logger';
+
+/** The 404 of a path no function serves. */
+export const notFound = () => new AppError('not-found', 'Not Found.');
+
+/** The 405 of a method the path does not take, with `Allow`. */
+export function methodNotAllowed(allowed: string): AppError {
+  return new AppError(
+    'method-not-allowed',
+    'The method is not supported for this route.',
+    {headers: {Allow: allowed}},
+  );
+}
 
 /** Sends `body` as JSON with `status`. */
 export function sendJson(

@@ -13,7 +13,7 @@ import type {Db} from '../firestore/db';
 import {USERS} from '../firestore/collections';
 import {userDevices, type DeviceRef} from '../devices/state';
 import type {Devices} from '../devices/devices';
-import {forEachLimit} from '../cron/pool';
+import {forEachLimit} from '../platform/pool';
 import type {SendAttempt, SendOnce} from './fcm-v1';
 import type {NotificationMessage} from './message';
 import {

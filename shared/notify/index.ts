@@ -7,7 +7,7 @@ import type {Db} from '../firestore/db';
 import type {Devices} from '../devices/devices';
 import type {AccessTokenSource} from '../fcm/access-token';
 import {fcmBaseUrl} from '../fcm/device-groups';
-import type {VerifyIdToken} from '../cron/oidc';
+import type {VerifyIdToken} from '../auth/oidc';
 import {makeNotifyAuth} from './auth';
 import {createDeliver} from './deliver';
 import {createFcmV1, type SendAttempt} from './fcm-v1';

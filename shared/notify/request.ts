@@ -7,7 +7,7 @@ import type {Request} from '@google-cloud/functions-framework';
 import {AppError} from '../platform/errors';
 import type {Logger} from '../platform/logger';
 import {readBodyObject} from '../http/body';
-import {methodNotAllowed, notFound} from '../http/device-request';
+import {methodNotAllowed, notFound} from '../http/respond';
 import {matchNotifyPath} from '../http/routes';
 import type {NotifyAuth} from './auth';
 import {parseNotificationMessage, type NotificationMessage} from './message';

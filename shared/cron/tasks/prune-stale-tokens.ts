@@ -9,7 +9,7 @@
  */
 import type {QueryDocumentSnapshot} from 'firebase-admin/firestore';
 import {TOKENS, type TokenDoc} from '../../firestore/collections';
-import {forEachLimit} from '../pool';
+import {forEachLimit} from '../../platform/pool';
 import {startCounts, type CronTask, type TaskContext} from '../task';
 
 /** The index the prune query needs; test/integration/cron-prune.test.ts checks it is declared. */

@@ -5,7 +5,7 @@
  * Both queries use single-field indexes Firestore maintains automatically.
  */
 import {LEASES} from '../../firestore/collections';
-import {forEachLimit} from '../pool';
+import {forEachLimit} from '../../platform/pool';
 import {startCounts, type CronTask, type TaskContext} from '../task';
 
 /** Leases looked at per run; more wait for the next run, five minutes later. */

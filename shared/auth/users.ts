@@ -13,7 +13,7 @@ import {
   type UserEmailDoc,
 } from '../firestore/collections';
 import type {Db} from '../firestore/db';
-import {GRPC, grpcCode} from '../firestore/deadline';
+import {GRPC, grpcCode, isContention} from '../firestore/deadline';
 import {AppError} from '../platform/errors';
 
 export interface UserRecord {
@@ -102,8 +102,8 @@ export async function upsertUser(
     } catch (err) {
       const code = grpcCode(err);
       const transient =
+        isContention(err) ||
         code === GRPC.DEADLINE_EXCEEDED ||
-        code === GRPC.ABORTED ||
         code === GRPC.UNAVAILABLE;
       if (attempt >= 3 || !transient) throw err;
     }
@@ -148,6 +148,8 @@ async function upsertOnce(
 /**
  * Two racing writes of one email contend on its `user_emails` document; the loser must
  * get to read the winner's claim (its 409), even on a busy emulator, rather than run out
- * of the SDK's default five attempts.
+ * of the SDK's default five attempts. (The SDK's backoff allows at most 11, whatever is
+ * asked: past them it throws "Exceeded maximum number of retries", which upsertUser
+ * retries as contention.)
  */
 const UPSERT_ATTEMPTS = 20;

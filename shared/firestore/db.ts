@@ -5,7 +5,7 @@
  */
 import type {Firestore, Transaction} from 'firebase-admin/firestore';
 import {busy, isAppError} from '../platform/errors';
-import {GRPC, callWithDeadline, grpcCode, raceDeadline} from './deadline';
+import {callWithDeadline, isContention, raceDeadline} from './deadline';
 
 export interface Db {
   /** The client, created on first use; a failure to create it is a 503. */
@@ -48,7 +48,7 @@ export function createDb(
         );
       } catch (err) {
         if (isAppError(err)) throw err;
-        if (grpcCode(err) === GRPC.ABORTED) throw busy();
+        if (isContention(err)) throw busy();
         return callWithDeadline(() => Promise.reject(err), deadlineMs);
       }
     },

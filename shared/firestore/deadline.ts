@@ -22,6 +22,19 @@ export function grpcCode(err: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
+/**
+ * True when a transaction gave up on contention: ABORTED, or the SDK's own "Exceeded maximum
+ * number of retries allowed." (a plain Error without a code, thrown when its backoff, capped
+ * at 10 retries, runs out before the transaction's attempts do).
+ */
+export function isContention(err: unknown): boolean {
+  return (
+    grpcCode(err) === GRPC.ABORTED ||
+    (err instanceof Error &&
+      err.message === 'Exceeded maximum number of retries allowed.')
+  );
+}
+
 /** Runs `call`, failing with a 503 AppError after `deadlineMs`; the call's own errors pass unchanged. */
 export async function raceDeadline<T>(
   call: () => Promise<T>,

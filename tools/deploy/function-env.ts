@@ -75,14 +75,14 @@ export function envFileProblems(
   const problems: string[] = [];
   for (const [name, value] of vars) {
     const flag = FLAG_SETTINGS[name];
+    // `NAME=` removes a setting from the functions, whoever set it: always allowed.
+    if (value === '') continue;
     if (flag !== undefined) {
       problems.push(
-        `${label}: ${name} is set with deploy.sh ${flag}, not in the env file`,
+        `${label}: ${name} is set with deploy.sh ${flag}, not in the env file (only ${name}= to remove it)`,
       );
     } else if (LOCAL_ONLY[name] !== undefined) {
-      // `NAME=` is how an operator removes it from a function, so only a value is refused.
-      if (value !== '')
-        problems.push(`${label}: ${name} ${LOCAL_ONLY[name]}: never deployed`);
+      problems.push(`${label}: ${name} ${LOCAL_ONLY[name]}: never deployed`);
     } else if (!appSettingNames().has(name)) {
       problems.push(
         `${label}: ${name} is not a setting of this app (README's Configuration table and docs/cron.md list them)`,

@@ -227,7 +227,7 @@ describe('deploy.sh app settings', () => {
     const second = deploy(['--dry-run', ...FLAGS, '--env-file', readable], cli);
     expect(second.stderr).toBe(
       [
-        'deploy.sh: readable.env: DEVICE_GROUPS is set with deploy.sh --device-groups, not in the env file',
+        'deploy.sh: readable.env: DEVICE_GROUPS is set with deploy.sh --device-groups, not in the env file (only DEVICE_GROUPS= to remove it)',
         'deploy.sh: readable.env: FIRESTORE_EMULATOR_HOST points Firestore at a local emulator: never deployed',
         "deploy.sh: readable.env: BCRYPT_COSTS is not a setting of this app (README's Configuration table and docs/cron.md list them)",
         "deploy.sh: the functions' environment is refused (above); nothing was changed",
@@ -261,6 +261,23 @@ describe('deploy.sh app settings', () => {
     );
     expect(printedEnv(more.stdout, 'notify-user')).toContain(
       '  NOTIFY_OIDC_AUDIENCE=https://notify-user-abc.a.run.app  (deployed)',
+    );
+    // Closing it again: NAME= in the env file removes both.
+    const closed = envFile(
+      dir,
+      'closed.env',
+      'NOTIFY_SERVICE_ACCOUNTS=\nNOTIFY_OIDC_AUDIENCE=\n',
+    );
+    const close = deploy(['--dry-run', ...FLAGS, '--env-file', closed], cli);
+    expect(close.status).toBe(0);
+    expect(printedEnv(close.stdout, 'notify-user')).toEqual([
+      '  DEVICE_GROUPS=firestore  (flags)',
+      '  GOOGLE_CLOUD_PROJECT=my-proj-1  (flags)',
+      '  NOTIFY_SERVICE_ACCOUNTS removed  (closed.env)',
+      '  NOTIFY_OIDC_AUDIENCE removed  (closed.env)',
+    ]);
+    expect(close.stdout).toContain(
+      '==> note: notify-user refuses every request',
     );
   });
 });

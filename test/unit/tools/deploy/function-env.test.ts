@@ -99,7 +99,7 @@ describe('checkEnv', () => {
 });
 
 describe('envFileProblems', () => {
-  it('allows the app settings that have no flag, and NAME= for a local-only one', () => {
+  it('allows the app settings that have no flag, and NAME= (removal) for any name', () => {
     expect(
       envFileProblems(
         'prod.env',
@@ -107,6 +107,8 @@ describe('envFileProblems', () => {
           ['BCRYPT_COST', '12'],
           ['PRUNE_TOKEN_AGE_DAYS', '90'],
           ['FCM_EMULATOR_HOST', ''],
+          ['NOTIFY_SERVICE_ACCOUNTS', ''],
+          ['SOMETHING_SET_BY_HAND', ''],
         ]),
       ),
     ).toEqual([]);
@@ -124,8 +126,8 @@ describe('envFileProblems', () => {
         ]),
       ),
     ).toEqual([
-      'prod.env: GCLOUD_PROJECT is set with deploy.sh --project, not in the env file',
-      'prod.env: NOTIFY_SERVICE_ACCOUNTS is set with deploy.sh --notify-callers, not in the env file',
+      'prod.env: GCLOUD_PROJECT is set with deploy.sh --project, not in the env file (only GCLOUD_PROJECT= to remove it)',
+      'prod.env: NOTIFY_SERVICE_ACCOUNTS is set with deploy.sh --notify-callers, not in the env file (only NOTIFY_SERVICE_ACCOUNTS= to remove it)',
       'prod.env: PORT is the local stack’s port (Cloud Run sets its own): never deployed',
       "prod.env: BCRYPT_COSTS is not a setting of this app (README's Configuration table and docs/cron.md list them)",
     ]);

@@ -77,9 +77,9 @@ notify = notifyUser, cron = cron. GROUP is one of the three.
   --GROUP-cpu VCPU                   (default 1; concurrency above 1 needs 1 or more)
   --GROUP-memory SIZE                (default 512Mi)
   --GROUP-max-instances N            (default 20; cron 3)
-  --GROUP-min-instances N            instances kept warm (default 0). A cold device function
-                                     takes about 3 times as long as hello-world to its first
-                                     answer (docs/deployment.md); a warm one is billed idle
+  --GROUP-min-instances N            instances kept running (default 0). A new device function
+                                     instance takes about 1 s more than a warm one to its first
+                                     answer (docs/deployment.md); a kept one is billed while idle
   For example --devices-concurrency, --notify-memory, --cron-min-instances.
 
 Other

@@ -199,7 +199,10 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
     deps.out(describePlan(plan).join('\n') + '\n');
     const checked = checkEnv(plan);
     if (checked.kind === 'invalid') {
-      problems.push(...checked.problems.map(p => `${fn.name}: ${p}`));
+      // A message of several lines stays one problem: its later lines are indented.
+      problems.push(
+        ...checked.problems.map(p => `${fn.name}: ${p.replace(/\n/g, '\n  ')}`),
+      );
       continue;
     }
     yaml.set(fn.name, envVarsYaml(plan));

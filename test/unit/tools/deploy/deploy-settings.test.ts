@@ -6,6 +6,7 @@
 import {mkdtempSync, rmSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import {ConfigError, parseConfig} from '../../../../shared/platform/config';
 import {
   READY,
   buildOnce,
@@ -14,6 +15,17 @@ import {
   fakeCli,
   type FakeCli,
 } from './fake-cli';
+
+/** parseConfig's message for `env`, as deploy.sh prints it (later lines indented). */
+function refused(env: Record<string, string>): string {
+  try {
+    parseConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.message.replace(/\n/g, '\n  ');
+    throw err;
+  }
+  throw new Error(`parseConfig accepted ${JSON.stringify(env)}`);
+}
 
 const FLAGS = [
   '--project=my-proj-1',
@@ -151,20 +163,31 @@ describe('deploy.sh app settings', () => {
     };
     cli.setState(state);
     const prod = envFile(dir, 'prod.env', 'LOCK_TTL_MS=1000\n');
+    // What each function's own parser says of its environment: deploy.sh prints that.
+    const devicesEnv = {
+      DEVICE_GROUPS: 'firestore',
+      GOOGLE_CLOUD_PROJECT: 'my-proj-1',
+      LOCK_TTL_MS: '1000',
+    };
+    const cronEnv = {
+      ...devicesEnv,
+      FCM_EMULATOR_HOST: '127.0.0.1:40022',
+      CRON_OIDC_AUDIENCE:
+        'https://europe-west1-my-proj-1.cloudfunctions.net/cron',
+      CRON_SERVICE_ACCOUNT: 'cron-invoker@my-proj-1.iam.gserviceaccount.com',
+    };
     for (const dryRun of [['--dry-run'], []]) {
       const {status, stderr} = deploy(
         [...dryRun, ...FLAGS, '--env-file', prod],
         cli,
       );
-      const refused =
-        'Invalid configuration: LOCK_TTL_MS must be at least 6 × FCM_TIMEOUT_MS + FIRESTORE_TIMEOUT_MS (40000), got 1000';
       expect(stderr).toBe(
         [
-          `deploy.sh: add-device: ${refused}`,
-          `deploy.sh: remove-device: ${refused}`,
+          `deploy.sh: add-device: ${refused(devicesEnv)}`,
+          `deploy.sh: remove-device: ${refused(devicesEnv)}`,
           'deploy.sh: cron: FCM_EMULATOR_HOST points FCM at a local emulator (deployed): remove it with a line "FCM_EMULATOR_HOST=" in the env file',
-          `deploy.sh: cron: ${refused}`,
-          `deploy.sh: notify-user: ${refused}`,
+          `deploy.sh: cron: ${refused(cronEnv)}`,
+          `deploy.sh: notify-user: ${refused(devicesEnv)}`,
           "deploy.sh: the functions' environment is refused (above); nothing was changed",
           '',
         ].join('\n'),

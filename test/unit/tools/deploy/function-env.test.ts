@@ -15,6 +15,7 @@ import {
   appSettingNames,
   isSecretName,
 } from '../../../../tools/deploy/settings';
+import {ConfigError, parseConfig} from '../../../../shared/platform/config';
 import {ROOT} from './fake-cli';
 
 const layers = (over: Partial<EnvLayers>): EnvLayers => ({
@@ -79,6 +80,16 @@ describe('checkEnv', () => {
   });
 
   it("refuses what parseConfig refuses, with parseConfig's own message, and local-only settings", () => {
+    let message = '';
+    try {
+      parseConfig({
+        FIRESTORE_EMULATOR_HOST: '127.0.0.1:8080',
+        DEVICE_GROUPS: 'fcm',
+      });
+    } catch (err) {
+      message = (err as ConfigError).message;
+    }
+    expect(message).toContain('FCM_SENDER_ID');
     expect(
       checkEnv(
         mergeEnv(
@@ -92,7 +103,7 @@ describe('checkEnv', () => {
       kind: 'invalid',
       problems: [
         'FIRESTORE_EMULATOR_HOST points Firestore at a local emulator (deployed): remove it with a line "FIRESTORE_EMULATOR_HOST=" in the env file',
-        'Invalid configuration: FCM_SENDER_ID is required with DEVICE_GROUPS=fcm (the Firebase project number)',
+        message,
       ],
     });
   });

@@ -15,6 +15,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import os from 'node:os';
@@ -209,6 +210,10 @@ export function buildOnce(): void {
       mkdirSync(lock);
       break;
     } catch {
+      // A lock left by a killed run is older than any build takes.
+      const held = statSync(lock, {throwIfNoEntry: false});
+      if (held && Date.now() - held.mtimeMs > 600_000)
+        rmSync(lock, {recursive: true, force: true});
       if (Date.now() > deadline)
         throw new Error(`${lock} is held too long: remove it if no test runs`);
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);

@@ -152,6 +152,13 @@ export function deployedVariables(json: string): Record<string, string> {
   );
 }
 
+export const USAGE = `Usage: node dist/tools/deploy/plan-env.js --out DIR [--env-file FILE] [--set NAME=VALUE ...]
+         --function NAME --entry-point ENTRY [--deployed FILE.json] [--set NAME=VALUE ...]
+         [--default NAME=VALUE ...]   (repeat from --function for each function)
+deploy.sh runs it: each function's environment (deployed, then the env file, then --set),
+checked with the app's parseConfig, printed, and written to DIR/NAME.yaml. See
+docs/deployment.md, "Settings".`;
+
 export interface MainDeps {
   out: (text: string) => void;
   err: (text: string) => void;
@@ -159,9 +166,15 @@ export interface MainDeps {
 
 /** Runs the command; resolves with the exit code. */
 export async function main(argv: string[], deps: MainDeps): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    deps.out(`${USAGE}\n`);
+    return 0;
+  }
   const parsed = parsePlanArgs(argv);
   if (parsed.kind === 'invalid') {
-    deps.err(parsed.problems.map(p => `plan-env: ${p}\n`).join(''));
+    deps.err(
+      `${parsed.problems.map(p => `plan-env: ${p}\n`).join('')}\n${USAGE}\n`,
+    );
     return 2;
   }
   const {args} = parsed;

@@ -1,110 +1,177 @@
 #!/usr/bin/env bash
-# Deploys the device registration API: the four 2nd-gen Cloud Functions (addDevice and
-# removeDevice public, cron for Cloud Scheduler only, notifyUser for the --notify-callers
-# only), each with its runtime service account and capacity settings, the Firestore indexes
-# of firestore.indexes.json and the TTL policies, the invoker bindings of cron and notifyUser
-# and the Cloud Scheduler job, then prints each function's URL. Settings come from flags (--name value or --name=value) or the
-# environment; --dry-run prints every command instead of running it; --print-iam-setup prints
-# the commands that create the service accounts and grant their roles. Why each identity has
-# the roles it has, and why the capacity defaults are what they are: docs/deployment-security.md.
+# Deploys the device registration API to one Google Cloud project: the Firestore rules
+# (firestore.rules, through the Firebase Rules API), the 2nd-gen Cloud Functions of the
+# FUNCTIONS table below (each with its runtime service account, capacity and environment),
+# the invoker bindings of the private ones, the Firestore indexes and TTL policies and the
+# Cloud Scheduler job; then it prints each function's URL.
 #
-#   ./deploy.sh --project my-project --region europe-west1 --fcm-sender-id 123456789012
+# A run first checks the project (login, APIs, database, service accounts; --check does only
+# that), then runs every local check (build, Scheduler settings, rules file, and each
+# function's environment parsed by the app's own parseConfig), and changes nothing until all
+# of them pass. --dry-run does all of that too, and prints the commands that would change
+# something instead of running them. How to use it: docs/deployment.md; the accounts, roles
+# and capacity defaults: docs/deployment-security.md.
+#
+#   ./deploy.sh --project my-project --region europe-west1 --device-groups firestore --env-file prod.env
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 usage() {
   cat <<'USAGE'
-Usage: ./deploy.sh --project ID --region REGION --fcm-sender-id NUMBER [options]
+Usage: ./deploy.sh --project ID --region REGION --device-groups fcm|firestore [options]
+       ./deploy.sh --project ID --check
+       ./deploy.sh --project ID --device-groups fcm|firestore --print-iam-setup
 Every option takes its value as --name VALUE or --name=VALUE. The second column is the
-environment variable read when the flag is absent. docs/deployment-security.md explains the
-service accounts and the capacity defaults.
+environment variable read when the flag is absent. docs/deployment.md explains the settings,
+docs/deployment-security.md the service accounts and the capacity defaults.
 
 Required
   --project ID                       GOOGLE_CLOUD_PROJECT
   --region REGION                    REGION
-  --fcm-sender-id NUMBER             FCM_SENDER_ID     the Firebase project number (digits only)
+  --device-groups fcm|firestore      DEVICE_GROUPS     where each user's devices are grouped:
+                                     firestore: the user's device list in Firestore;
+                                     fcm: FCM device groups, as the Laravel app did. Firebase has
+                                     deprecated them: a project that has not used them cannot
+                                     start after 2026-12-01, and they are removed on 2027-09-29.
+                                     A Firebase project created after 2026-12-01 must use firestore
+  --fcm-sender-id NUMBER             FCM_SENDER_ID     the Firebase project number (digits only);
+                                     required with fcm only
 
-Service accounts (--print-iam-setup prints the commands that create them)
-  --devices-runtime-service-account EMAIL
-                                     DEVICES_RUNTIME_SERVICE_ACCOUNT
-                                     addDevice, removeDevice and notifyUser run as it
-                                     (default devices-runtime@PROJECT.iam.gserviceaccount.com)
-  --cron-runtime-service-account EMAIL
-                                     CRON_RUNTIME_SERVICE_ACCOUNT
-                                     cron runs as it
-                                     (default cron-runtime@PROJECT.iam.gserviceaccount.com)
-  --scheduler-service-account EMAIL  SCHEDULER_SERVICE_ACCOUNT
-                                     Cloud Scheduler signs cron's OIDC token as it; the only
-                                     identity allowed to invoke cron
-                                     (default cron-invoker@PROJECT.iam.gserviceaccount.com)
-  --notify-callers EMAIL[,EMAIL...]  NOTIFY_CALLERS
-                                     the service accounts allowed to call notifyUser: each
-                                     gets roles/run.invoker on it and is on its allow-list
-                                     (NOTIFY_SERVICE_ACCOUNTS). Without any, notifyUser is
-                                     still deployed but refuses every request (fail closed)
-
-Behaviour
-  --runtime RUNTIME                  RUNTIME           (default nodejs22)
-  --device-groups fcm|firestore      DEVICE_GROUPS     where device groups live (default fcm)
-  --device-group-prefix PREFIX       DEVICE_GROUP_PREFIX (default app)
-  --time-zone TZ                     TIME_ZONE         the Scheduler job's IANA zone (default Etc/UTC)
+App settings (the functions' environment; see "Settings" in docs/deployment.md)
+  --env-file FILE                    DEPLOY_ENV_FILE   KEY=VALUE lines: any setting of README's
+                                     Configuration table that has no flag here. A function keeps
+                                     what it has now unless the file or a flag changes it;
+                                     KEY= (empty) removes a setting
+  --device-group-prefix PREFIX       DEVICE_GROUP_PREFIX groups are named PREFIX_users-ID
   --cron-url URL                     CRON_URL          cron's URL, also its OIDC audience
                                      (default https://REGION-PROJECT.cloudfunctions.net/cron)
+  --notify-callers EMAIL[,EMAIL...]  NOTIFY_CALLERS    the service accounts allowed to call
+                                     notifyUser: each gets roles/run.invoker on it and is on its
+                                     allow-list (NOTIFY_SERVICE_ACCOUNTS). Without any, notifyUser
+                                     refuses every request (fail closed)
   --notify-url URL                   NOTIFY_URL        notifyUser's URL, also its OIDC audience
                                      (default https://REGION-PROJECT.cloudfunctions.net/notify-user)
 
-Capacity per function (flags only; the devices settings apply to notifyUser too)
-  --devices-concurrency N            requests one instance serves at once (default 16)
-  --devices-cpu VCPU                 (default 1; concurrency above 1 needs 1 or more)
-  --devices-memory SIZE              (default 512Mi)
-  --devices-max-instances N          (default 20)
-  --cron-concurrency N               (default 1)
-  --cron-cpu VCPU                    (default 1)
-  --cron-memory SIZE                 (default 512Mi)
-  --cron-max-instances N             (default 3)
+Service accounts (--print-iam-setup prints the commands that create them)
+  --devices-runtime-service-account EMAIL
+                                     DEVICES_RUNTIME_SERVICE_ACCOUNT  addDevice and removeDevice
+                                     run as it (default devices-runtime@PROJECT.iam.gserviceaccount.com)
+  --notify-runtime-service-account EMAIL
+                                     NOTIFY_RUNTIME_SERVICE_ACCOUNT   notifyUser runs as it
+                                     (default notify-runtime@PROJECT.iam.gserviceaccount.com)
+  --cron-runtime-service-account EMAIL
+                                     CRON_RUNTIME_SERVICE_ACCOUNT     cron runs as it
+                                     (default cron-runtime@PROJECT.iam.gserviceaccount.com)
+  --scheduler-service-account EMAIL  SCHEDULER_SERVICE_ACCOUNT        Cloud Scheduler signs cron's
+                                     OIDC token as it; the only identity allowed to invoke cron
+                                     (default cron-invoker@PROJECT.iam.gserviceaccount.com)
+
+Runtime and schedule
+  --runtime RUNTIME                  RUNTIME           (default nodejs22)
+  --time-zone TZ                     TIME_ZONE         the Scheduler job's IANA zone (default Etc/UTC)
+
+Capacity, per group of functions (flags only): devices = addDevice and removeDevice,
+notify = notifyUser, cron = cron. GROUP is one of the three.
+  --GROUP-concurrency N              requests one instance serves at once
+                                     (default 16; cron 1)
+  --GROUP-cpu VCPU                   (default 1; concurrency above 1 needs 1 or more)
+  --GROUP-memory SIZE                (default 512Mi)
+  --GROUP-max-instances N            (default 20; cron 3)
+  --GROUP-min-instances N            instances kept running (default 0). A new device function
+                                     instance takes about 1 s more than a warm one to its first
+                                     answer (docs/deployment.md); a kept one is billed while idle
+  For example --devices-concurrency, --notify-memory, --cron-min-instances.
 
 Other
+  --check                            check the project only (login, APIs, Firestore database,
+                                     service accounts) and print what to fix; needs --project.
+                                     Every deployment runs it first
   --print-iam-setup                  print the gcloud commands that create the service accounts
-                                     and grant their roles (needs only --project), run nothing
-  --dry-run                          print every command, run nothing
+                                     and grant their roles; needs --project and --device-groups
+  --dry-run                          run every check (the project's, the build, the settings),
+                                     print the commands that would change something; changes
+                                     nothing in the project (it reads it, and builds dist/)
   -h, --help                         this text
 USAGE
 }
+
+# The functions, one row each: name, entry point, group, who may call it, timeout. The group
+# names the runtime service account (--GROUP-runtime-service-account) and the capacity flags
+# (--GROUP-concurrency, ...). A `private` function lets only the accounts `invokers` names
+# call it. Adding a function is one row here (a new group: one word in ACCOUNT_GROUPS, its
+# options in `opt`, its roles in group_roles).
+FUNCTIONS=(
+  'add-device     addDevice     devices  public   60s'
+  'remove-device  removeDevice  devices  public   60s'
+  'cron           cron          cron     private  540s'
+  'notify-user    notifyUser    notify   private  60s'
+)
+ACCOUNT_GROUPS=(devices notify cron)
+
+# The APIs a deployment uses, each for a reason (docs/deployment.md lists them).
+REQUIRED_APIS=(
+  cloudfunctions.googleapis.com   # the functions
+  run.googleapis.com              # a 2nd-gen function is a Cloud Run service (and its invoker bindings)
+  cloudbuild.googleapis.com       # builds the uploaded source
+  artifactregistry.googleapis.com # holds the built images
+  logging.googleapis.com          # the functions' logs
+  firestore.googleapis.com        # the database, its indexes and TTL policies
+  firebaserules.googleapis.com    # the Firestore rules release
+  cloudscheduler.googleapis.com   # the job that calls cron
+  fcm.googleapis.com              # FCM: HTTP v1 sends (notifyUser) and device groups
+  iam.googleapis.com              # the runtime service accounts
+)
 
 # Options that take a value, with their starting values (environment or default).
 declare -A opt=(
   [project]=${GOOGLE_CLOUD_PROJECT:-}
   [region]=${REGION:-}
+  [device-groups]=${DEVICE_GROUPS:-}
   [fcm-sender-id]=${FCM_SENDER_ID:-}
+  [env-file]=${DEPLOY_ENV_FILE:-}
+  [device-group-prefix]=${DEVICE_GROUP_PREFIX:-}
+  [cron-url]=${CRON_URL:-}
+  [notify-callers]=${NOTIFY_CALLERS:-}
+  [notify-url]=${NOTIFY_URL:-}
   [devices-runtime-service-account]=${DEVICES_RUNTIME_SERVICE_ACCOUNT:-}
+  [notify-runtime-service-account]=${NOTIFY_RUNTIME_SERVICE_ACCOUNT:-}
   [cron-runtime-service-account]=${CRON_RUNTIME_SERVICE_ACCOUNT:-}
   [scheduler-service-account]=${SCHEDULER_SERVICE_ACCOUNT:-}
   [runtime]=${RUNTIME:-nodejs22}
-  [device-groups]=${DEVICE_GROUPS:-fcm}
-  [device-group-prefix]=${DEVICE_GROUP_PREFIX:-app}
   [time-zone]=${TIME_ZONE:-Etc/UTC}
-  [cron-url]=${CRON_URL:-}
-  [notify-url]=${NOTIFY_URL:-}
-  [notify-callers]=${NOTIFY_CALLERS:-}
   [devices-concurrency]=16
   [devices-cpu]=1
   [devices-memory]=512Mi
   [devices-max-instances]=20
+  [devices-min-instances]=0
+  [notify-concurrency]=16
+  [notify-cpu]=1
+  [notify-memory]=512Mi
+  [notify-max-instances]=20
+  [notify-min-instances]=0
   [cron-concurrency]=1
   [cron-cpu]=1
   [cron-memory]=512Mi
   [cron-max-instances]=3
+  [cron-min-instances]=0
 )
+mode=deploy
 dry_run=false
-print_iam_setup=false
 # Every problem is collected, so one run names all of them.
 errors=()
 # Options already reported, so a missing value is not reported again as a missing option.
 declare -A reported=()
 
-split_identity_hint='use --devices-runtime-service-account and --cron-runtime-service-account (see --help)'
+split_identity_hint='use the --GROUP-runtime-service-account options (see --help)'
 [ -z "${FUNCTIONS_SERVICE_ACCOUNT:-}" ] ||
   errors+=("FUNCTIONS_SERVICE_ACCOUNT is no longer read: each function now has its own identity; $split_identity_hint")
+
+set_mode() {
+  if [ "$mode" != deploy ] && [ "$mode" != "$1" ]; then
+    errors+=("--$mode and --$1 exclude each other")
+  fi
+  mode=$1
+}
 
 while [ $# -gt 0 ]; do
   arg=$1
@@ -118,13 +185,13 @@ while [ $# -gt 0 ]; do
       usage
       exit 0
       ;;
-    --dry-run | --print-iam-setup)
+    --dry-run | --print-iam-setup | --check)
       if $inline; then
         errors+=("$name takes no value")
       elif [ "$name" = --dry-run ]; then
         dry_run=true
       else
-        print_iam_setup=true
+        set_mode "${name#--}"
       fi
       ;;
     --service-account)
@@ -160,23 +227,28 @@ while [ $# -gt 0 ]; do
     *) errors+=("unexpected argument: $arg") ;;
   esac
 done
+if $dry_run && [ "$mode" != deploy ]; then
+  errors+=("--dry-run and --$mode exclude each other (--$mode changes nothing anyway)")
+fi
 
 project=${opt[project]}
 region=${opt[region]}
+device_groups=${opt[device-groups]}
 project_id='^[a-z][-a-z0-9]{4,28}[a-z0-9]$'
 # Defaults that name the project can be set only now (a bad project is reported once, below).
 [[ $project =~ $project_id ]] && in_project=$project || in_project=PROJECT
-for account in devices-runtime cron-runtime; do
-  [ -n "${opt[$account-service-account]}" ] ||
-    opt[$account-service-account]=$account@$in_project.iam.gserviceaccount.com
+for group in "${ACCOUNT_GROUPS[@]}"; do
+  [ -n "${opt[$group-runtime-service-account]}" ] ||
+    opt[$group-runtime-service-account]=$group-runtime@$in_project.iam.gserviceaccount.com
 done
 [ -n "${opt[scheduler-service-account]}" ] ||
   opt[scheduler-service-account]=cron-invoker@$in_project.iam.gserviceaccount.com
 [ -n "${opt[cron-url]}" ] || opt[cron-url]=https://${region:-REGION}-$in_project.cloudfunctions.net/cron
-[ -n "${opt[notify-url]}" ] ||
-  opt[notify-url]=https://${region:-REGION}-$in_project.cloudfunctions.net/notify-user
+# Used only when callers are given and no audience is set yet (see the notify-user settings).
+default_notify_url=https://${region:-REGION}-$in_project.cloudfunctions.net/notify-user
 
-# check NAME ENV_VAR PATTERN DESCRIPTION: the value of --NAME must match PATTERN (a bash regex).
+# check NAME ENV_VAR PATTERN DESCRIPTION: the value of --NAME must match PATTERN (a bash
+# regex); an empty value is reported as missing.
 check() {
   local value=${opt[$1]}
   if [[ -v "reported[$1]" ]]; then
@@ -187,26 +259,45 @@ check() {
     errors+=("--$1 must be $4, got \"$value\"")
   fi
 }
+# optional NAME PATTERN DESCRIPTION: as check, for an option that may be absent.
+optional() {
+  [ -z "${opt[$1]}" ] || check "$1" '' "$2" "$3"
+}
 email='^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$'
-whole='^[1-9][0-9]{0,3}$'
+whole='^(0|[1-9][0-9]{0,3})$'
 cpu='^([0-9]+|[0-9]*\.[0-9]+)$'
 memory='^[1-9][0-9]*(Mi|Gi)$'
+sender_id_text='the Firebase project number (digits only; Firebase console > Project settings > Cloud Messaging > Sender ID), not the project ID'
 
 check project GOOGLE_CLOUD_PROJECT "$project_id" 'a project ID (6-30 lowercase letters, digits and hyphens)'
-if ! $print_iam_setup; then
-  check region REGION '^[a-z]+-[a-z]+[0-9]+$' 'a region such as europe-west1'
-  check fcm-sender-id FCM_SENDER_ID '^[0-9]+$' 'the Firebase project number (digits only; Firebase console > Project settings > Cloud Messaging > Sender ID), not the project ID'
+if [ "$mode" = check ]; then
+  optional device-groups '^(fcm|firestore)$' 'fcm or firestore'
+else
+  check device-groups DEVICE_GROUPS '^(fcm|firestore)$' 'fcm or firestore'
 fi
-check devices-runtime-service-account '' "$email" 'a service account email'
-check cron-runtime-service-account '' "$email" 'a service account email'
+if [ "$mode" = deploy ]; then
+  check region REGION '^[a-z]+-[a-z]+[0-9]+$' 'a region such as europe-west1'
+else
+  optional region '^[a-z]+-[a-z]+[0-9]+$' 'a region such as europe-west1'
+fi
+# Only device groups need the sender id (the firestore backend makes no device-group call).
+if [ "$mode" = deploy ] && [ "$device_groups" = fcm ]; then
+  check fcm-sender-id FCM_SENDER_ID '^[0-9]+$' "$sender_id_text"
+else
+  optional fcm-sender-id '^[0-9]+$' "$sender_id_text"
+fi
+for group in "${ACCOUNT_GROUPS[@]}"; do
+  check "$group-runtime-service-account" '' "$email" 'a service account email'
+done
 check scheduler-service-account '' "$email" 'a service account email'
 check runtime '' '^nodejs[0-9]+$' 'a Node.js runtime such as nodejs22'
-check device-groups '' '^(fcm|firestore)$' 'fcm or firestore'
-check device-group-prefix '' '^[A-Za-z0-9_.-]{1,64}$' '1-64 letters, digits, dots, dashes or underscores'
+optional device-group-prefix '^[A-Za-z0-9_.-]{1,64}$' '1-64 letters, digits, dots, dashes or underscores'
 check time-zone '' '^[A-Za-z0-9_+/-]+$' 'an IANA time zone such as Europe/Amsterdam'
 check cron-url '' '^https://[^[:space:]]+$' 'an https URL'
-# No ";": notifyUser's env is passed with ";" as gcloud's delimiter (a caller list has commas).
-check notify-url '' '^https://[^[:space:];]+$' 'an https URL (no spaces or semicolons)'
+optional notify-url '^https://[^[:space:]]+$' 'an https URL'
+if [ -n "${opt[env-file]}" ] && [ ! -f "${opt[env-file]}" ]; then
+  errors+=("--env-file ${opt[env-file]}: no such file")
+fi
 # No callers is allowed (notifyUser then fails closed), so check only what is given.
 # Empty entries are skipped, as notifyUser's own parsing of NOTIFY_SERVICE_ACCOUNTS does.
 notify_callers=()
@@ -219,22 +310,30 @@ if [[ ! -v "reported[notify-callers]" ]]; then
       errors+=("--notify-callers must be service account emails (…gserviceaccount.com) separated by commas, got \"$caller\"")
   done
 fi
-for fn in devices cron; do
-  check "$fn-concurrency" '' "$whole" 'a whole number from 1 to 1000'
-  check "$fn-cpu" '' "$cpu" 'a number of vCPUs such as 1 or 0.5'
-  check "$fn-memory" '' "$memory" 'a size such as 512Mi or 1Gi'
-  check "$fn-max-instances" '' "$whole" 'a whole number from 1 to 1000'
-  concurrency=${opt[$fn-concurrency]}
-  fn_cpu=${opt[$fn-cpu]}
-  if [[ $concurrency =~ $whole ]] && ((concurrency > 1000)); then
-    errors+=("--$fn-concurrency must be a whole number from 1 to 1000, got \"$concurrency\"")
+for group in "${ACCOUNT_GROUPS[@]}"; do
+  check "$group-concurrency" '' "$whole" 'a whole number from 1 to 1000'
+  check "$group-cpu" '' "$cpu" 'a number of vCPUs such as 1 or 0.5'
+  check "$group-memory" '' "$memory" 'a size such as 512Mi or 1Gi'
+  check "$group-max-instances" '' "$whole" 'a whole number from 1 to 1000'
+  check "$group-min-instances" '' "$whole" 'a whole number from 0 to 1000'
+  concurrency=${opt[$group-concurrency]}
+  group_cpu=${opt[$group-cpu]}
+  max=${opt[$group-max-instances]}
+  min=${opt[$group-min-instances]}
+  if [[ $concurrency =~ $whole ]] && ((concurrency < 1 || concurrency > 1000)); then
+    errors+=("--$group-concurrency must be a whole number from 1 to 1000, got \"$concurrency\"")
   fi
-  if [[ ${opt[$fn-max-instances]} =~ $whole ]] && ((${opt[$fn-max-instances]} > 1000)); then
-    errors+=("--$fn-max-instances must be a whole number from 1 to 1000, got \"${opt[$fn-max-instances]}\"")
+  if [[ $max =~ $whole ]] && ((max < 1 || max > 1000)); then
+    errors+=("--$group-max-instances must be a whole number from 1 to 1000, got \"$max\"")
+  fi
+  if [[ $min =~ $whole ]] && ((min > 1000)); then
+    errors+=("--$group-min-instances must be a whole number from 0 to 1000, got \"$min\"")
+  elif [[ $min =~ $whole ]] && [[ $max =~ $whole ]] && ((min > max)); then
+    errors+=("--$group-min-instances $min is more than --$group-max-instances $max")
   fi
   # 2nd gen serves more than one request per instance only with at least one whole vCPU.
-  if [[ $concurrency =~ $whole ]] && ((concurrency > 1)) && [[ $fn_cpu =~ $cpu ]] && [[ ! $fn_cpu =~ ^0*[1-9] ]]; then
-    errors+=("--$fn-concurrency $concurrency needs --$fn-cpu 1 or more (2nd gen serves concurrent requests only with a whole vCPU), got $fn_cpu")
+  if [[ $concurrency =~ $whole ]] && ((concurrency > 1)) && [[ $group_cpu =~ $cpu ]] && [[ ! $group_cpu =~ ^0*[1-9] ]]; then
+    errors+=("--$group-concurrency $concurrency needs --$group-cpu 1 or more (2nd gen serves concurrent requests only with a whole vCPU), got $group_cpu")
   fi
 done
 
@@ -244,11 +343,12 @@ if [ ${#errors[@]} -gt 0 ]; then
   exit 2
 fi
 
-devices_sa=${opt[devices-runtime-service-account]}
-cron_sa=${opt[cron-runtime-service-account]}
+declare -A account=()
+for group in "${ACCOUNT_GROUPS[@]}"; do
+  account[$group]=${opt[$group-runtime-service-account]}
+done
 scheduler_sa=${opt[scheduler-service-account]}
 cron_url=${opt[cron-url]}
-notify_url=${opt[notify-url]}
 
 # Prints a command as shell input (so the output of --print-iam-setup can be piped to bash).
 show() {
@@ -258,12 +358,21 @@ show() {
   printf '\n'
 }
 
-if $print_iam_setup; then
-  echo "# Service accounts and project roles for the device registration API in $project."
-  echo '# Why each role: docs/deployment-security.md. The invoker bindings (roles/run.invoker on cron'
-  echo '# for the scheduler account, on notify-user for each --notify-callers account) are made by'
-  echo '# deploy.sh itself.'
-  for sa in "$devices_sa" "$cron_sa" "$scheduler_sa"; do
+# group_roles GROUP: the project roles of the group's runtime account. FCM's role goes only
+# to the accounts that call FCM with the chosen backend (docs/deployment-security.md).
+group_roles() {
+  echo roles/datastore.user
+  if [ "$1" = notify ] || [ "$device_groups" = fcm ]; then
+    echo roles/firebasecloudmessaging.admin
+  fi
+}
+
+if [ "$mode" = print-iam-setup ]; then
+  echo "# Service accounts and project roles for the device registration API in $project"
+  echo "# (--device-groups $device_groups). Why each role: docs/deployment-security.md. The invoker"
+  echo '# bindings (roles/run.invoker on cron for the scheduler account, on notify-user for each'
+  echo '# --notify-callers account) are made by deploy.sh itself.'
+  for sa in "${account[devices]}" "${account[notify]}" "${account[cron]}" "$scheduler_sa"; do
     if [[ $sa == *@"$project".iam.gserviceaccount.com ]]; then
       show gcloud iam service-accounts create "${sa%@*}" "--project=$project" \
         "--display-name=device registration: ${sa%@*}"
@@ -271,21 +380,27 @@ if $print_iam_setup; then
       echo "# $sa is not an account of $project: create it where it belongs."
     fi
   done
-  # notifyUser (devices account) sends over FCM HTTP v1 in both modes: cloudmessaging.messages.create.
-  devices_roles=(roles/datastore.user roles/firebasecloudmessaging.admin)
-  cron_roles=(roles/datastore.user)
-  # cron needs FCM only for FCM device groups; the firestore mode keeps groups in Firestore.
-  [ "${opt[device-groups]}" = firestore ] || cron_roles+=(roles/firebasecloudmessaging.admin)
-  for role in "${devices_roles[@]}"; do
-    show gcloud projects add-iam-policy-binding "$project" "--member=serviceAccount:$devices_sa" "--role=$role" \
-      --condition=None
+  for group in "${ACCOUNT_GROUPS[@]}"; do
+    while read -r role; do
+      show gcloud projects add-iam-policy-binding "$project" "--member=serviceAccount:${account[$group]}" \
+        "--role=$role" --condition=None
+    done < <(group_roles "$group")
   done
-  for role in "${cron_roles[@]}"; do
-    show gcloud projects add-iam-policy-binding "$project" "--member=serviceAccount:$cron_sa" "--role=$role" \
-      --condition=None
-  done
+  if [ "$device_groups" = firestore ]; then
+    echo '# With firestore, addDevice, removeDevice and cron make no FCM call. If an earlier setup'
+    echo '# (fcm, or notifyUser running as devices-runtime) gave their accounts the FCM role, remove'
+    echo '# it once every function runs this version (docs/switching-backends.md):'
+    for group in devices cron; do
+      printf '# '
+      show gcloud projects remove-iam-policy-binding "$project" "--member=serviceAccount:${account[$group]}" \
+        --role=roles/firebasecloudmessaging.admin --condition=None
+    done
+  fi
   exit 0
 fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/deploy.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
 
 run() {
   if $dry_run; then
@@ -295,6 +410,230 @@ run() {
     "$@"
   fi
 }
+
+# Runs a read-only gcloud command: its output on stdout, its error message in $tmp/error.
+read_gcloud() {
+  gcloud "$@" 2>"$tmp/error"
+}
+# The first line of the last gcloud error, for a checklist line.
+last_error() {
+  sed -n '1{s/^ERROR: ([^)]*) //;p;q}' "$tmp/error"
+}
+not_found() {
+  grep -qiE 'NOT_FOUND|not found|does not exist' "$tmp/error"
+}
+
+# ---- The project check (--check, and the first step of every deployment) ----
+problems=0
+missing_apis=()
+cloudfunctions_enabled=true
+item() { # item ok|MISSING|WRONG TEXT [FIX...]
+  local state=$1 text=$2 fix
+  shift 2
+  printf '  %-8s %s\n' "$state" "$text"
+  [ "$state" = ok ] || problems=$((problems + 1))
+  for fix in "$@"; do printf '           %s\n' "$fix"; done
+}
+check_project() {
+  local who adc_fix number enabled db missing_accounts=()
+  echo "==> checking project $project"
+  who=$(read_gcloud auth list --filter=status:ACTIVE '--format=value(account)' | head -n 1) || who=''
+  if [ -z "$who" ]; then
+    item MISSING 'gcloud is logged in (every other check needs it)' 'fix: gcloud auth login'
+    return
+  fi
+  item ok "gcloud is logged in as $who"
+  adc_fix='fix: gcloud auth application-default login'
+  if read_gcloud auth application-default print-access-token >/dev/null; then
+    item ok 'application default credentials (the Scheduler job and the rules release use them)'
+  else
+    item MISSING 'application default credentials (the Scheduler job and the rules release use them)' "$adc_fix"
+  fi
+  if ! number=$(read_gcloud projects describe "$project" '--format=value(projectNumber)') || [ -z "$number" ]; then
+    item MISSING "project $project can be read by $who: $(last_error)" \
+      'fix: check --project, or ask for a role on the project (gcloud projects list shows yours)'
+    return
+  fi
+  item ok "project $project (number $number)"
+  if [ -n "${opt[fcm-sender-id]}" ]; then
+    if [ "${opt[fcm-sender-id]}" = "$number" ]; then
+      item ok '--fcm-sender-id is the project number'
+    else
+      item WRONG "--fcm-sender-id ${opt[fcm-sender-id]} is not the number of $project" \
+        "fix: --fcm-sender-id $number"
+    fi
+  fi
+  enabled=$(read_gcloud services list --enabled "--project=$project" '--format=value(config.name)') || {
+    item MISSING "the enabled APIs can be listed: $(last_error)" 'fix: ask for roles/serviceusage.serviceUsageViewer'
+    return
+  }
+  for api in "${REQUIRED_APIS[@]}"; do
+    grep -qxF "$api" <<<"$enabled" || missing_apis+=("$api")
+  done
+  if [ ${#missing_apis[@]} -eq 0 ]; then
+    item ok "the ${#REQUIRED_APIS[@]} APIs a deployment uses are enabled"
+  else
+    grep -qxF cloudfunctions.googleapis.com <<<"$enabled" || cloudfunctions_enabled=false
+    if [ "$mode" = check ]; then
+      item MISSING "APIs not enabled: ${missing_apis[*]}" \
+        "fix: gcloud services enable ${missing_apis[*]} --project=$project"
+    else
+      # Not a problem for a deployment: it enables them once every other check has passed.
+      printf '  %-8s %s\n' enable "APIs not enabled yet, the deployment enables them: ${missing_apis[*]}"
+    fi
+  fi
+  local create_db="fix: gcloud firestore databases create --location=${region:-LOCATION} --type=firestore-native --project=$project"
+  local location_note="     (the location is permanent: the functions' region, or a multi-region such as eur3 or nam5)"
+  if ! grep -qxF firestore.googleapis.com <<<"$enabled"; then
+    item MISSING 'a Firestore database (default) in Native mode (firestore.googleapis.com is not enabled)' \
+      "fix: gcloud services enable firestore.googleapis.com --project=$project" "$create_db" "$location_note"
+  elif db=$(read_gcloud firestore databases describe '--database=(default)' "--project=$project" '--format=value(type)'); then
+    if [ "$db" = FIRESTORE_NATIVE ]; then
+      item ok 'Firestore database (default) in Native mode'
+    else
+      item WRONG "Firestore database (default) is in ${db:-an unknown} mode, not Native mode" \
+        "fix: none in place: the app needs Native mode (another project, or Firestore's documentation on switching modes)"
+    fi
+  elif not_found; then
+    item MISSING 'a Firestore database (default) in Native mode' "$create_db" "$location_note"
+  else
+    item MISSING "the Firestore database can be read: $(last_error)" 'fix: ask for roles/datastore.viewer or more'
+  fi
+  if ! grep -qxF iam.googleapis.com <<<"$enabled"; then
+    item MISSING 'the runtime service accounts (not checked: iam.googleapis.com is not enabled)' \
+      "fix: gcloud services enable iam.googleapis.com --project=$project"
+    return
+  fi
+  for sa in "${account[devices]}" "${account[notify]}" "${account[cron]}" "$scheduler_sa"; do
+    if ! read_gcloud iam service-accounts describe "$sa" "--project=$project" '--format=value(email)' >/dev/null; then
+      missing_accounts+=("$sa")
+    fi
+  done
+  if [ ${#missing_accounts[@]} -eq 0 ]; then
+    item ok 'the runtime and scheduler service accounts exist'
+  else
+    item MISSING "service accounts: ${missing_accounts[*]}" \
+      "fix: ./deploy.sh --project=$project --device-groups=${device_groups:-fcm|firestore} --print-iam-setup (review, then run its commands)"
+  fi
+}
+
+check_project
+if [ "$mode" = check ]; then
+  if [ $problems -eq 0 ]; then
+    echo "==> $project is ready for ./deploy.sh"
+    exit 0
+  fi
+  echo "==> $problems to fix in $project (above); run ./deploy.sh --check again afterwards"
+  exit 1
+fi
+if [ $problems -gt 0 ]; then
+  echo "deploy.sh: $problems to fix in $project (above); nothing was changed" >&2
+  exit 1
+fi
+
+# ---- Local checks: the same in a dry run and a real one ----
+echo '==> build (compile what changed; then the gcp-build the Cloud Functions build runs)'
+node tools/build/compile-if-stale.js
+npm run --silent gcp-build
+
+scheduler_args=("--project=$project" "--region=$region" "--url=$cron_url" "--service-account=$scheduler_sa"
+  "--time-zone=${opt[time-zone]}")
+echo '==> Cloud Scheduler job settings'
+if ! node dist/tools/scheduler/main.js "${scheduler_args[@]}" --dry-run >"$tmp/scheduler" 2>"$tmp/error"; then
+  # Its problems come before a blank line and its usage.
+  sed '/^$/q' "$tmp/error" | sed '/^$/d; s/^/deploy.sh: /' >&2
+  echo 'deploy.sh: the Scheduler job settings are refused (above); nothing was changed' >&2
+  exit 2
+fi
+if $dry_run; then cat "$tmp/scheduler"; fi
+
+echo '==> Firestore rules (firestore.rules)'
+node dist/tools/deploy/release-rules.js "--project=$project" --rules=firestore.rules --dry-run >"$tmp/rules"
+if $dry_run; then cat "$tmp/rules"; fi
+
+# What deploy.sh's flags set on every function, and on one (function_settings NAME).
+common_settings=(--set "GOOGLE_CLOUD_PROJECT=$project" --set "DEVICE_GROUPS=$device_groups")
+[ -z "${opt[fcm-sender-id]}" ] || common_settings+=(--set "FCM_SENDER_ID=${opt[fcm-sender-id]}")
+[ -z "${opt[device-group-prefix]}" ] || common_settings+=(--set "DEVICE_GROUP_PREFIX=${opt[device-group-prefix]}")
+function_settings() {
+  case $1 in
+    cron) printf '%s\n' --set "CRON_OIDC_AUDIENCE=$cron_url" --set "CRON_SERVICE_ACCOUNT=$scheduler_sa" ;;
+    notify-user)
+      if [ ${#notify_callers[@]} -gt 0 ]; then
+        printf '%s\n' --set "NOTIFY_SERVICE_ACCOUNTS=$(IFS=,; echo "${notify_callers[*]}")"
+      fi
+      # A deployed audience stays unless --notify-url changes it: the callers ask for it.
+      if [ -n "${opt[notify-url]}" ]; then
+        printf '%s\n' --set "NOTIFY_OIDC_AUDIENCE=${opt[notify-url]}"
+      elif [ ${#notify_callers[@]} -gt 0 ]; then
+        printf '%s\n' --default "NOTIFY_OIDC_AUDIENCE=$default_notify_url"
+      fi
+      ;;
+  esac
+}
+# invokers NAME: the accounts given roles/run.invoker on a private function.
+invokers() {
+  case $1 in
+    cron) echo "$scheduler_sa" ;;
+    notify-user) if [ ${#notify_callers[@]} -gt 0 ]; then printf '%s\n' "${notify_callers[@]}"; fi ;;
+  esac
+}
+
+# Each function's environment: what it has now, then the env file, then the flags; checked
+# with the app's own parser before anything is deployed (tools/deploy/plan-env.ts).
+plan=(--out "$tmp" "${common_settings[@]}")
+[ -z "${opt[env-file]}" ] || plan+=(--env-file "${opt[env-file]}")
+for row in "${FUNCTIONS[@]}"; do
+  read -r fn entry _ <<<"$row"
+  plan+=(--function "$fn" --entry-point "$entry")
+  if $cloudfunctions_enabled; then
+    if read_gcloud functions describe "$fn" --v2 "--region=$region" "--project=$project" --format=json >"$tmp/$fn.json"; then
+      plan+=(--deployed "$tmp/$fn.json")
+    elif ! not_found; then
+      echo "deploy.sh: cannot read the deployed $fn: $(last_error)" >&2
+      exit 1
+    fi
+  fi
+  mapfile -t settings < <(function_settings "$fn")
+  plan+=("${settings[@]}")
+done
+if ! node dist/tools/deploy/plan-env.js "${plan[@]}"; then
+  echo "deploy.sh: the functions' environment is refused (above); nothing was changed" >&2
+  exit 1
+fi
+
+# ---- Changes: from here on, a dry run prints the commands instead ----
+if [ ${#missing_apis[@]} -gt 0 ]; then
+  echo '==> enable APIs'
+  run gcloud services enable "${missing_apis[@]}" "--project=$project"
+fi
+
+echo '==> Firestore rules: release firestore.rules (clients get no access; the functions are not subject to rules)'
+run npm run --silent release-rules -- "--project=$project" --rules=firestore.rules
+
+# capacity GROUP: the capacity flags of a group's functions.
+capacity() {
+  printf '%s\n' "--concurrency=${opt[$1-concurrency]}" "--cpu=${opt[$1-cpu]}" "--memory=${opt[$1-memory]}" \
+    "--min-instances=${opt[$1-min-instances]}" "--max-instances=${opt[$1-max-instances]}"
+}
+echo '==> functions'
+for row in "${FUNCTIONS[@]}"; do
+  read -r fn entry group access timeout <<<"$row"
+  access_flag=--allow-unauthenticated
+  [ "$access" = public ] || access_flag=--no-allow-unauthenticated
+  mapfile -t group_capacity < <(capacity "$group")
+  run gcloud functions deploy "$fn" --gen2 "--region=$region" "--project=$project" "--runtime=${opt[runtime]}" \
+    --source=. --trigger-http "--entry-point=$entry" "$access_flag" "--timeout=$timeout" \
+    "--service-account=${account[$group]}" "${group_capacity[@]}" "--env-vars-file=$tmp/$fn.yaml" --quiet
+  # roles/run.invoker on this function alone. Removing an account from a list does not revoke
+  # its binding: see docs/deployment-security.md.
+  if [ "$access" = private ]; then
+    while read -r member; do
+      run gcloud functions add-invoker-policy-binding "$fn" "--region=$region" "--project=$project" \
+        "--member=serviceAccount:$member"
+    done < <(invokers "$fn")
+  fi
+done
 
 # Creating an index that exists fails with ALREADY_EXISTS; that is the state we want.
 create_index() {
@@ -314,58 +653,7 @@ create_index() {
   printf '%s\n' "$out"
 }
 
-# capacity devices|cron: the function's gcloud capacity flags.
-capacity() {
-  printf '%s\n' "--concurrency=${opt[$1-concurrency]}" "--cpu=${opt[$1-cpu]}" \
-    "--memory=${opt[$1-memory]}" "--max-instances=${opt[$1-max-instances]}"
-}
-mapfile -t devices_capacity < <(capacity devices)
-mapfile -t cron_capacity < <(capacity cron)
-
-common=(--gen2 "--runtime=${opt[runtime]}" "--region=$region" "--project=$project" --source=. --trigger-http --quiet)
-app_env="FCM_SENDER_ID=${opt[fcm-sender-id]},DEVICE_GROUP_PREFIX=${opt[device-group-prefix]},DEVICE_GROUPS=${opt[device-groups]},GOOGLE_CLOUD_PROJECT=$project"
-# notifyUser's allow-list: both settings or neither (neither = every request refused).
-# gcloud splits --set-env-vars on commas; ^;^ makes ";" the separator so the list keeps its commas.
-notify_env="^;^${app_env//,/;}"
-if [ ${#notify_callers[@]} -gt 0 ]; then
-  callers=$(IFS=,; echo "${notify_callers[*]}")
-  notify_env+=";NOTIFY_OIDC_AUDIENCE=$notify_url;NOTIFY_SERVICE_ACCOUNTS=$callers"
-fi
-scheduler_args=(--project "$project" --region "$region" --url "$cron_url" --service-account "$scheduler_sa"
-  --time-zone "${opt[time-zone]}")
-
-echo '==> type-check and build (the same gcp-build the Cloud Functions build runs)'
-run npm run --silent gcp-build
-# The Scheduler command checks its settings (the time zone among them) before any function
-# changes, so a mistake there does not leave a half-finished deployment.
-if $dry_run; then
-  run npm run --silent scheduler -- "${scheduler_args[@]}" --dry-run
-else
-  npm run --silent scheduler -- "${scheduler_args[@]}" --dry-run >/dev/null
-fi
-
-echo '==> functions'
-run gcloud functions deploy add-device "${common[@]}" --entry-point=addDevice --allow-unauthenticated \
-  "--service-account=$devices_sa" "${devices_capacity[@]}" "--set-env-vars=$app_env"
-run gcloud functions deploy remove-device "${common[@]}" --entry-point=removeDevice --allow-unauthenticated \
-  "--service-account=$devices_sa" "${devices_capacity[@]}" "--set-env-vars=$app_env"
-run gcloud functions deploy cron "${common[@]}" --entry-point=cron --no-allow-unauthenticated --timeout=540s \
-  "--service-account=$cron_sa" "${cron_capacity[@]}" \
-  "--set-env-vars=$app_env,CRON_OIDC_AUDIENCE=$cron_url,CRON_SERVICE_ACCOUNT=$scheduler_sa"
-# roles/run.invoker for the scheduler account, on cron only.
-run gcloud functions add-invoker-policy-binding cron "--region=$region" "--project=$project" \
-  "--member=serviceAccount:$scheduler_sa"
-run gcloud functions deploy notify-user "${common[@]}" --entry-point=notifyUser --no-allow-unauthenticated \
-  "--service-account=$devices_sa" "${devices_capacity[@]}" "--set-env-vars=$notify_env"
-# roles/run.invoker for each caller, on notify-user only. Removing a caller from the list does not
-# revoke its binding: see docs/deployment-security.md.
-for caller in "${notify_callers[@]}"; do
-  run gcloud functions add-invoker-policy-binding notify-user "--region=$region" "--project=$project" \
-    "--member=serviceAccount:$caller"
-done
-
 echo '==> Firestore indexes (firestore.indexes.json)'
-# node is needed anyway: npm builds and runs the Scheduler command.
 # One line per index: composite<TAB>group<TAB>scope<TAB>field-config... or field<TAB>group<TAB>path<TAB>index...
 # shellcheck disable=SC2016 # the single-quoted text is JavaScript, not shell
 index_lines=$(node -e '
@@ -395,12 +683,12 @@ run gcloud firestore fields ttls update expires_at "--project=$project" --collec
 run gcloud firestore fields ttls update expires_at "--project=$project" --collection-group=notification_requests --enable-ttl --async --quiet
 
 echo '==> Cloud Scheduler job'
-# Needs application default credentials (gcloud auth application-default login) locally.
 run npm run --silent scheduler -- "${scheduler_args[@]}"
 
 echo '==> function URLs'
-for fn in add-device remove-device cron notify-user; do
-  describe=(gcloud functions describe "$fn" --gen2 "--region=$region" "--project=$project"
+for row in "${FUNCTIONS[@]}"; do
+  read -r fn _ <<<"$row"
+  describe=(gcloud functions describe "$fn" --v2 "--region=$region" "--project=$project"
     '--format=value(serviceConfig.uri)')
   if $dry_run; then
     run "${describe[@]}"
@@ -408,8 +696,5 @@ for fn in add-device remove-device cron notify-user; do
     printf '%s: %s\n' "$fn" "$("${describe[@]}")"
   fi
 done
-if [ ${#notify_callers[@]} -eq 0 ]; then
-  echo '==> note: notify-user refuses every request (500): no caller is allowed. Deploy again with'
-  echo '    --notify-callers EMAIL[,EMAIL...] (or NOTIFY_CALLERS) to allow the services that send.'
-fi
-echo "==> done: cron runs every minute at $cron_url"
+cat "$tmp/notes"
+echo "==> done$($dry_run && echo ' (dry run: nothing was changed)'): cron runs every minute at $cron_url"

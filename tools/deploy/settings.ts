@@ -1,0 +1,77 @@
+/**
+ * Who sets each environment variable of a deployed function: deploy.sh's flags, the
+ * operator's env file, or nobody (settings that must never reach production).
+ */
+import {ConfigError, parseConfig} from '../../shared/platform/config';
+
+/**
+ * Settings deploy.sh sets from its own flags, with the flag. The env file may not set them,
+ * so that each setting has one place.
+ */
+export const FLAG_SETTINGS: Readonly<Record<string, string>> = {
+  GOOGLE_CLOUD_PROJECT: '--project',
+  GCLOUD_PROJECT: '--project',
+  DEVICE_GROUPS: '--device-groups',
+  FCM_SENDER_ID: '--fcm-sender-id',
+  DEVICE_GROUP_PREFIX: '--device-group-prefix',
+  CRON_OIDC_AUDIENCE: '--cron-url',
+  CRON_SERVICE_ACCOUNT: '--scheduler-service-account',
+  NOTIFY_OIDC_AUDIENCE: '--notify-url',
+  NOTIFY_SERVICE_ACCOUNTS: '--notify-callers',
+};
+
+/** Variables of local runs that must never reach a deployed function, with the reason. */
+export const LOCAL_ONLY: Readonly<Record<string, string>> = {
+  FCM_EMULATOR_HOST: 'points FCM at a local emulator',
+  FIRESTORE_EMULATOR_HOST: 'points Firestore at a local emulator',
+  PORT: 'is the local stack’s port (Cloud Run sets its own)',
+  FIRESTORE_EMULATOR_BIN: 'is read by the local tools only',
+};
+
+let names: ReadonlySet<string> | undefined;
+
+/**
+ * The environment variables the app reads: the names parseConfig looks up. Found by running
+ * the parser on an environment that records each lookup, so this list never needs to be
+ * kept in step with config.ts by hand. (DEVICE_GROUPS is answered, so that neither backend's
+ * required setting stops the parser before it has looked at everything.)
+ */
+export function appSettingNames(): ReadonlySet<string> {
+  if (names) return names;
+  const seen = new Set<string>();
+  for (const backend of ['firestore', 'fcm']) {
+    const answers: Record<string, string> = {
+      DEVICE_GROUPS: backend,
+      FCM_SENDER_ID: '1',
+    };
+    const recorder = new Proxy<Record<string, string | undefined>>(
+      {},
+      {
+        get: (_target, name) => {
+          if (typeof name !== 'string') return undefined;
+          seen.add(name);
+          return answers[name];
+        },
+        has: (_target, name) => {
+          if (typeof name === 'string') seen.add(name);
+          return typeof name === 'string' && name in answers;
+        },
+      },
+    );
+    try {
+      parseConfig(recorder);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+    }
+  }
+  names = seen;
+  return names;
+}
+
+/**
+ * Whether a variable's value is kept out of printed output. None of today's settings is a
+ * secret; this guards the names a secret would have (secrets belong in Secret Manager).
+ */
+export function isSecretName(name: string): boolean {
+  return /(^|_)(SECRET|PASSWORD|PASSWD|TOKEN|KEY|CREDENTIALS?|DSN)$/.test(name);
+}

@@ -2,7 +2,7 @@
  * Who sets each environment variable of a deployed function: deploy.sh's flags, the
  * operator's env file, or nobody (settings that must never reach production).
  */
-import {ConfigError, parseConfig} from '../../shared/platform/config';
+import {SETTINGS} from '../../shared/platform/config';
 
 /**
  * Settings deploy.sh sets from its own flags, with the flag. The env file may not set them,
@@ -28,44 +28,15 @@ export const LOCAL_ONLY: Readonly<Record<string, string>> = {
   FIRESTORE_EMULATOR_BIN: 'is read by the local tools only',
 };
 
-let names: ReadonlySet<string> | undefined;
-
-/**
- * The environment variables the app reads: the names parseConfig looks up. Found by running
- * the parser on an environment that records each lookup, so this list never needs to be
- * kept in step with config.ts by hand. (DEVICE_GROUPS is answered, so that neither backend's
- * required setting stops the parser before it has looked at everything.)
- */
+/** The environment variables the app reads: every row of config.ts's settings table. */
 export function appSettingNames(): ReadonlySet<string> {
-  if (names) return names;
-  const seen = new Set<string>();
-  for (const backend of ['firestore', 'fcm']) {
-    const answers: Record<string, string> = {
-      DEVICE_GROUPS: backend,
-      FCM_SENDER_ID: '1',
-    };
-    const recorder = new Proxy<Record<string, string | undefined>>(
-      {},
-      {
-        get: (_target, name) => {
-          if (typeof name !== 'string') return undefined;
-          seen.add(name);
-          return answers[name];
-        },
-        has: (_target, name) => {
-          if (typeof name === 'string') seen.add(name);
-          return typeof name === 'string' && name in answers;
-        },
-      },
-    );
-    try {
-      parseConfig(recorder);
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-    }
-  }
-  names = seen;
-  return names;
+  return new Set(
+    Object.values(SETTINGS).flatMap(table =>
+      Object.values(table).flatMap(row =>
+        row.alias ? [row.env, row.alias] : [row.env],
+      ),
+    ),
+  );
 }
 
 /**

@@ -3,6 +3,7 @@
  * FIRESTORE_EMULATOR_HOST and FCM_EMULATOR_HOST, when set, are used as they are.
  */
 import fs from 'node:fs';
+import {unreachableEmulators} from '../cli/emulator-check';
 import {startFcmEmulator} from '../fcm-emulator/server';
 import {seedArgs} from '../firestore-emulator/export';
 import {startFallbackFirestore} from '../firestore-emulator/fallback';
@@ -41,6 +42,13 @@ export async function startEmulators(
     throw new StackError(
       `--persist starts its own Firestore emulator, but FIRESTORE_EMULATOR_HOST=${firestoreHost} names one to use: unset it, or drop --persist.`,
     );
+  const unreachable = await unreachableEmulators(
+    ['FIRESTORE_EMULATOR_HOST', 'FCM_EMULATOR_HOST'],
+    variable =>
+      `start that emulator, or unset ${variable} and \`npm start\` runs its own`,
+    env,
+  );
+  if (unreachable.length) throw new StackError(unreachable.join('\n'));
   if (!firestoreHost) {
     const located = locateFirestoreEmulator(env);
     const explicit = env.FIRESTORE_EMULATOR_BIN?.trim();

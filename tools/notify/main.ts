@@ -9,6 +9,7 @@ import {createLogger} from '../../shared/platform/logger';
 import {parseNotificationMessage} from '../../shared/notify';
 import {createRuntime, type Runtime} from '../../shared/runtime';
 import {parseNotifyArgs, USAGE} from './args';
+import {unreachableEmulators} from '../cli/emulator-check';
 import {exitWith, stdio} from '../cli/exit';
 
 export interface MainDeps {
@@ -31,6 +32,15 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
     return 2;
   }
   const {userId, message, idempotencyKey} = parsed.args;
+  const unreachable = await unreachableEmulators(
+    ['FIRESTORE_EMULATOR_HOST', 'FCM_EMULATOR_HOST'],
+    undefined,
+    deps.env,
+  );
+  if (unreachable.length > 0) {
+    deps.err(`${unreachable.join('\n')}\n`);
+    return 1;
+  }
   try {
     // The function's own checks: a data key FCM reserves fails here, not at FCM.
     const checked = parseNotificationMessage({...message});

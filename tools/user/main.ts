@@ -5,7 +5,8 @@
  */
 import {parseUserArgs, USAGE, type CreateUserArgs} from './args';
 import {promptNewPassword, readPasswordFromStdin} from './password';
-import {firestoreTarget, probeEmulator, type FirestoreTarget} from './target';
+import {firestoreTarget, type FirestoreTarget} from './target';
+import {checkEmulator, startTheStack} from '../cli/emulator-check';
 import {exitWith} from '../cli/exit';
 
 /** The SDK retries an unanswered call for minutes; a person at a terminal should not wait that long. */
@@ -70,7 +71,10 @@ async function main(argv: string[]): Promise<number> {
   const target = firestoreTarget();
   if (target.kind === 'unknown') throw new Failure(target.problem);
   if (target.kind === 'emulator') {
-    const reach = await probeEmulator(target.host);
+    const reach = await checkEmulator(
+      'FIRESTORE_EMULATOR_HOST',
+      startTheStack('FIRESTORE_EMULATOR_HOST'),
+    );
     if (reach.kind === 'down') throw new Failure(reach.problem);
   }
   const password =

@@ -97,8 +97,8 @@ describe('npm run user: the command line', () => {
     );
     expect(run.code).toBe(1);
     expect(run.stderr).toBe(
-      `Cannot reach the Firestore emulator at 127.0.0.1:${port} (FIRESTORE_EMULATOR_HOST): connection refused. ` +
-        'Start the local stack with `npm start` in another terminal, or point FIRESTORE_EMULATOR_HOST at a running emulator.\n',
+      `The Firestore emulator that FIRESTORE_EMULATOR_HOST=127.0.0.1:${port} names does not answer (connection refused): ` +
+        'start the local stack with `npm start` in another terminal, or point FIRESTORE_EMULATOR_HOST at a running emulator.\n',
     );
     // Generous bound: the point is "seconds, not a hang"; the printed time is the measurement.
     expect(run.ms).toBeLessThan(30_000);

@@ -5,16 +5,20 @@
 import fs from 'node:fs';
 import {unreachableEmulators} from '../cli/emulator-check';
 import {startFcmEmulator} from '../fcm-emulator/server';
+import type {FcmEmulatorState} from '../fcm-emulator/state';
 import {seedArgs} from '../firestore-emulator/export';
 import {startFallbackFirestore} from '../firestore-emulator/fallback';
 import {locateFirestoreEmulator} from '../firestore-emulator/locate';
 import {startFirestoreEmulator} from '../firestore-emulator/start';
+import {loadFcmState} from './persist';
 
 export interface LocalEmulators {
   firestoreHost: string;
   firestoreKind: 'external' | 'official' | 'fallback';
   fcmHost: string;
   fcmKind: 'external' | 'local';
+  /** The local FCM emulator's groups and deliveries; absent for one the environment names. */
+  fcmState?: () => FcmEmulatorState;
   stop(): Promise<void>;
 }
 
@@ -22,7 +26,7 @@ export interface EmulatorOptions {
   /** 0: a free port. */
   firestorePort: number;
   fcmPort: number;
-  /** Load the Firestore export saved in this folder (official emulator only). */
+  /** Load the data saved in this folder: the Firestore export (official emulator only), the FCM groups. */
   persistDir?: string;
   /** Called when an emulator dies under the stack. */
   onFailure?: (problem: string) => void;
@@ -49,6 +53,11 @@ export async function startEmulators(
     env,
   );
   if (unreachable.length) throw new StackError(unreachable.join('\n'));
+  const savedFcm =
+    opts.persistDir && !env.FCM_EMULATOR_HOST
+      ? loadFcmState(opts.persistDir)
+      : ({kind: 'none'} as const);
+  if (savedFcm.kind === 'invalid') throw new StackError(savedFcm.problem);
   if (!firestoreHost) {
     const located = locateFirestoreEmulator(env);
     const explicit = env.FIRESTORE_EMULATOR_BIN?.trim();
@@ -86,10 +95,15 @@ export async function startEmulators(
   }
   let fcmHost = env.FCM_EMULATOR_HOST;
   let fcmKind: LocalEmulators['fcmKind'] = 'external';
+  let fcmState: LocalEmulators['fcmState'];
   if (!fcmHost) {
-    const fcm = await startFcmEmulator({port: opts.fcmPort});
+    const fcm = await startFcmEmulator({
+      port: opts.fcmPort,
+      state: savedFcm.kind === 'loaded' ? savedFcm.state : undefined,
+    });
     fcmHost = fcm.host;
     fcmKind = 'local';
+    fcmState = fcm.state;
     stops.push(fcm.close);
   }
   return {
@@ -97,6 +111,7 @@ export async function startEmulators(
     firestoreKind,
     fcmHost,
     fcmKind,
+    fcmState,
     async stop() {
       await Promise.all(stops.map(stop => stop()));
     },

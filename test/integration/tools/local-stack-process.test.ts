@@ -53,6 +53,7 @@ describe('npm start: the command line', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Usage: npm start \[-- --persist DIR\]/);
     expect(run.stdout).toContain('PORT+1');
+    expect(run.stdout).toContain('DEVICE_GROUPS             fcm (default');
   });
 
   it('reports every bad flag and setting at once, with exit 2', async () => {
@@ -165,7 +166,8 @@ describeWithFirestore('npm start: processes and ports', () => {
     expect(end.stderr).toContain(
       `Cloud Firestore emulator at 127.0.0.1:${portB + 1} exited unexpectedly (exit code 137)`,
     );
-    expect(end.stderr).toContain('Stopping the stack.');
+    expect(end.stderr).toContain('\nstopping…\n');
+    expect(end.stderr).toMatch(/Stopped\.\n$/);
     expect(await survivors(pids)).toEqual([]);
     expect(await isListening(portB)).toBe(false);
   });
@@ -247,7 +249,10 @@ describeWithFirestore('npm start -- --persist DIR', () => {
     second.child.kill('SIGTERM');
     expect((await second.finished).code).toBe(0);
     // The second save replaced the first, leaving one export and no half-written one.
-    expect(fs.readdirSync(dir)).toEqual(['firestore']);
+    expect(fs.readdirSync(dir).sort()).toEqual([
+      'fcm-emulator.json',
+      'firestore',
+    ]);
     fs.rmSync(dir, {recursive: true, force: true});
   });
 

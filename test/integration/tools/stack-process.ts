@@ -55,17 +55,28 @@ export interface Running {
   finished: Promise<Finished>;
 }
 
+export interface NpmOptions {
+  /**
+   * Run npm as the leader of a process group of its own, as a shell runs a foreground job:
+   * `process.kill(-child.pid, signal)` then reaches every process of the group, as a
+   * terminal's Ctrl+C does.
+   */
+  ownGroup?: boolean;
+}
+
 /** Starts `npm <args>` in the repository. */
 export function npm(
   args: readonly string[],
   env: NodeJS.ProcessEnv,
   stdin?: string,
+  {ownGroup = false}: NpmOptions = {},
 ): Running {
   const started = Date.now();
   const child = spawn('npm', ['--silent', ...args], {
     cwd: ROOT,
     env,
     stdio: ['pipe', 'pipe', 'pipe'],
+    detached: ownGroup,
   });
   let stdout = '';
   let stderr = '';
@@ -93,9 +104,10 @@ export function npmRun(
 export async function startStack(
   env: NodeJS.ProcessEnv,
   args: readonly string[] = [],
+  options: NpmOptions = {},
   timeoutMs = 120_000,
 ): Promise<Running> {
-  const stack = npm(['start', '--', ...args], env);
+  const stack = npm(['start', '--', ...args], env, undefined, options);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (stack.stderr().includes('Press Ctrl+C to stop.')) return stack;

@@ -17,8 +17,10 @@ FCM_PROJECT_ID, FCM_EMULATOR_HOST, FIRESTORE_EMULATOR_HOST, ...; see docs/sendin
   --idempotency-key KEY     send at most once per key and user within 24 hours
   -h, --help                this text
 
-At least one of --title, --body or --data is required. Exit status: 0 when every device
-was sent to, 1 when some were not (or the send failed), 2 for bad options.`;
+At least one of --title, --body or --data is required. "sent" counts the devices FCM
+accepted the message for. Exit status: 0 when every device was sent to (or the user has
+none), 1 when any was not, nothing sent included (stderr says why), or the send failed,
+2 for bad options.`;
 
 export interface NotifyArgs {
   userId: string;

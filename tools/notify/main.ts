@@ -8,7 +8,10 @@ import {isAppError} from '../../shared/platform/errors';
 import {createLogger} from '../../shared/platform/logger';
 import {parseNotificationMessage} from '../../shared/notify';
 import {createRuntime, type Runtime} from '../../shared/runtime';
+import {USERS} from '../../shared/firestore/collections';
+import {userDevices} from '../../shared/devices/state';
 import {parseNotifyArgs, USAGE} from './args';
+import {judge} from './verdict';
 import {unreachableEmulators} from '../cli/emulator-check';
 import {exitWith, stdio} from '../cli/exit';
 
@@ -59,7 +62,19 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
     deps.out(`${JSON.stringify(result, null, 2)}\n`);
     if (replayed)
       deps.err('(the stored result of an earlier send with this key)\n');
-    return result.failed === 0 ? 0 : 1;
+    const verdict = await judge(result, {
+      userId,
+      deviceGroups: runtime.config.deviceGroups,
+      hasNotificationKey: async () => {
+        const client = await runtime.db.client();
+        const user = await runtime.db.callWithDeadline(() =>
+          client.collection(USERS).doc(userId).get(),
+        );
+        return userDevices(userId, user).notificationKey !== null;
+      },
+    });
+    if (verdict.note) deps.err(`${verdict.note}\n`);
+    return verdict.code;
   } catch (err) {
     if (isAppError(err)) {
       deps.err(`${err.status}: ${JSON.stringify(err.body)}\n`);

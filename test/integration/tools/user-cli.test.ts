@@ -23,6 +23,9 @@ describe('npm run user: the command line', () => {
     const run = await npmRun(['run', 'user', '--', '--help'], cleanEnv());
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Usage: npm run user -- create --id ID/);
+    expect(run.stdout).toContain('npm run user -- list [--email PREFIX]');
+    expect(run.stdout).toContain('npm run user -- show ID');
+    expect(run.stdout).toContain('npm run user -- delete ID');
     expect(run.stdout).toContain('--password-stdin');
     expect(run.stdout).toContain('FIRESTORE_EMULATOR_HOST');
   });
@@ -161,12 +164,27 @@ describeWithFirestore('npm run user: the saved user', () => {
       stack.send('POST', path, {auth: basic(user, password), body});
     expect((await send('seven@example.com', 'first pass')).status).toBe(201);
 
-    expect((await create('7', 'seven@example.com', 'second')).code).toBe(0);
+    expect((await create('7', 'seven@example.com', 'second pass')).code).toBe(
+      0,
+    );
     expect((await send('seven@example.com', 'first pass')).status).toBe(401);
-    expect((await send('SEVEN@example.com', 'second')).status).toBe(200);
+    expect((await send('SEVEN@example.com', 'second pass')).status).toBe(200);
     const saved = (await stack.db.collection('users').doc('7').get()).data()!;
     expect(saved.email).toBe('seven@example.com');
-    expect(await bcrypt.compare('second', saved.password as string)).toBe(true);
+    expect(await bcrypt.compare('second pass', saved.password as string)).toBe(
+      true,
+    );
+  });
+
+  it("refuses a password under 8 characters, Laravel's default rule, and saves nothing", async () => {
+    const run = await create('9', 'nine@example.com', 's3cRe+');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      "No user saved: the password has 6 characters; it needs at least 8 (Laravel's default rule).\n",
+    );
+    expect((await stack.db.collection('users').doc('9').get()).exists).toBe(
+      false,
+    );
   });
 
   it('verifies Laravel $2y$ hashes as they are', async () => {

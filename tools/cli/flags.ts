@@ -8,11 +8,13 @@ import {parseArgs} from 'node:util';
 export interface FlagSpec {
   type: 'string' | 'boolean';
   short?: string;
+  /** A string flag that may be repeated: its values are kept in order, as a list. */
+  multiple?: true;
 }
 
 export interface ParsedFlags {
-  /** The value of each flag that was given (the last one when repeated). */
-  values: Record<string, string | boolean | undefined>;
+  /** The value of each flag that was given (the last one when repeated; all of them, in order, for `multiple`). */
+  values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
   /** `--help` or `-h` was given: callers print their usage and exit 0, whatever else is wrong. */
   help: boolean;
@@ -59,11 +61,20 @@ export function parseFlags(
       (!token.inlineValue && token.value.startsWith('--'))
     ) {
       problems.push(`${token.rawName} needs a value`);
+    } else if (flag.multiple) {
+      const list = values[token.name];
+      values[token.name] = [...(Array.isArray(list) ? list : []), token.value];
     } else {
       values[token.name] = token.value;
     }
   }
   return {values, positionals, help, problems};
+}
+
+/** Every value of a `multiple` string flag, in order; empty when it was not given. */
+export function listFlag(parsed: ParsedFlags, name: string): string[] {
+  const value = parsed.values[name];
+  return Array.isArray(value) ? value : [];
 }
 
 /** The value of a string flag (parseFlags only stores strings for string flags). */

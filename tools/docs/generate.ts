@@ -1,9 +1,21 @@
 /**
- * `npm run docs`: writes docs/openapi.json and docs/collection.json from the code.
+ * `npm run docs`: writes docs/openapi.json and docs/collection.json from the code. The command
+ * line is read before the generators are loaded, so `--help` and mistakes cost nothing.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import {renderDocs} from './documents';
+import {parseFlags} from '../cli/flags';
+import {exitWith, stdio} from '../cli/exit';
+
+export const USAGE = `Usage: npm run docs
+
+Regenerates docs/openapi.json (OpenAPI 3.1) and docs/collection.json (a Postman collection)
+from the code: the routes, the request schemas and the examples in tools/docs/. Files whose
+content is unchanged are not rewritten. The tests fail when a committed file is not current
+(see docs/api-documentation.md).
+
+Options:
+  -h, --help   show this help; nothing is written`;
 
 /** The repository root: the nearest folder above this file holding package.json (works from dist/ too). */
 export function repositoryRoot(from = __dirname): string {
@@ -14,15 +26,33 @@ export function repositoryRoot(from = __dirname): string {
   }
 }
 
-function main(): void {
+/** Parses the command line, then writes the documents; resolves with the exit code. */
+export async function main(
+  argv: readonly string[],
+  io: typeof stdio = stdio,
+): Promise<number> {
+  const parsed = parseFlags(argv, {});
+  if (parsed.help) {
+    io.out(`${USAGE}\n`);
+    return 0;
+  }
+  const problems = [...parsed.problems];
+  if (parsed.positionals.length)
+    problems.push(`unexpected argument(s): ${parsed.positionals.join(' ')}`);
+  if (problems.length) {
+    io.err(`${problems.map(p => `error: ${p}`).join('\n')}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const {renderDocs} = await import('./documents');
   const root = repositoryRoot();
   for (const [file, content] of Object.entries(renderDocs())) {
     const target = path.join(root, file);
     const unchanged =
       fs.existsSync(target) && fs.readFileSync(target, 'utf8') === content;
     if (!unchanged) fs.writeFileSync(target, content);
-    process.stdout.write(`${unchanged ? 'unchanged' : 'wrote'} ${file}\n`);
+    io.out(`${unchanged ? 'unchanged' : 'wrote'} ${file}\n`);
   }
+  return 0;
 }
 
-if (require.main === module) main();
+if (require.main === module) exitWith(main(process.argv.slice(2)));

@@ -31,7 +31,9 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
     return 0;
   }
   if (parsed.kind === 'invalid') {
-    deps.err(`${parsed.problems.join('\n')}\n\n${USAGE}\n`);
+    deps.err(
+      `${parsed.problems.map(p => `error: ${p}`).join('\n')}\n\n${USAGE}\n`,
+    );
     return 2;
   }
   const {userId, message, idempotencyKey} = parsed.args;

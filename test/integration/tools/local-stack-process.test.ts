@@ -35,7 +35,11 @@ function track(stack: Running): number[] {
   return pids;
 }
 
+/** Temporary folders, removed whatever the outcome. */
+const dirs: string[] = [];
+
 afterAll(() => {
+  for (const dir of dirs) fs.rmSync(dir, {recursive: true, force: true});
   for (const pid of ours) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -198,6 +202,7 @@ describeWithFirestore('npm start -- --persist DIR', () => {
 
   it('keeps the data across restarts and seeds the demo user only when user 1 is missing', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-data-'));
+    dirs.push(dir);
     const port = await freePortBlock();
     const env = cleanEnv({PORT: String(port)});
 
@@ -253,7 +258,6 @@ describeWithFirestore('npm start -- --persist DIR', () => {
       'fcm-emulator.json',
       'firestore',
     ]);
-    fs.rmSync(dir, {recursive: true, force: true});
   });
 
   it('refuses --persist with an emulator named by FIRESTORE_EMULATOR_HOST, whose data it cannot keep', async () => {

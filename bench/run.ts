@@ -3,7 +3,7 @@
  * bench/results/latest.json. It fails only when the stack cannot run, never on a number. The
  * command line is read before anything is loaded, so `--help` and mistakes cost nothing.
  */
-import {parseFlags} from '../tools/cli/flags';
+import {noArguments} from '../tools/cli/flags';
 import {exitWith, stdio} from '../tools/cli/exit';
 
 export const USAGE = `Usage: npm run bench
@@ -28,18 +28,8 @@ export async function main(
   argv: readonly string[],
   io: typeof stdio = stdio,
 ): Promise<number> {
-  const parsed = parseFlags(argv, {});
-  if (parsed.help) {
-    io.out(`${USAGE}\n`);
-    return 0;
-  }
-  const problems = [...parsed.problems];
-  if (parsed.positionals.length)
-    problems.push(`unexpected argument(s): ${parsed.positionals.join(' ')}`);
-  if (problems.length) {
-    io.err(`${problems.map(p => `error: ${p}`).join('\n')}\n\n${USAGE}\n`);
-    return 2;
-  }
+  const done = noArguments(argv, USAGE, io);
+  if (done !== null) return done;
   // Stopped half-way, it writes nothing; exiting kills what it started (children.ts, and the
   // Firestore emulator's own exit hook), whichever process of the group got the signal.
   let stopping = false;

@@ -85,3 +85,25 @@ export function stringFlag(
   const value = parsed.values[name];
   return typeof value === 'string' ? value : undefined;
 }
+
+/**
+ * The whole command line of a command that takes no arguments: the exit code to end with
+ * (0 after printing `usage` for --help, 2 after naming every mistake), or null to go on.
+ */
+export function noArguments(
+  argv: readonly string[],
+  usage: string,
+  io: {out(text: string): void; err(text: string): void},
+): number | null {
+  const parsed = parseFlags(argv, {});
+  if (parsed.help) {
+    io.out(`${usage}\n`);
+    return 0;
+  }
+  const problems = [...parsed.problems];
+  if (parsed.positionals.length)
+    problems.push(`unexpected argument(s): ${parsed.positionals.join(' ')}`);
+  if (problems.length === 0) return null;
+  io.err(`${problems.map(p => `error: ${p}`).join('\n')}\n\n${usage}\n`);
+  return 2;
+}

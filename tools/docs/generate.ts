@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import {parseFlags} from '../cli/flags';
+import {noArguments} from '../cli/flags';
 import {exitWith, stdio} from '../cli/exit';
 
 export const USAGE = `Usage: npm run docs
@@ -31,18 +31,8 @@ export async function main(
   argv: readonly string[],
   io: typeof stdio = stdio,
 ): Promise<number> {
-  const parsed = parseFlags(argv, {});
-  if (parsed.help) {
-    io.out(`${USAGE}\n`);
-    return 0;
-  }
-  const problems = [...parsed.problems];
-  if (parsed.positionals.length)
-    problems.push(`unexpected argument(s): ${parsed.positionals.join(' ')}`);
-  if (problems.length) {
-    io.err(`${problems.map(p => `error: ${p}`).join('\n')}\n\n${USAGE}\n`);
-    return 2;
-  }
+  const done = noArguments(argv, USAGE, io);
+  if (done !== null) return done;
   const {renderDocs} = await import('./documents');
   const root = repositoryRoot();
   for (const [file, content] of Object.entries(renderDocs())) {

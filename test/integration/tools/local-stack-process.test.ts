@@ -11,6 +11,7 @@ import {describeWithFirestore} from '../../support/emulators';
 import {
   buildOnce,
   cleanEnv,
+  cleanUpAfterAll,
   commandLine,
   descendants,
   freePortBlock,
@@ -23,31 +24,8 @@ import {
 
 jest.setTimeout(300_000);
 
-const started: Running[] = [];
-
-/** Every pid a test started; killed by pid if a test failed half-way. */
-const ours = new Set<number>();
-
-function track(stack: Running): number[] {
-  started.push(stack);
-  const pids = [stack.child.pid!, ...descendants(stack.child.pid!)];
-  for (const pid of pids) ours.add(pid);
-  return pids;
-}
-
-/** Temporary folders, removed whatever the outcome. */
-const dirs: string[] = [];
-
-afterAll(() => {
-  for (const dir of dirs) fs.rmSync(dir, {recursive: true, force: true});
-  for (const pid of ours) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // Already gone, as it should be.
-    }
-  }
-});
+const leftovers = cleanUpAfterAll();
+const track = (stack: Running) => leftovers.track(stack);
 
 beforeAll(() => buildOnce());
 
@@ -201,8 +179,7 @@ describeWithFirestore('npm start -- --persist DIR', () => {
     });
 
   it('keeps the data across restarts and seeds the demo user only when user 1 is missing', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-data-'));
-    dirs.push(dir);
+    const dir = leftovers.tempDir('stack-data-');
     const port = await freePortBlock();
     const env = cleanEnv({PORT: String(port)});
 

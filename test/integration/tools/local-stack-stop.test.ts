@@ -6,15 +6,13 @@
  * says so, and the previous save is kept.
  */
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import {basic} from '../../support/device-stack';
 import {describeWithFirestore} from '../../support/emulators';
 import {
   buildOnce,
   cleanEnv,
+  cleanUpAfterAll,
   commandLine,
-  descendants,
   freePortBlock,
   isListening,
   sleep,
@@ -27,20 +25,7 @@ jest.setTimeout(300_000);
 
 const demo = basic('support@thinkbitsolutions.com', 's3cRe+');
 
-/** Every pid a test started; killed by pid if a test failed half-way. */
-const ours = new Set<number>();
-const dirs: string[] = [];
-
-afterAll(() => {
-  for (const pid of ours) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // Already gone, as it should be.
-    }
-  }
-  for (const dir of dirs) fs.rmSync(dir, {recursive: true, force: true});
-});
+const leftovers = cleanUpAfterAll();
 
 beforeAll(() => buildOnce());
 
@@ -54,9 +39,7 @@ async function start(
     ['--persist', dir],
     {ownGroup: true},
   );
-  const pids = [stack.child.pid!, ...descendants(stack.child.pid!)];
-  for (const pid of pids) ours.add(pid);
-  return {stack, pids};
+  return {stack, pids: leftovers.track(stack)};
 }
 
 /** What a terminal does on Ctrl+C: SIGINT to every process of the foreground group. */
@@ -93,8 +76,7 @@ async function expectNothingLeft(pids: number[], port: number): Promise<void> {
 
 describeWithFirestore('npm start: Ctrl+C in a terminal', () => {
   it('stops cleanly on SIGINT to the whole group, three times in a row, keeping every token', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-stop-'));
-    dirs.push(dir);
+    const dir = leftovers.tempDir('stack-stop-');
     const port = await freePortBlock();
     const registered: string[] = [];
     for (let round = 1; round <= 3; round++) {
@@ -130,8 +112,7 @@ describeWithFirestore('npm start: Ctrl+C in a terminal', () => {
   });
 
   it('cuts the save short on a second Ctrl+C, says so, and keeps the previous save', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-stop-'));
-    dirs.push(dir);
+    const dir = leftovers.tempDir('stack-stop-');
     const port = await freePortBlock();
 
     const first = await start(port, dir);

@@ -5,7 +5,6 @@
  * status says whether every device was reached, and stderr says why not.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {tokenId} from '../../../shared/firestore/collections';
 import {fcmControl} from '../../../tools/fcm-emulator/control';
@@ -14,7 +13,7 @@ import {describeWithFirestore} from '../../support/emulators';
 import {
   buildOnce,
   cleanEnv,
-  descendants,
+  cleanUpAfterAll,
   freePortBlock,
   npmRun,
   startStack,
@@ -25,19 +24,7 @@ jest.setTimeout(300_000);
 
 const demo = basic('support@thinkbitsolutions.com', 's3cRe+');
 const TOKENS = ['notify-cli-phone', 'notify-cli-tablet'];
-const ours = new Set<number>();
-const dirs: string[] = [];
-
-afterAll(() => {
-  for (const pid of ours) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
-  for (const dir of dirs) fs.rmSync(dir, {recursive: true, force: true});
-});
+const leftovers = cleanUpAfterAll();
 
 beforeAll(() => buildOnce());
 
@@ -47,8 +34,7 @@ async function start(
   args: string[] = [],
 ): Promise<Running> {
   const stack = await startStack(cleanEnv({PORT: String(port), ...env}), args);
-  for (const pid of [stack.child.pid!, ...descendants(stack.child.pid!)])
-    ours.add(pid);
+  leftovers.track(stack);
   return stack;
 }
 
@@ -141,8 +127,7 @@ describeWithFirestore('npm run notify: honest counts and exit status', () => {
   });
 
   it('counts only what FCM accepted after a --persist restart in fcm mode, with and without the saved groups', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'notify-cli-'));
-    dirs.push(dir);
+    const dir = leftovers.tempDir('notify-cli-');
     const port = await freePortBlock();
     const fcm = fcmControl(`http://127.0.0.1:${port + 2}`);
 

@@ -5,6 +5,7 @@
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -216,4 +217,43 @@ export async function survivors(
     if (left.length === 0 || Date.now() > deadline) return left;
     await sleep(200);
   }
+}
+
+/** What a test file leaves behind if a test fails half-way: processes and temporary folders. */
+export interface Leftovers {
+  /** Notes the stack's processes (npm, node, the emulator and its JVM); returns their pids. */
+  track(stack: Running): number[];
+  /** A new temporary folder, removed after the file's tests. */
+  tempDir(prefix: string): string;
+}
+
+/**
+ * Kills, by pid, every process a tracked stack ran, and removes every temporary folder,
+ * after all of the calling file's tests, whatever their outcome. Call it at the top level.
+ */
+export function cleanUpAfterAll(): Leftovers {
+  const pids = new Set<number>();
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const dir of dirs) fs.rmSync(dir, {recursive: true, force: true});
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone, as it should be.
+      }
+    }
+  });
+  return {
+    track(stack) {
+      const found = [stack.child.pid!, ...descendants(stack.child.pid!)];
+      for (const pid of found) pids.add(pid);
+      return found;
+    },
+    tempDir(prefix) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+      dirs.push(dir);
+      return dir;
+    },
+  };
 }

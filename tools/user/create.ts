@@ -16,15 +16,13 @@ export async function createUser(
   ]);
   const db = await openFirestore(target);
   try {
-    await withDeadline(
-      target,
-      (async () =>
-        upsertUser(db, {
-          id: args.id,
-          email: args.email,
-          name: args.name,
-          passwordHash: await bcrypt.hash(password, args.cost),
-        }))(),
+    await withDeadline(target, async () =>
+      upsertUser(db, {
+        id: args.id,
+        email: args.email,
+        name: args.name,
+        passwordHash: await bcrypt.hash(password, args.cost),
+      }),
     );
   } finally {
     void db.terminate();

@@ -3,6 +3,8 @@
  * retries an unanswered call for minutes, and a person at a terminal should not wait that long.
  */
 import type {Firestore} from 'firebase-admin/firestore';
+import {raceDeadline} from '../../shared/firestore/deadline';
+import {isAppError} from '../../shared/platform/errors';
 import type {FirestoreTarget} from './target';
 
 /** The target once it is known (an emulator, or a project). */
@@ -20,27 +22,20 @@ export async function openFirestore(target: KnownTarget): Promise<Firestore> {
   return new Firestore({projectId: target.projectId});
 }
 
-/** `work`, or a Failure naming what to check when Firestore does not answer in time. */
+/** `work()`, or a Failure naming what to check when Firestore does not answer in time. */
 export async function withDeadline<T>(
   target: KnownTarget,
-  work: Promise<T>,
+  work: () => Promise<T>,
 ): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new Failure(
-            `Firestore (project ${target.projectId}) did not answer within ${DEADLINE_MS / 1000} s; ` +
-              'check GOOGLE_CLOUD_PROJECT and your credentials (`gcloud auth application-default login`).',
-          ),
-        ),
-      DEADLINE_MS,
-    );
-  });
   try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
+    return await raceDeadline(work, DEADLINE_MS);
+  } catch (err) {
+    // raceDeadline's own time-out; the work's errors pass unchanged.
+    if (isAppError(err) && err.code === 'unavailable')
+      throw new Failure(
+        `Firestore (project ${target.projectId}) did not answer within ${DEADLINE_MS / 1000} s; ` +
+          'check GOOGLE_CLOUD_PROJECT and your credentials (`gcloud auth application-default login`).',
+      );
+    throw err;
   }
 }

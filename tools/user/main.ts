@@ -51,7 +51,7 @@ async function read(
 ): Promise<number> {
   const db = await openFirestore(target);
   try {
-    return await withDeadline(target, work(db));
+    return await withDeadline(target, () => work(db));
   } finally {
     void db.terminate();
   }

@@ -5,6 +5,7 @@
  * Exit codes: 0 stopped on request (or --help), 2 bad command line, 1 failed, an emulator
  * died, or the data could not be saved.
  */
+import path from 'node:path';
 import {parseStackArgs, USAGE} from './args';
 import {StackError} from './emulators';
 import {watchParent} from './parent-watch';
@@ -102,7 +103,7 @@ async function main(argv: string[]): Promise<number> {
       return;
     }
     const save = options.persistDir
-      ? ` (saving the data in ${options.persistDir}; ${signal === 'SIGINT' ? 'Ctrl+C' : signal} again stops without saving)`
+      ? ` (saving the data in ${path.resolve(options.persistDir)}; ${signal === 'SIGINT' ? 'Ctrl+C' : signal} again stops without saving)`
       : '';
     stopWith(0, `${signal}: stopping…${save}`);
   };

@@ -5,7 +5,8 @@
  * @type {import('jest').Config}
  */
 const shared = {
-  testEnvironment: 'node',
+  // jest's node environment, holding back the code's JSON log lines unless a test fails.
+  testEnvironment: '<rootDir>/test/support/quiet-logs-environment.ts',
   transform: {'^.+\\.ts$': ['ts-jest', {diagnostics: false}]},
 };
 

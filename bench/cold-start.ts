@@ -9,6 +9,7 @@
  * once over gRPC and once with `preferRest`, so the two differ only in the transport.
  */
 import {spawn, spawnSync} from 'node:child_process';
+import {track} from './children';
 import path from 'node:path';
 import {findFreePort} from '../tools/firestore-emulator/free-port';
 import {basicAuth} from './stack';
@@ -116,19 +117,21 @@ async function once(
 ): Promise<{readyMs: number | null; ms: number | null; status: number}> {
   const port = await findFreePort();
   const started = performance.now();
-  const child = spawn(
-    process.execPath,
-    [
-      ...(target.preload ? ['--require', target.preload.module] : []),
-      CLI,
-      `--target=${target.target ?? target.name}`,
-      `--source=${target.source}`,
-      `--port=${port}`,
-    ],
-    {
-      env: {...env, ...target.preload?.env, PORT: String(port)},
-      stdio: 'ignore',
-    },
+  const child = track(
+    spawn(
+      process.execPath,
+      [
+        ...(target.preload ? ['--require', target.preload.module] : []),
+        CLI,
+        `--target=${target.target ?? target.name}`,
+        `--source=${target.source}`,
+        `--port=${port}`,
+      ],
+      {
+        env: {...env, ...target.preload?.env, PORT: String(port)},
+        stdio: 'ignore',
+      },
+    ),
   );
   const base = `http://127.0.0.1:${port}`;
   try {

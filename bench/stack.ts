@@ -4,6 +4,7 @@
  * backend) and the floor (bench/floor.ts), each with its own environment.
  */
 import {spawn, type ChildProcess} from 'node:child_process';
+import {track} from './children';
 import path from 'node:path';
 import bcrypt from 'bcryptjs';
 import type {Firestore} from 'firebase-admin/firestore';
@@ -95,13 +96,11 @@ export async function startServer(
   script = 'server.js',
   nodeArgs: string[] = [],
 ): Promise<ServerProcess> {
-  const child = spawn(
-    process.execPath,
-    [...nodeArgs, path.join(__dirname, script)],
-    {
+  const child = track(
+    spawn(process.execPath, [...nodeArgs, path.join(__dirname, script)], {
       env,
       stdio: ['ignore', 'pipe', 'inherit'],
-    },
+    }),
   );
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(

@@ -139,19 +139,30 @@ export function createDeliver(deps: DeliverDeps): Deliver {
     // A group send reaches all or none: an earlier one that got through is the answer.
     if (previous !== undefined && previous.sent > 0)
       return answer(previous.results, []);
-    if (notificationKey === null || tokens.length === 0) {
-      if (tokens.length > 0)
-        log.warn('user has devices but no notification key: nothing sent', {
-          userId,
-        });
-      return answer([], []);
+    if (tokens.length === 0) return answer([], []);
+    if (notificationKey === null) {
+      // Devices without a group (written by the firestore backend): none of them is reached.
+      log.warn('user has devices but no notification key: nothing sent', {
+        userId,
+      });
+      return answer(
+        tokens.map(t => ({token_id: t.id, outcome: 'failed'})),
+        [],
+      );
     }
     const waits: number[] = [];
     const {last} = await send(notificationKey, message, retryDeps.now());
-    const outcome =
-      last.kind === 'sent'
-        ? 'sent'
-        : failure(last, waits, log, {userId, target: 'notification key'});
+    const fields = {userId, target: 'notification key'};
+    let outcome: DeliveryOutcome = 'sent';
+    if (last.kind === 'failed' && last.code === 'UNREGISTERED') {
+      log.warn(
+        "FCM does not know the user's notification key: the device group is gone (the next registration of one of the user's devices creates it again)",
+        {...fields, code: last.code, status: last.status},
+      );
+      outcome = 'failed';
+    } else if (last.kind === 'failed') {
+      outcome = failure(last, waits, log, fields);
+    }
     return answer(
       tokens.map(t => ({token_id: t.id, outcome})),
       waits,

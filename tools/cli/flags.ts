@@ -8,11 +8,13 @@ import {parseArgs} from 'node:util';
 export interface FlagSpec {
   type: 'string' | 'boolean';
   short?: string;
+  /** A string flag that may be repeated: its values are kept in order, as a list. */
+  multiple?: true;
 }
 
 export interface ParsedFlags {
-  /** The value of each flag that was given (the last one when repeated). */
-  values: Record<string, string | boolean | undefined>;
+  /** The value of each flag that was given (the last one when repeated; all of them, in order, for `multiple`). */
+  values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
   /** `--help` or `-h` was given: callers print their usage and exit 0, whatever else is wrong. */
   help: boolean;
@@ -59,11 +61,20 @@ export function parseFlags(
       (!token.inlineValue && token.value.startsWith('--'))
     ) {
       problems.push(`${token.rawName} needs a value`);
+    } else if (flag.multiple) {
+      const list = values[token.name];
+      values[token.name] = [...(Array.isArray(list) ? list : []), token.value];
     } else {
       values[token.name] = token.value;
     }
   }
   return {values, positionals, help, problems};
+}
+
+/** Every value of a `multiple` string flag, in order; empty when it was not given. */
+export function listFlag(parsed: ParsedFlags, name: string): string[] {
+  const value = parsed.values[name];
+  return Array.isArray(value) ? value : [];
 }
 
 /** The value of a string flag (parseFlags only stores strings for string flags). */
@@ -73,4 +84,26 @@ export function stringFlag(
 ): string | undefined {
   const value = parsed.values[name];
   return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * The whole command line of a command that takes no arguments: the exit code to end with
+ * (0 after printing `usage` for --help, 2 after naming every mistake), or null to go on.
+ */
+export function noArguments(
+  argv: readonly string[],
+  usage: string,
+  io: {out(text: string): void; err(text: string): void},
+): number | null {
+  const parsed = parseFlags(argv, {});
+  if (parsed.help) {
+    io.out(`${usage}\n`);
+    return 0;
+  }
+  const problems = [...parsed.problems];
+  if (parsed.positionals.length)
+    problems.push(`unexpected argument(s): ${parsed.positionals.join(' ')}`);
+  if (problems.length === 0) return null;
+  io.err(`${problems.map(p => `error: ${p}`).join('\n')}\n\n${usage}\n`);
+  return 2;
 }

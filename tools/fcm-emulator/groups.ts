@@ -14,6 +14,12 @@ export interface GroupSnapshot {
   registration_ids: string[];
 }
 
+/** The store's content, as `--persist` saves it: groups by project, and every key issued. */
+export interface StoreSnapshot {
+  groups: Record<string, GroupSnapshot[]>;
+  issuedKeys: string[];
+}
+
 /** What applying an operation gives: the group's key, or the error text FCM would answer. */
 export type Outcome = {ok: true; key: string} | {ok: false; error: string};
 
@@ -79,6 +85,38 @@ export class GroupStore {
   reset(project?: string): void {
     if (project === undefined) this.projects.clear();
     else this.projects.delete(project);
+  }
+
+  /** Every project's groups and every key ever handed out, as `--persist` saves them. */
+  snapshot(): StoreSnapshot {
+    return {
+      groups: Object.fromEntries(
+        [...this.projects.keys()]
+          .sort(compare)
+          .map(project => [project, this.list(project)]),
+      ),
+      issuedKeys: [...this.issuedKeys].sort(compare),
+    };
+  }
+
+  /** Replaces everything with a saved snapshot (a new store's first call). */
+  restore(snapshot: StoreSnapshot): void {
+    this.projects.clear();
+    this.issuedKeys.clear();
+    for (const key of snapshot.issuedKeys) this.issuedKeys.add(key);
+    for (const [project, groups] of Object.entries(snapshot.groups)) {
+      const target = this.groupsOf(project);
+      for (const g of groups) {
+        const group: Group = {
+          name: g.notification_key_name,
+          key: g.notification_key,
+          members: new Set(g.registration_ids),
+        };
+        target.byName.set(group.name, group);
+        target.byKey.set(group.key, group);
+        this.issuedKeys.add(group.key);
+      }
+    }
   }
 
   private create(groups: ProjectGroups, name: string, ids: string[]): Outcome {

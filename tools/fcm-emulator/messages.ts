@@ -7,8 +7,10 @@ import type {SendFaultQueue} from './faults';
 import {sendFaultReply} from './faults';
 import type {GroupStore} from './groups';
 import {
+  fcmError,
   googleError,
   invalidArgument,
+  isNotificationKeyShaped,
   isRecord,
   json,
   parseJson,
@@ -49,6 +51,23 @@ export class DeliveryLog {
   reset(project?: string): void {
     if (project === undefined) this.deliveries.clear();
     else this.deliveries.delete(project);
+  }
+
+  /** Every project's deliveries, oldest first, as `--persist` saves them. */
+  snapshot(): Record<string, Delivery[]> {
+    return Object.fromEntries(
+      [...this.deliveries.keys()].sort().map(p => [p, this.list(p)]),
+    );
+  }
+
+  /** Replaces every delivery with saved ones. */
+  restore(saved: Record<string, Delivery[]>): void {
+    this.deliveries.clear();
+    for (const [project, list] of Object.entries(saved))
+      this.deliveries.set(
+        project,
+        list.map(d => ({...d})),
+      );
   }
 }
 
@@ -228,7 +247,8 @@ export interface SendOutcome {
 /**
  * Answers a v1 send as FCM would: checks credentials and the message, answers an injected fault
  * for the target token if there is one, and otherwise delivers (unless `validate_only`).
- * A token that is a notification key of the project's groups delivers to every member.
+ * A token that is a notification key of the project's groups delivers to every member; a
+ * key-shaped token that names no group of the project answers UNREGISTERED.
  */
 export function answerSend(call: SendCall, state: SendState): SendOutcome {
   const failed = (reply: Reply): SendOutcome => ({
@@ -261,11 +281,20 @@ export function answerSend(call: SendCall, state: SendState): SendOutcome {
   if (!request.ok) return failed(request.reply);
   const {target, message, validateOnly} = request.value;
   const outcome = {target: target.kind, delivered: 0, fault: null};
+  const members =
+    target.kind === 'token'
+      ? state.store.membersOf(call.project, target.token)
+      : undefined;
   if (target.kind === 'token') {
     // Faults come before validate_only: FCM reports a dead token on a dry run too.
     const fault = state.sendFaults.take(call.project, target.token);
     if (fault)
       return {...outcome, reply: sendFaultReply(fault), fault: fault.error};
+    // A key of a group that is gone (emptied, or lost with a restart) reaches no one: FCM
+    // answers it as an unregistered target, and delivering it as a token would count a
+    // send that no device got.
+    if (!members && isNotificationKeyShaped(target.token))
+      return {...outcome, reply: fcmError('UNREGISTERED')};
   }
   const base = `projects/${call.project}/messages/`;
   // FCM answers dry runs with this fixed id.
@@ -274,7 +303,6 @@ export function answerSend(call: SendCall, state: SendState): SendOutcome {
   const name = base + newMessageId();
   // Topics and conditions have no subscribers in the emulator: accepted, delivered to no one.
   if (target.kind !== 'token') return {...outcome, reply: json(200, {name})};
-  const members = state.store.membersOf(call.project, target.token);
   const time = new Date().toISOString();
   for (const token of members ?? [target.token]) {
     state.deliveries.record({

@@ -108,6 +108,19 @@ export function newNotificationKey(): string {
   return NOTIFICATION_KEY_PREFIX + random.slice(0, randomLength);
 }
 
+/**
+ * True for a string shaped like the notification keys FCM (and this emulator) hands out. A
+ * send to such a key that names no live group is a send to a group that is gone, which FCM
+ * answers as it answers an unregistered token, rather than a registration token to deliver to.
+ */
+export function isNotificationKeyShaped(token: string): boolean {
+  return NOTIFICATION_KEY_SHAPE.test(token);
+}
+
+const NOTIFICATION_KEY_SHAPE = new RegExp(
+  `^${NOTIFICATION_KEY_PREFIX}[A-Za-z0-9_-]{${NOTIFICATION_KEY_LENGTH - NOTIFICATION_KEY_PREFIX.length}}$`,
+);
+
 /** A device-group management request, validated and with duplicate ids removed. */
 export type GroupOperation =
   | {operation: 'create'; name: string; ids: string[]}

@@ -19,6 +19,7 @@ import {
 } from './faults';
 import {GroupStore} from './groups';
 import {answerSend, DeliveryLog} from './messages';
+import {toState, type FcmEmulatorState} from './state';
 import {
   answerFcmCall,
   hasBearerToken,
@@ -38,6 +39,8 @@ export interface FcmEmulator {
   url: string;
   /** Stops listening and drops every open connection, including ones held by a timeout fault. */
   close(): Promise<void>;
+  /** The groups, issued keys and deliveries, to save and pass back as `state` on a later start. */
+  state(): FcmEmulatorState;
 }
 
 /** Options of {@link startFcmEmulator}. */
@@ -48,6 +51,8 @@ export interface FcmEmulatorOptions {
   host?: string;
   /** Receives one JSON line per FCM call and per internal error; silent by default. */
   log?: (line: string) => void;
+  /** Start with this saved state (see `state()`) instead of empty. */
+  state?: FcmEmulatorState;
 }
 
 /**
@@ -65,6 +70,13 @@ export async function startFcmEmulator(
     sendFaults: new SendFaultQueue(),
     log: opts.log ?? (() => undefined),
   };
+  if (opts.state) {
+    deps.store.restore({
+      groups: opts.state.groups,
+      issuedKeys: opts.state.issued_keys,
+    });
+    deps.deliveries.restore(opts.state.deliveries);
+  }
   const route = (req: IncomingMessage, url: URL): Promise<Reply> | Reply => {
     if (url.pathname === '/fcm/notification')
       return handleFcmNotification(req, url, deps);
@@ -120,7 +132,12 @@ export async function startFcmEmulator(
     });
     return closing;
   };
-  return {host, url: `http://${host}`, close};
+  return {
+    host,
+    url: `http://${host}`,
+    close,
+    state: () => toState(deps.store.snapshot(), deps.deliveries.snapshot()),
+  };
 }
 
 /** The emulator state the endpoints read and change. */

@@ -26,12 +26,14 @@ export function seedArgs(dir: string): string[] {
 
 /**
  * Saves every document of `projectId` in the emulator at `host` to `dir`, replacing the previous
- * export only once the new one is complete (an interrupted save keeps the old data).
+ * export only once the new one is complete (an interrupted save keeps the old data). `cut`
+ * aborts the save.
  */
 export async function exportFirestore(
   host: string,
   projectId: string,
   dir: string,
+  cut?: AbortSignal,
 ): Promise<void> {
   const target = path.resolve(dir);
   const staging = fs.mkdtempSync(path.join(target, '.saving-'));
@@ -47,13 +49,16 @@ export async function exportFirestore(
           export_directory: staging,
           export_name: EXPORT_NAME,
         }),
-        signal: AbortSignal.timeout(30_000),
+        signal: cut
+          ? AbortSignal.any([cut, AbortSignal.timeout(30_000)])
+          : AbortSignal.timeout(30_000),
       },
     );
     if (!res.ok)
       throw new Error(
         `Exporting Firestore project ${projectId} at ${host} to ${target} failed: HTTP ${res.status} ${await res.text()}`,
       );
+    cut?.throwIfAborted();
     const saved = path.join(target, EXPORT_NAME);
     fs.rmSync(saved, {recursive: true, force: true});
     fs.renameSync(path.join(staging, EXPORT_NAME), saved);

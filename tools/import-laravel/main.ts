@@ -18,6 +18,7 @@ import {createProgress} from './progress';
 import {formatReport, writeReport} from './report';
 import {openLaravelSource} from './source';
 import {firestoreTarget} from './target';
+import {unreachableEmulators} from '../cli/emulator-check';
 import {exitWith, stdio} from '../cli/exit';
 
 export interface MainIo {
@@ -46,6 +47,17 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
     if (!(err instanceof ConfigError)) throw err;
     io.err(`${err.message}\n`);
     return 2;
+  }
+  const unreachable = await unreachableEmulators(
+    config.deviceGroups === 'fcm'
+      ? ['FIRESTORE_EMULATOR_HOST', 'FCM_EMULATOR_HOST']
+      : ['FIRESTORE_EMULATOR_HOST'],
+    undefined,
+    io.env,
+  );
+  if (unreachable.length > 0) {
+    io.err(`${unreachable.join('\n')}\n`);
+    return 1;
   }
   const log = createLogger(config.logLevel);
   const runtime = createRuntime(config, log);

@@ -12,11 +12,17 @@ device-group emulator, and the four functions behind one router, with the demo u
 the API reference. Data lives in memory and is reset on each start, unless --persist is given.
 
 Options:
-  --persist DIR   keep the Firestore data in DIR: loaded at start, saved when the stack stops
-                  (Ctrl+C, SIGTERM, SIGHUP); needs the official emulator
+  --persist DIR   keep the data in DIR (the Firestore documents, and the FCM emulator's groups
+                  and deliveries): loaded at start, saved when the stack stops (Ctrl+C, SIGTERM,
+                  SIGHUP; a second Ctrl+C stops without saving, DIR keeping the previous save);
+                  needs the official emulator. .local-data is ignored by git.
   -h, --help      show this help
 
 Environment:
+  DEVICE_GROUPS             fcm (default: each user's devices are an FCM device group) or
+                            firestore (the device list in Firestore is the group; what a
+                            Firebase project created after 2026-12-01 must use). Give the
+                            same value to npm run notify and the other commands.
   PORT                      the router's port (default ${DEFAULT_PORT}); the Firestore emulator
                             listens on PORT+1 and the FCM emulator on PORT+2
   FIRESTORE_EMULATOR_HOST   use this running Firestore emulator instead of starting one

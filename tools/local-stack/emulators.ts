@@ -3,18 +3,23 @@
  * FIRESTORE_EMULATOR_HOST and FCM_EMULATOR_HOST, when set, are used as they are.
  */
 import fs from 'node:fs';
+import {unreachableEmulators} from '../cli/emulator-check';
 import {startFcmEmulator} from '../fcm-emulator/server';
+import type {FcmEmulatorState} from '../fcm-emulator/state';
 import {seedArgs} from '../firestore-emulator/export';
 import {startFallbackFirestore} from '../firestore-emulator/fallback';
 import {locateFirestoreEmulator} from '../firestore-emulator/locate';
 import {startFirestoreEmulator} from '../firestore-emulator/start';
 import {rulesFile} from '../cli/repository';
+import {loadFcmState} from './persist';
 
 export interface LocalEmulators {
   firestoreHost: string;
   firestoreKind: 'external' | 'official' | 'fallback';
   fcmHost: string;
   fcmKind: 'external' | 'local';
+  /** The local FCM emulator's groups and deliveries; absent for one the environment names. */
+  fcmState?: () => FcmEmulatorState;
   stop(): Promise<void>;
 }
 
@@ -22,7 +27,7 @@ export interface EmulatorOptions {
   /** 0: a free port. */
   firestorePort: number;
   fcmPort: number;
-  /** Load the Firestore export saved in this folder (official emulator only). */
+  /** Load the data saved in this folder: the Firestore export (official emulator only), the FCM groups. */
   persistDir?: string;
   /** Called when an emulator dies under the stack. */
   onFailure?: (problem: string) => void;
@@ -42,6 +47,18 @@ export async function startEmulators(
     throw new StackError(
       `--persist starts its own Firestore emulator, but FIRESTORE_EMULATOR_HOST=${firestoreHost} names one to use: unset it, or drop --persist.`,
     );
+  const unreachable = await unreachableEmulators(
+    ['FIRESTORE_EMULATOR_HOST', 'FCM_EMULATOR_HOST'],
+    variable =>
+      `start that emulator, or unset ${variable} and \`npm start\` runs its own`,
+    env,
+  );
+  if (unreachable.length) throw new StackError(unreachable.join('\n'));
+  const savedFcm =
+    opts.persistDir && !env.FCM_EMULATOR_HOST
+      ? loadFcmState(opts.persistDir)
+      : ({kind: 'none'} as const);
+  if (savedFcm.kind === 'invalid') throw new StackError(savedFcm.problem);
   if (!firestoreHost) {
     const located = locateFirestoreEmulator(env);
     const explicit = env.FIRESTORE_EMULATOR_BIN?.trim();
@@ -83,10 +100,15 @@ export async function startEmulators(
   }
   let fcmHost = env.FCM_EMULATOR_HOST;
   let fcmKind: LocalEmulators['fcmKind'] = 'external';
+  let fcmState: LocalEmulators['fcmState'];
   if (!fcmHost) {
-    const fcm = await startFcmEmulator({port: opts.fcmPort});
+    const fcm = await startFcmEmulator({
+      port: opts.fcmPort,
+      state: savedFcm.kind === 'loaded' ? savedFcm.state : undefined,
+    });
     fcmHost = fcm.host;
     fcmKind = 'local';
+    fcmState = fcm.state;
     stops.push(fcm.close);
   }
   return {
@@ -94,6 +116,7 @@ export async function startEmulators(
     firestoreKind,
     fcmHost,
     fcmKind,
+    fcmState,
     async stop() {
       await Promise.all(stops.map(stop => stop()));
     },

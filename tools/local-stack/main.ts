@@ -2,101 +2,19 @@
  * `npm start`: the whole stack on one machine. The official Firestore emulator (or the
  * environment's), the local FCM device-group emulator (or the environment's), the demo
  * user of the API reference, and the four functions behind one server on PORT (40020).
- * Exit codes: 0 stopped on request (or --help), 2 bad command line, 1 failed or an emulator died.
+ * Exit codes: 0 stopped on request (or --help), 2 bad command line, 1 failed, an emulator
+ * died, or the data could not be saved.
  */
-import type {AddressInfo} from 'node:net';
 import path from 'node:path';
-import {exportFirestore} from '../firestore-emulator/export';
-import {parseStackArgs, USAGE, type StackOptions} from './args';
-import {startEmulators, StackError, type LocalEmulators} from './emulators';
+import {parseStackArgs, USAGE} from './args';
+import {StackError} from './emulators';
 import {watchParent} from './parent-watch';
 import {busyPorts} from './ports';
-import type {ExtraRoute} from './router';
-import {seedDemoUser, DEMO_USER, type SeedResult} from './seed';
-import {checkFunctionsConfig, localSettings} from './settings';
+import {DEMO_USER} from './seed';
+import {startLocalStack, type LocalStack, type StopOutcome} from './stack';
+import {stopSignals} from './stop-signals';
 
-export interface LocalStack {
-  url: string;
-  emulators: LocalEmulators;
-  seed: SeedResult;
-  /** Where the data lives, in words (for the banner and the index). */
-  data: string;
-  /** Stops everything, saving the Firestore data first under --persist. */
-  stop(): Promise<void>;
-}
-
-export interface StartOptions extends Partial<StackOptions> {
-  /** Called when an emulator dies under the stack. */
-  onFailure?: (problem: string) => void;
-}
-
-/** Starts the stack; the functions read their configuration from process.env, as in production. */
-export async function startLocalStack(
-  opts: StartOptions = {},
-): Promise<LocalStack> {
-  const port = opts.port ?? 0;
-  checkFunctionsConfig(process.env);
-  // Only emulators here: no GCE metadata server to probe for (a slow lookup and a warning).
-  process.env.METADATA_SERVER_DETECTION ??= 'none';
-  // Loading the functions takes a while; do it while the emulators start (they read their
-  // configuration on first use, not at import, so the variables set below still apply).
-  const modules = Promise.all([import('./router'), import('./extra-routes')]);
-  const emulators = await startEmulators({
-    firestorePort: opts.firestorePort ?? 0,
-    fcmPort: opts.fcmPort ?? 0,
-    persistDir: opts.persistDir,
-    onFailure: opts.onFailure,
-  });
-  try {
-    process.env.FIRESTORE_EMULATOR_HOST = emulators.firestoreHost;
-    process.env.FCM_EMULATOR_HOST = emulators.fcmHost;
-    Object.assign(process.env, localSettings(process.env));
-    const projectId = process.env.GOOGLE_CLOUD_PROJECT!;
-    const [seed, [{createLocalServer}, {localExtraRoutes}]] = await Promise.all(
-      [seedDemoUser(projectId), modules],
-    );
-    // Filled once the port is known: the index and the served docs name the real origin.
-    const extra: ExtraRoute[] = [];
-    const server = createLocalServer(extra);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', resolve);
-    });
-    const url = `http://localhost:${(server.address() as AddressInfo).port}`;
-    const persistDir = opts.persistDir && path.resolve(opts.persistDir);
-    const data = persistDir
-      ? `kept in ${persistDir}: loaded at start, saved when the stack stops`
-      : 'in memory, reset on each start (keep it with `npm start -- --persist DIR`)';
-    extra.push(...localExtraRoutes(url, data));
-    let stopping: Promise<void> | undefined;
-    return {
-      url,
-      emulators,
-      seed,
-      data,
-      stop() {
-        stopping ??= (async () => {
-          await new Promise<void>(resolve => server.close(() => resolve()));
-          server.closeAllConnections();
-          try {
-            if (persistDir)
-              await exportFirestore(
-                emulators.firestoreHost,
-                projectId,
-                persistDir,
-              );
-          } finally {
-            await emulators.stop();
-          }
-        })();
-        return stopping;
-      },
-    };
-  } catch (err) {
-    await emulators.stop();
-    throw err;
-  }
-}
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 function banner({url, emulators, seed, data}: LocalStack): string {
   const demo =
@@ -155,31 +73,69 @@ async function main(argv: string[]): Promise<number> {
   const finished = new Promise<number>(resolve => (finish = resolve));
   // Set once started; a signal may come earlier.
   const running: {stack?: LocalStack} = {};
-  const stopWith = (code: number, message?: string) => {
-    if (message) process.stderr.write(`${message}\n`);
+  const cut = new AbortController();
+  let stopCode = 0;
+  const stopWith = (code: number, message: string) => {
+    process.stderr.write(`${message}\n`);
+    stopCode = code;
     // Still starting: exiting is the stop (the exit hook kills the Firestore emulator's group).
     if (!running.stack) process.exit(code);
-    running.stack.stop().then(
-      () => finish(code),
+    running.stack.stop(cut.signal).then(
+      outcome => finish(reportStop(outcome, stopCode)),
       (err: unknown) => {
         process.stderr.write(`Stopping failed: ${String(err)}\n`);
         finish(1);
       },
     );
   };
-  const onSignal = (signal: NodeJS.Signals) =>
-    stopWith(0, `${signal}: stopping the stack.`);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
-    process.once(signal, onSignal);
+  const meaning = stopSignals();
+  // `on`, not `once`: the terminal's copy of a Ctrl+C and npm's arrive together, and a
+  // signal without a listener would end the process before the data is saved.
+  const onSignal = (signal: NodeJS.Signals) => {
+    const m = meaning();
+    if (m.kind === 'same') return;
+    if (m.kind === 'force') {
+      process.stderr.write(
+        `${signal} again: stopping at once${options.persistDir ? ', without finishing the save' : ''}…\n`,
+      );
+      stopCode = 1;
+      cut.abort();
+      return;
+    }
+    const save = options.persistDir
+      ? ` (saving the data in ${path.resolve(options.persistDir)}; ${signal === 'SIGINT' ? 'Ctrl+C' : signal} again stops without saving)`
+      : '';
+    stopWith(0, `${signal}: stopping…${save}`);
+  };
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   watchParent(() =>
-    stopWith(1, 'The parent process (npm) went away: stopping the stack.'),
+    stopWith(1, 'The parent process (npm) went away: stopping…'),
   );
   running.stack = await startLocalStack({
     ...options,
-    onFailure: problem => stopWith(1, `${problem}\nStopping the stack.`),
+    onFailure: problem => stopWith(1, `${problem}\nstopping…`),
   });
   process.stderr.write(banner(running.stack));
   return finished;
+}
+
+/** Says how the data fared, and gives the exit code. */
+function reportStop(outcome: StopOutcome, code: number): number {
+  switch (outcome.kind) {
+    case 'stopped':
+      process.stderr.write('Stopped.\n');
+      return code;
+    case 'saved':
+      process.stderr.write(`Stopped; the data is saved in ${outcome.dir}.\n`);
+      return code;
+    case 'not-saved':
+      process.stderr.write(
+        outcome.reason === 'cut-short'
+          ? `Stopped without saving: the save was cut short; ${outcome.dir} keeps the data of the previous save.\n`
+          : `Stopped, but saving the data failed (${outcome.detail}); ${outcome.dir} keeps the data of the previous save.\n`,
+      );
+      return 1;
+  }
 }
 
 if (require.main === module) {

@@ -8,7 +8,11 @@ import {isAppError} from '../../shared/platform/errors';
 import {createLogger} from '../../shared/platform/logger';
 import {parseNotificationMessage} from '../../shared/notify';
 import {createRuntime, type Runtime} from '../../shared/runtime';
+import {USERS} from '../../shared/firestore/collections';
+import {userDevices} from '../../shared/devices/state';
 import {parseNotifyArgs, USAGE} from './args';
+import {judge} from './verdict';
+import {unreachableEmulators} from '../cli/emulator-check';
 import {exitWith, stdio} from '../cli/exit';
 
 export interface MainDeps {
@@ -27,10 +31,21 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
     return 0;
   }
   if (parsed.kind === 'invalid') {
-    deps.err(`${parsed.problems.join('\n')}\n\n${USAGE}\n`);
+    deps.err(
+      `${parsed.problems.map(p => `error: ${p}`).join('\n')}\n\n${USAGE}\n`,
+    );
     return 2;
   }
   const {userId, message, idempotencyKey} = parsed.args;
+  const unreachable = await unreachableEmulators(
+    ['FIRESTORE_EMULATOR_HOST', 'FCM_EMULATOR_HOST'],
+    undefined,
+    deps.env,
+  );
+  if (unreachable.length > 0) {
+    deps.err(`${unreachable.join('\n')}\n`);
+    return 1;
+  }
   try {
     // The function's own checks: a data key FCM reserves fails here, not at FCM.
     const checked = parseNotificationMessage({...message});
@@ -49,7 +64,19 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
     deps.out(`${JSON.stringify(result, null, 2)}\n`);
     if (replayed)
       deps.err('(the stored result of an earlier send with this key)\n');
-    return result.failed === 0 ? 0 : 1;
+    const verdict = await judge(result, {
+      userId,
+      deviceGroups: runtime.config.deviceGroups,
+      hasNotificationKey: async () => {
+        const client = await runtime.db.client();
+        const user = await runtime.db.callWithDeadline(() =>
+          client.collection(USERS).doc(userId).get(),
+        );
+        return userDevices(userId, user).notificationKey !== null;
+      },
+    });
+    if (verdict.note) deps.err(`${verdict.note}\n`);
+    return verdict.code;
   } catch (err) {
     if (isAppError(err)) {
       deps.err(`${err.status}: ${JSON.stringify(err.body)}\n`);

@@ -14,6 +14,7 @@ import {
 } from '../../shared/platform/config';
 import {createLogger} from '../../shared/platform/logger';
 import {createRuntime, type Runtime} from '../../shared/runtime';
+import {unreachableEmulators} from '../cli/emulator-check';
 import {parseRetireArgs, USAGE, type RetireArgs} from './args';
 import {failureReason, type UserOutcome} from './outcome';
 import {createProgress, type Progress} from './progress';
@@ -57,6 +58,15 @@ export async function run(
   const {args} = parsed;
   const config = checkedConfig(args, env, io);
   if (!config) return EXIT.usage;
+  const unreachable = await unreachableEmulators(
+    ['FIRESTORE_EMULATOR_HOST', 'FCM_EMULATOR_HOST'],
+    undefined,
+    env,
+  );
+  if (unreachable.length > 0) {
+    io.err(`${unreachable.join('\n')}\n`);
+    return EXIT.failed;
+  }
 
   let progress: Progress | null = null;
   const log = createLogger(config.logLevel, line =>

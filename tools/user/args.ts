@@ -1,27 +1,50 @@
 /**
- * Command line of `npm run user`. The password is never a flag: a command line is visible
- * to every user of the machine (`ps`) and stays in shell history.
+ * Command line of `npm run user`: create, list, show and delete. The password is never a
+ * flag: a command line is visible to every user of the machine (`ps`) and stays in shell
+ * history.
  */
-import {parseFlags, stringFlag} from '../cli/flags';
+import {parseFlags, stringFlag, type ParsedFlags} from '../cli/flags';
 
 export const USAGE = `Usage: npm run user -- create --id ID --email EMAIL [--name NAME] [--cost 10] [--password-stdin]
+       npm run user -- list [--email PREFIX] [--limit 100]
+       npm run user -- show ID
+       npm run user -- delete ID [--force]
 
-Creates a user, or updates the user with this id, in Firestore.
-The password is asked for at a prompt (not echoed), or read from stdin with --password-stdin:
-  printf '%s\\n' "$PASSWORD" | npm run user -- create --id 2 --email someone@example.com --password-stdin
+Commands:
+  create   creates a user, or updates the user with this id. The password (at least 8
+           characters, Laravel's default rule) is asked for at a prompt (not echoed), or read
+           from stdin with --password-stdin:
+             printf '%s\\n' "$PASSWORD" | npm run user -- create --id 2 --email someone@example.com --password-stdin
+  list     lists users by id, or those whose email starts with PREFIX, with their number of
+           devices and when one was last registered
+  show     one user: email, name, devices (token id, last seen, registered), never the
+           password hash or a whole token
+  delete   deletes the user, then their tokens (through the devices backend, so that FCM
+           groups and Firestore keep agreeing), their group or device list, and their email
+           entry, in that order; a delete that stops half-way finishes when run again.
+           With DEVICE_GROUPS=fcm it refuses, changing nothing, when FCM knows no group by
+           the user's group name although a notification key is stored (a wrong
+           DEVICE_GROUP_PREFIX would leave the devices in their group); --force goes on
+           when the group is known to be gone
 
 Options:
-  --id ID            the user id of the API paths: 1-128 letters, digits, _ or -
-  --email EMAIL      the login name for HTTP Basic auth (stored lower-cased)
-  --name NAME        a display name (optional)
-  --cost N           bcrypt cost, 4-15 (default 10)
-  --password-stdin   read the password from stdin (one line) instead of a prompt
+  --id ID            (create) the user id of the API paths: 1-128 letters, digits, _ or -
+  --email EMAIL      (create) the login name for HTTP Basic auth (stored lower-cased);
+                     (list) only emails starting with this
+  --name NAME        (create) a display name (optional)
+  --cost N           (create) bcrypt cost, 4-15 (default 10)
+  --password-stdin   (create) read the password from stdin (one line) instead of a prompt
+  --limit N          (list) at most N users, 1-1000 (default 100)
+  --force            (delete) go on although FCM knows no group by the user's group name
   -h, --help         show this help
 
-Where the user is written:
+Where the users are:
   FIRESTORE_EMULATOR_HOST   a Firestore emulator, e.g. 127.0.0.1:40021 for \`npm start\`
                             (project GOOGLE_CLOUD_PROJECT, default demo-device-registration)
-  GOOGLE_CLOUD_PROJECT      otherwise, this project's Firestore, with application default credentials`;
+  GOOGLE_CLOUD_PROJECT      otherwise, this project's Firestore, with application default credentials
+delete also uses the functions' settings: DEVICE_GROUPS as the data was written (fcm by
+default), and for fcm FCM_EMULATOR_HOST (127.0.0.1:40022 for \`npm start\`) or FCM_SENDER_ID,
+and DEVICE_GROUP_PREFIX (under FIRESTORE_EMULATOR_HOST the default is npm start's, local).`;
 
 export const PASSWORD_FLAG_REFUSED =
   '--password is not accepted: a password on the command line is visible to other users (ps) ' +
@@ -35,10 +58,34 @@ export interface CreateUserArgs {
   passwordFrom: 'prompt' | 'stdin';
 }
 
+export interface ListUsersArgs {
+  /** Lower-cased; absent: every user, by id. */
+  emailPrefix?: string;
+  limit: number;
+}
+
 export type UserCommand =
   | {kind: 'help'}
   | {kind: 'create'; args: CreateUserArgs}
+  | {kind: 'list'; args: ListUsersArgs}
+  | {kind: 'show'; id: string}
+  | {kind: 'delete'; id: string; force: boolean}
   | {kind: 'invalid'; problems: string[]};
+
+const COMMANDS = ['create', 'list', 'show', 'delete'] as const;
+type CommandName = (typeof COMMANDS)[number];
+
+/** The flags each command takes; any other is refused. */
+const FLAGS: Record<CommandName, readonly string[]> = {
+  create: ['id', 'email', 'name', 'cost', 'password-stdin', 'password'],
+  list: ['email', 'limit'],
+  show: [],
+  delete: ['force'],
+};
+
+const USER_ID = /^[A-Za-z0-9_-]{1,128}$/;
+const DEFAULT_LIMIT = 100;
+const MAX_LIMIT = 1000;
 
 /** Parses the command line, collecting every problem at once. */
 export function parseUserArgs(argv: readonly string[]): UserCommand {
@@ -47,23 +94,50 @@ export function parseUserArgs(argv: readonly string[]): UserCommand {
     email: {type: 'string'},
     name: {type: 'string'},
     cost: {type: 'string'},
+    limit: {type: 'string'},
+    force: {type: 'boolean'},
     'password-stdin': {type: 'boolean'},
     // Declared only to refuse it with the reason rather than as an unknown option.
     password: {type: 'string'},
   });
   if (parsed.help) return {kind: 'help'};
   const problems = parsed.problems.filter(p => !p.includes('--password '));
-  const [command, ...extra] = parsed.positionals;
-  if (command !== 'create')
+  const [command, ...rest] = parsed.positionals;
+  if (!COMMANDS.includes(command as CommandName)) {
     problems.unshift(
       command === undefined
-        ? 'a command is required: create'
-        : `unknown command "${command}" (the command is: create)`,
+        ? `a command is required: ${COMMANDS.join(', ')}`
+        : `unknown command "${command}" (the commands are: ${COMMANDS.join(', ')})`,
     );
-  if (extra.length) problems.push(`unexpected argument(s): ${extra.join(' ')}`);
+  }
   if (argv.some(a => a === '--password' || a.startsWith('--password=')))
     problems.push(PASSWORD_FLAG_REFUSED);
+  const name = command as CommandName;
+  if (!COMMANDS.includes(name)) return {kind: 'invalid', problems};
+  for (const flag of Object.keys(parsed.values))
+    if (!FLAGS[name].includes(flag))
+      problems.push(`--${flag} is not an option of ${name}`);
+  switch (name) {
+    case 'create':
+      if (rest.length)
+        problems.push(`unexpected argument(s): ${rest.join(' ')}`);
+      return parseCreate(parsed, problems);
+    case 'list':
+      if (rest.length)
+        problems.push(`unexpected argument(s): ${rest.join(' ')}`);
+      return parseList(parsed, problems);
+    case 'show':
+      return parseTarget(rest, problems, id => ({kind: 'show', id}));
+    case 'delete':
+      return parseTarget(rest, problems, id => ({
+        kind: 'delete',
+        id,
+        force: parsed.values.force === true,
+      }));
+  }
+}
 
+function parseCreate(parsed: ParsedFlags, problems: string[]): UserCommand {
   const id = stringFlag(parsed, 'id');
   const email = stringFlag(parsed, 'email');
   const name = stringFlag(parsed, 'name');
@@ -71,7 +145,7 @@ export function parseUserArgs(argv: readonly string[]): UserCommand {
   if (id === undefined) {
     if (!problems.includes('--id needs a value'))
       problems.push('--id is required');
-  } else if (!/^[A-Za-z0-9_-]{1,128}$/.test(id)) {
+  } else if (!USER_ID.test(id)) {
     problems.push(`--id must be 1-128 letters, digits, _ or -, got "${id}"`);
   }
   if (email === undefined) {
@@ -85,7 +159,6 @@ export function parseUserArgs(argv: readonly string[]): UserCommand {
     problems.push(
       `--cost must be a whole number from 4 to 15, got "${rawCost}"`,
     );
-
   if (problems.length || id === undefined || email === undefined)
     return {kind: 'invalid', problems};
   return {
@@ -98,4 +171,42 @@ export function parseUserArgs(argv: readonly string[]): UserCommand {
       passwordFrom: parsed.values['password-stdin'] ? 'stdin' : 'prompt',
     },
   };
+}
+
+function parseList(parsed: ParsedFlags, problems: string[]): UserCommand {
+  const prefix = stringFlag(parsed, 'email');
+  const rawLimit = stringFlag(parsed, 'limit') ?? String(DEFAULT_LIMIT);
+  const limit = Number(rawLimit);
+  if (!/^\d+$/.test(rawLimit) || limit < 1 || limit > MAX_LIMIT)
+    problems.push(
+      `--limit must be a whole number from 1 to ${MAX_LIMIT}, got "${rawLimit}"`,
+    );
+  if (prefix !== undefined && prefix.trim() === '')
+    problems.push('--email needs a prefix');
+  if (problems.length) return {kind: 'invalid', problems};
+  return {
+    kind: 'list',
+    args: {
+      limit,
+      ...(prefix === undefined
+        ? {}
+        : {emailPrefix: prefix.trim().toLowerCase()}),
+    },
+  };
+}
+
+function parseTarget(
+  rest: string[],
+  problems: string[],
+  command: (id: string) => UserCommand,
+): UserCommand {
+  const [id, ...extra] = rest;
+  if (id === undefined) problems.push('a user id is required');
+  else if (!USER_ID.test(id))
+    problems.push(
+      `the user id must be 1-128 letters, digits, _ or -, got "${id}"`,
+    );
+  if (extra.length) problems.push(`unexpected argument(s): ${extra.join(' ')}`);
+  if (problems.length || id === undefined) return {kind: 'invalid', problems};
+  return command(id);
 }

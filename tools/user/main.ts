@@ -1,93 +1,157 @@
 /**
- * `npm run user -- create --id 2 --email someone@example.com`: creates or updates a user
- * (bcrypt-hashed password) in the Firestore the environment names (see ./target.ts).
- * Exit codes: 0 saved (or --help), 2 bad command line, 1 anything else.
+ * `npm run user -- create|list|show|delete`: the operator's commands for users, in the
+ * Firestore the environment names (see ./target.ts).
+ * Exit codes: 0 done (or --help), 2 bad command line or settings, 1 anything else (a user
+ * that does not exist, a refused or unfinished delete, Firestore not answering).
  */
-import {parseUserArgs, USAGE, type CreateUserArgs} from './args';
+import {ConfigError, parseConfig} from '../../shared/platform/config';
+import {parseUserArgs, USAGE, type UserCommand} from './args';
+import {
+  Failure,
+  openFirestore,
+  withDeadline,
+  type KnownTarget,
+} from './firestore';
 import {promptNewPassword, readPasswordFromStdin} from './password';
-import {firestoreTarget, probeEmulator, type FirestoreTarget} from './target';
-import {exitWith} from '../cli/exit';
+import {firestoreTarget} from './target';
+import {
+  unreachableEmulators,
+  type EmulatorVariable,
+} from '../cli/emulator-check';
+import {exitWith, stdio} from '../cli/exit';
 
-/** The SDK retries an unanswered call for minutes; a person at a terminal should not wait that long. */
-const WRITE_DEADLINE_MS = 30_000;
+type Io = typeof stdio & {env: NodeJS.ProcessEnv};
 
-class Failure extends Error {}
-
-async function save(
-  args: CreateUserArgs,
-  password: string,
-  target: Exclude<FirestoreTarget, {kind: 'unknown'}>,
-): Promise<void> {
-  // Loaded only now: the SDKs take most of a second to load, which --help and mistakes need not pay.
-  const [{default: bcrypt}, {Firestore}, {upsertUser}] = await Promise.all([
-    import('bcryptjs'),
-    import('firebase-admin/firestore'),
-    import('../../shared/auth/users'),
-  ]);
-  process.env.METADATA_SERVER_DETECTION ??= 'none';
-  const db = new Firestore({projectId: target.projectId});
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new Failure(
-              `Firestore (project ${target.projectId}) did not answer within ${WRITE_DEADLINE_MS / 1000} s; ` +
-                'check GOOGLE_CLOUD_PROJECT and your credentials (`gcloud auth application-default login`).',
-            ),
-          ),
-        WRITE_DEADLINE_MS,
-      );
-    });
-    const write = (async () =>
-      upsertUser(db, {
-        id: args.id,
-        email: args.email,
-        name: args.name,
-        passwordHash: await bcrypt.hash(password, args.cost),
-      }))();
-    await Promise.race([write, deadline]);
-  } finally {
-    clearTimeout(timer);
-    void db.terminate();
-  }
-}
-
-async function main(argv: string[]): Promise<number> {
-  const command = parseUserArgs(argv);
-  if (command.kind === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (command.kind === 'invalid') {
-    process.stderr.write(
-      `${command.problems.map(p => `error: ${p}`).join('\n')}\n\n${USAGE}\n`,
-    );
-    return 2;
-  }
+async function create(
+  command: Extract<UserCommand, {kind: 'create'}>,
+  target: KnownTarget,
+  io: Io,
+): Promise<number> {
   const {args} = command;
-  const target = firestoreTarget();
-  if (target.kind === 'unknown') throw new Failure(target.problem);
-  if (target.kind === 'emulator') {
-    const reach = await probeEmulator(target.host);
-    if (reach.kind === 'down') throw new Failure(reach.problem);
-  }
   const password =
     args.passwordFrom === 'stdin'
       ? await readPasswordFromStdin(process.stdin)
       : await promptNewPassword(process.stdin, process.stderr);
   if (password.kind === 'refused')
     throw new Failure(`No user saved: ${password.reason}.`);
-  await save(args, password.password, target);
+  const {createUser} = await import('./create');
+  await createUser(args, password.password, target);
   const where =
     target.kind === 'emulator' ? `the emulator at ${target.host}` : 'Firestore';
-  process.stdout.write(
+  io.out(
     `user ${args.id} <${args.email.toLowerCase()}> saved in ${where}, project ${target.projectId}\n`,
   );
   return 0;
 }
 
+/** Runs a read-only command with its own Firestore client. */
+async function read(
+  target: KnownTarget,
+  work: (db: Awaited<ReturnType<typeof openFirestore>>) => Promise<number>,
+): Promise<number> {
+  const db = await openFirestore(target);
+  try {
+    return await withDeadline(target, () => work(db));
+  } finally {
+    void db.terminate();
+  }
+}
+
+async function remove(
+  {id, force}: Extract<UserCommand, {kind: 'delete'}>,
+  target: KnownTarget,
+  io: Io,
+): Promise<number> {
+  const [{createRuntime}, {createLogger}, {deleteUser}] = await Promise.all([
+    import('../../shared/runtime'),
+    import('../../shared/platform/logger'),
+    import('./delete'),
+  ]);
+  // The functions' settings, with npm start's defaults under an emulator (as for the project).
+  const config = parseConfig({
+    ...io.env,
+    GOOGLE_CLOUD_PROJECT: target.projectId,
+    DEVICE_GROUP_PREFIX:
+      io.env.DEVICE_GROUP_PREFIX ??
+      (target.kind === 'emulator' ? 'local' : undefined),
+  });
+  if (config.deviceGroups === 'fcm') {
+    const down = await unreachableEmulators(
+      ['FCM_EMULATOR_HOST'],
+      undefined,
+      io.env,
+    );
+    if (down.length) throw new Failure(down.join('\n'));
+  }
+  const runtime = createRuntime(
+    config,
+    createLogger('WARNING', line => io.err(`${line}\n`)),
+  );
+  const outcome = await deleteUser(id, runtime, io.out, {force});
+  switch (outcome.kind) {
+    case 'deleted':
+      io.out(`User ${id} is deleted.\n`);
+      return 0;
+    case 'nothing-left':
+      io.out(`Nothing of user ${id} is left: nothing to delete.\n`);
+      return 0;
+    case 'refused':
+    case 'stopped':
+      io.err(`${outcome.problem}\n`);
+      return 1;
+  }
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const command = parseUserArgs(argv);
+  if (command.kind === 'help') {
+    io.out(`${USAGE}\n`);
+    return 0;
+  }
+  if (command.kind === 'invalid') {
+    io.err(
+      `${command.problems.map(p => `error: ${p}`).join('\n')}\n\n${USAGE}\n`,
+    );
+    return 2;
+  }
+  const target = firestoreTarget(io.env);
+  if (target.kind === 'unknown') throw new Failure(target.problem);
+  const emulators: EmulatorVariable[] = ['FIRESTORE_EMULATOR_HOST'];
+  const down = await unreachableEmulators(emulators, undefined, io.env);
+  if (down.length) throw new Failure(down.join('\n'));
+  try {
+    switch (command.kind) {
+      case 'create':
+        return await create(command, target, io);
+      case 'list': {
+        const {listUsers} = await import('./list');
+        return await read(target, async db => {
+          io.out(await listUsers(db, command.args));
+          return 0;
+        });
+      }
+      case 'show': {
+        const {showUser} = await import('./show');
+        return await read(target, async db => {
+          const shown = await showUser(db, command.id);
+          (shown.kind === 'found' ? io.out : io.err)(shown.text);
+          return shown.kind === 'found' ? 0 : 1;
+        });
+      }
+      case 'delete':
+        return await remove(command, target, io);
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.err(`${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
 if (require.main === module) {
-  exitWith(main(process.argv.slice(2)), {stack: false});
+  exitWith(main(process.argv.slice(2), {...stdio, env: process.env}), {
+    stack: false,
+  });
 }

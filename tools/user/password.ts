@@ -15,6 +15,8 @@ export type PasswordResult =
 
 /** bcrypt uses the first 72 bytes only; a longer password would silently match its prefix. */
 const MAX_BYTES = 72;
+/** Laravel's default password rule (`Password::defaults()`, `min:8`), in characters. */
+export const MIN_CHARACTERS = 8;
 const CTRL_C = '\u0003';
 const CTRL_D = '\u0004';
 const BACKSPACES = new Set(['\u007f', '\b']);
@@ -23,6 +25,12 @@ const BACKSPACES = new Set(['\u007f', '\b']);
 export function checkPassword(password: string): PasswordResult {
   if (password.length === 0)
     return {kind: 'refused', reason: 'the password is empty'};
+  const characters = Array.from(password).length;
+  if (characters < MIN_CHARACTERS)
+    return {
+      kind: 'refused',
+      reason: `the password has ${characters} character${characters === 1 ? '' : 's'}; it needs at least ${MIN_CHARACTERS} (Laravel's default rule)`,
+    };
   if (Buffer.byteLength(password) > MAX_BYTES)
     return {
       kind: 'refused',

@@ -1,8 +1,6 @@
 /**
- * Which Firestore `npm run user` writes to, decided from the environment, and a quick check
- * that an emulator is there before the Firestore SDK (which retries for minutes) is involved.
+ * Which Firestore `npm run user` works on, decided from the environment.
  */
-import net from 'node:net';
 
 /** The project `npm start` uses unless GOOGLE_CLOUD_PROJECT says otherwise. */
 export const LOCAL_PROJECT = 'demo-device-registration';
@@ -27,42 +25,4 @@ export function firestoreTarget(
     return {kind: 'emulator', host, projectId: project || LOCAL_PROJECT};
   if (project) return {kind: 'project', projectId: project};
   return {kind: 'unknown', problem: UNKNOWN_TARGET};
-}
-
-export type Reachability = {kind: 'up'} | {kind: 'down'; problem: string};
-
-/** Opens (and closes) a TCP connection to the emulator within `timeoutMs`. */
-export function probeEmulator(
-  host: string,
-  timeoutMs = 2_000,
-): Promise<Reachability> {
-  const colon = host.lastIndexOf(':');
-  const hostname = host.slice(0, colon).replace(/^\[|\]$/g, '');
-  const port = Number(host.slice(colon + 1));
-  if (colon < 1 || !Number.isInteger(port) || port < 1 || port > 65535)
-    return Promise.resolve({
-      kind: 'down',
-      problem: `FIRESTORE_EMULATOR_HOST must be HOST:PORT (like 127.0.0.1:40021), got "${host}".`,
-    });
-  return new Promise(resolve => {
-    const socket = net.connect({host: hostname, port});
-    const done = (result: Reachability) => {
-      socket.destroy();
-      resolve(result);
-    };
-    const down = (why: string) =>
-      done({
-        kind: 'down',
-        problem:
-          `Cannot reach the Firestore emulator at ${host} (FIRESTORE_EMULATOR_HOST): ${why}. ` +
-          'Start the local stack with `npm start` in another terminal, or point FIRESTORE_EMULATOR_HOST at a running emulator.',
-      });
-    socket.setTimeout(timeoutMs, () =>
-      down(`no answer within ${timeoutMs / 1000} s`),
-    );
-    socket.once('connect', () => done({kind: 'up'}));
-    socket.once('error', (err: NodeJS.ErrnoException) =>
-      down(err.code === 'ECONNREFUSED' ? 'connection refused' : err.message),
-    );
-  });
 }

@@ -7,7 +7,7 @@
 import {readFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {mkdtempSync} from 'node:fs';
+import {mkdtempSync, rmSync} from 'node:fs';
 import type {Timestamp} from 'firebase-admin/firestore';
 import {emailId, tokenId} from '../../../shared/firestore/collections';
 import {createFcmDeviceGroups} from '../../../shared/fcm/device-groups';
@@ -32,6 +32,7 @@ jest.setTimeout(180_000);
 
 const FIXTURES = readFileSync(path.join(__dirname, 'fixtures.sql'), 'utf8');
 const OUT = mkdtempSync(path.join(os.tmpdir(), 'import-laravel-'));
+afterAll(() => rmSync(OUT, {recursive: true, force: true}));
 
 describe('npm run import-laravel: arguments', () => {
   it('reports every bad flag at once and never the password', () => {

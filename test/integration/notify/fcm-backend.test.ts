@@ -51,7 +51,7 @@ describeWithFirestore('notifyUser, fcm backend', () => {
     expect(new Set(deliveries.map(d => d.name)).size).toBe(1); // one send
   });
 
-  it('answers zeros for a user without a group', async () => {
+  it('answers zeros for a user without devices', async () => {
     await stack.seedUser('2');
     expect((await stack.notify('2', MESSAGE)).body).toEqual({
       sent: 0,
@@ -59,6 +59,49 @@ describeWithFirestore('notifyUser, fcm backend', () => {
       removed: 0,
       results: [],
     });
+  });
+
+  it('answers every device failed, and warns, for a user with devices but no group (data of the firestore backend)', async () => {
+    const tokens = await stack.seedDevices('4', 2);
+    const reply = await stack.notify('4', MESSAGE);
+    expect(reply.status).toBe(200);
+    expect(reply.body).toEqual({
+      sent: 0,
+      failed: 2,
+      removed: 0,
+      results: tokens.map(t => ({token_id: tokenId(t), outcome: 'failed'})),
+    });
+    expect(stack.logs).toContainEqual(
+      expect.objectContaining({
+        severity: 'WARNING',
+        message: 'user has devices but no notification key: nothing sent',
+        userId: '4',
+      }),
+    );
+    expect(await stack.fcm.deliveries(stack.senderId)).toEqual([]);
+  });
+
+  it('answers every device failed when FCM no longer knows the notification key', async () => {
+    const tokens = await register('5', 2);
+    // The group is lost (an FCM emulator restarted without its data); Firestore keeps the key.
+    await stack.fcm.reset(stack.senderId);
+    const reply = await stack.notify('5', MESSAGE);
+    expect(reply.status).toBe(200);
+    expect(reply.body).toEqual({
+      sent: 0,
+      failed: 2,
+      removed: 0,
+      results: tokens.map(t => ({token_id: tokenId(t), outcome: 'failed'})),
+    });
+    expect(stack.logs).toContainEqual(
+      expect.objectContaining({
+        severity: 'WARNING',
+        message:
+          "FCM does not know the user's notification key: the device group is gone (the next registration of one of the user's devices creates it again)",
+        code: 'UNREGISTERED',
+      }),
+    );
+    expect(await stack.fcm.deliveries(stack.senderId)).toEqual([]);
   });
 
   it('answers 503 with Retry-After when the group send hits the quota', async () => {

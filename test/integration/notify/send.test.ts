@@ -304,7 +304,10 @@ describeWithFirestore('notifyUser, firestore backend', () => {
         runtime: () => stack.runtime,
       },
     );
-    expect({code, err: err.join('')}).toEqual({code: 1, err: ''});
+    expect({code, err: err.join('')}).toEqual({
+      code: 1,
+      err: "1 of user 1's 2 devices were not sent to: 1 removed (FCM said the token is dead).\n",
+    });
     expect(JSON.parse(out.join(''))).toEqual({
       sent: 1,
       failed: 1,

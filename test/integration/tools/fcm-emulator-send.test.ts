@@ -84,6 +84,20 @@ async function createGroup(
   return ((await res.json()) as {notification_key: string}).notification_key;
 }
 
+/** FCM's answer to a send whose target it does not know. */
+const UNREGISTERED = {
+  status: 404,
+  body: {
+    error: {
+      code: 404,
+      message: 'Requested entity was not found.',
+      status: 'NOT_FOUND',
+      details: [{'@type': FCM_ERROR, errorCode: 'UNREGISTERED'}],
+    },
+  },
+  retryAfter: null,
+};
+
 function badRequest(
   message: string,
   field?: string,
@@ -162,14 +176,52 @@ describe('delivery', () => {
     for (const d of deliveries) expect(d.message).toEqual({data: {x: 'y'}});
   });
 
-  test('the groups of another project are not visible: the key is just a token there', async () => {
+  test('the groups of another project are not visible: its key is an unknown target there', async () => {
     const [owner, other] = [newProject(), newProject()];
     const key = await createGroup(owner, 'user-1', ['m-1', 'm-2']);
-    expect((await send(other, {message: {token: key}})).status).toBe(200);
-    expect(await control.deliveries(other)).toEqual([
-      expect.objectContaining({token: key, notification_key: null}),
-    ]);
+    expect(await send(other, {message: {token: key}})).toEqual(UNREGISTERED);
+    expect(await control.deliveries(other)).toEqual([]);
     expect(await control.deliveries(owner)).toEqual([]);
+  });
+
+  test('a send to the key of a group that is gone answers UNREGISTERED, as FCM answers an unknown target, and delivers nothing', async () => {
+    const project = newProject();
+    const key = await createGroup(project, 'user-1', ['m-1']);
+    const removed = await fetch(`${emulator.url}/fcm/notification`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        Authorization: 'Bearer ya29.test-token',
+        project_id: project,
+        access_token_auth: 'true',
+      },
+      body: JSON.stringify({
+        operation: 'remove',
+        notification_key_name: 'user-1',
+        notification_key: key,
+        registration_ids: ['m-1'],
+      }),
+    });
+    expect(removed.status).toBe(200);
+    expect(await send(project, {message: {token: key}})).toEqual(UNREGISTERED);
+    // A dry run reports it too, as it reports a dead token.
+    expect(
+      await send(project, {message: {token: key}, validate_only: true}),
+    ).toEqual(UNREGISTERED);
+    expect(await control.deliveries(project)).toEqual([]);
+  });
+
+  test('a key-shaped target no group ever had is unknown too; a token of another shape is delivered', async () => {
+    const project = newProject();
+    const keyShaped = `APA91b${'k'.repeat(134)}`;
+    expect(await send(project, {message: {token: keyShaped}})).toEqual(
+      UNREGISTERED,
+    );
+    const token = `fIAe0YS9S1:APA91b${'t'.repeat(134)}`;
+    expect((await send(project, {message: {token}})).status).toBe(200);
+    expect((await control.deliveries(project)).map(d => d.token)).toEqual([
+      token,
+    ]);
   });
 
   test('validate_only answers the fixed dry-run name and delivers nothing', async () => {
@@ -650,6 +702,80 @@ describe('resetting deliveries', () => {
       expect(await ownControl.deliveries('b')).toEqual([]);
     } finally {
       await own.close();
+    }
+  });
+});
+
+describe('saved state', () => {
+  test('an emulator started with the state of another has its groups, keys and deliveries', async () => {
+    const first = await startFcmEmulator({port: 0});
+    let second: FcmEmulator | undefined;
+    try {
+      const project = newProject();
+      const res = await fetch(`${first.url}/fcm/notification`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          Authorization: 'Bearer x',
+          project_id: project,
+          access_token_auth: 'true',
+        },
+        body: JSON.stringify({
+          operation: 'create',
+          notification_key_name: 'user-1',
+          registration_ids: ['m-1', 'm-2'],
+        }),
+      });
+      const {notification_key: key} = (await res.json()) as {
+        notification_key: string;
+      };
+      await fetch(`${first.url}/v1/projects/${project}/messages:send`, {
+        method: 'POST',
+        headers: {Authorization: 'Bearer x'},
+        body: JSON.stringify({message: {token: key, data: {n: '1'}}}),
+      });
+      const saved = JSON.parse(JSON.stringify(first.state())) as ReturnType<
+        FcmEmulator['state']
+      >;
+      expect(saved.issued_keys).toEqual([key]);
+      await first.close();
+
+      second = await startFcmEmulator({port: 0, state: saved});
+      const restored = fcmControl(second.url);
+      expect(await restored.groups(project)).toEqual([
+        {
+          notification_key_name: 'user-1',
+          notification_key: key,
+          registration_ids: ['m-1', 'm-2'],
+        },
+      ]);
+      expect(
+        (await restored.deliveries(project)).map(d => [
+          d.token,
+          d.notification_key,
+        ]),
+      ).toEqual([
+        ['m-1', key],
+        ['m-2', key],
+      ]);
+      // The key still names the group: a send after the restart reaches its members.
+      const sent = await fetch(
+        `${second.url}/v1/projects/${project}/messages:send`,
+        {
+          method: 'POST',
+          headers: {Authorization: 'Bearer x'},
+          body: JSON.stringify({message: {token: key}}),
+        },
+      );
+      expect(sent.status).toBe(200);
+      expect(await restored.deliveries(project)).toHaveLength(4);
+      expect(second.state()).toMatchObject({
+        version: 1,
+        issued_keys: [key],
+      });
+    } finally {
+      await first.close();
+      await second?.close();
     }
   });
 });

@@ -11,6 +11,7 @@ import {describeWithFirestore} from '../../support/emulators';
 import {
   buildOnce,
   cleanEnv,
+  cleanUpAfterAll,
   commandLine,
   descendants,
   freePortBlock,
@@ -23,27 +24,8 @@ import {
 
 jest.setTimeout(300_000);
 
-const started: Running[] = [];
-
-/** Every pid a test started; killed by pid if a test failed half-way. */
-const ours = new Set<number>();
-
-function track(stack: Running): number[] {
-  started.push(stack);
-  const pids = [stack.child.pid!, ...descendants(stack.child.pid!)];
-  for (const pid of pids) ours.add(pid);
-  return pids;
-}
-
-afterAll(() => {
-  for (const pid of ours) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // Already gone, as it should be.
-    }
-  }
-});
+const leftovers = cleanUpAfterAll();
+const track = (stack: Running) => leftovers.track(stack);
 
 beforeAll(() => buildOnce());
 
@@ -53,6 +35,7 @@ describe('npm start: the command line', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Usage: npm start \[-- --persist DIR\]/);
     expect(run.stdout).toContain('PORT+1');
+    expect(run.stdout).toContain('DEVICE_GROUPS             fcm (default');
   });
 
   it('reports every bad flag and setting at once, with exit 2', async () => {
@@ -165,7 +148,8 @@ describeWithFirestore('npm start: processes and ports', () => {
     expect(end.stderr).toContain(
       `Cloud Firestore emulator at 127.0.0.1:${portB + 1} exited unexpectedly (exit code 137)`,
     );
-    expect(end.stderr).toContain('Stopping the stack.');
+    expect(end.stderr).toContain('\nstopping…\n');
+    expect(end.stderr).toMatch(/Stopped\.\n$/);
     expect(await survivors(pids)).toEqual([]);
     expect(await isListening(portB)).toBe(false);
   });
@@ -195,7 +179,7 @@ describeWithFirestore('npm start -- --persist DIR', () => {
     });
 
   it('keeps the data across restarts and seeds the demo user only when user 1 is missing', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-data-'));
+    const dir = leftovers.tempDir('stack-data-');
     const port = await freePortBlock();
     const env = cleanEnv({PORT: String(port)});
 
@@ -247,8 +231,10 @@ describeWithFirestore('npm start -- --persist DIR', () => {
     second.child.kill('SIGTERM');
     expect((await second.finished).code).toBe(0);
     // The second save replaced the first, leaving one export and no half-written one.
-    expect(fs.readdirSync(dir)).toEqual(['firestore']);
-    fs.rmSync(dir, {recursive: true, force: true});
+    expect(fs.readdirSync(dir).sort()).toEqual([
+      'fcm-emulator.json',
+      'firestore',
+    ]);
   });
 
   it('refuses --persist with an emulator named by FIRESTORE_EMULATOR_HOST, whose data it cannot keep', async () => {

@@ -12,7 +12,7 @@ import {
 import {
   startLocalStack,
   type LocalStack,
-} from '../../../tools/local-stack/main';
+} from '../../../tools/local-stack/stack';
 import {seedDemoUser} from '../../../tools/local-stack/seed';
 
 const CREDENTIALS = 'c3VwcG9ydEB0aGlua2JpdHNvbHV0aW9ucy5jb206czNjUmUr';

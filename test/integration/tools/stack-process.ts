@@ -5,6 +5,7 @@
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -55,17 +56,28 @@ export interface Running {
   finished: Promise<Finished>;
 }
 
+export interface NpmOptions {
+  /**
+   * Run npm as the leader of a process group of its own, as a shell runs a foreground job:
+   * `process.kill(-child.pid, signal)` then reaches every process of the group, as a
+   * terminal's Ctrl+C does.
+   */
+  ownGroup?: boolean;
+}
+
 /** Starts `npm <args>` in the repository. */
 export function npm(
   args: readonly string[],
   env: NodeJS.ProcessEnv,
   stdin?: string,
+  {ownGroup = false}: NpmOptions = {},
 ): Running {
   const started = Date.now();
   const child = spawn('npm', ['--silent', ...args], {
     cwd: ROOT,
     env,
     stdio: ['pipe', 'pipe', 'pipe'],
+    detached: ownGroup,
   });
   let stdout = '';
   let stderr = '';
@@ -93,9 +105,10 @@ export function npmRun(
 export async function startStack(
   env: NodeJS.ProcessEnv,
   args: readonly string[] = [],
+  options: NpmOptions = {},
   timeoutMs = 120_000,
 ): Promise<Running> {
-  const stack = npm(['start', '--', ...args], env);
+  const stack = npm(['start', '--', ...args], env, undefined, options);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (stack.stderr().includes('Press Ctrl+C to stop.')) return stack;
@@ -204,4 +217,43 @@ export async function survivors(
     if (left.length === 0 || Date.now() > deadline) return left;
     await sleep(200);
   }
+}
+
+/** What a test file leaves behind if a test fails half-way: processes and temporary folders. */
+export interface Leftovers {
+  /** Notes the stack's processes (npm, node, the emulator and its JVM); returns their pids. */
+  track(stack: Running): number[];
+  /** A new temporary folder, removed after the file's tests. */
+  tempDir(prefix: string): string;
+}
+
+/**
+ * Kills, by pid, every process a tracked stack ran, and removes every temporary folder,
+ * after all of the calling file's tests, whatever their outcome. Call it at the top level.
+ */
+export function cleanUpAfterAll(): Leftovers {
+  const pids = new Set<number>();
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const dir of dirs) fs.rmSync(dir, {recursive: true, force: true});
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone, as it should be.
+      }
+    }
+  });
+  return {
+    track(stack) {
+      const found = [stack.child.pid!, ...descendants(stack.child.pid!)];
+      for (const pid of found) pids.add(pid);
+      return found;
+    },
+    tempDir(prefix) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+      dirs.push(dir);
+      return dir;
+    },
+  };
 }

@@ -23,6 +23,9 @@ describe('npm run user: the command line', () => {
     const run = await npmRun(['run', 'user', '--', '--help'], cleanEnv());
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Usage: npm run user -- create --id ID/);
+    expect(run.stdout).toContain('npm run user -- list [--email PREFIX]');
+    expect(run.stdout).toContain('npm run user -- show ID');
+    expect(run.stdout).toContain('npm run user -- delete ID');
     expect(run.stdout).toContain('--password-stdin');
     expect(run.stdout).toContain('FIRESTORE_EMULATOR_HOST');
   });
@@ -97,8 +100,8 @@ describe('npm run user: the command line', () => {
     );
     expect(run.code).toBe(1);
     expect(run.stderr).toBe(
-      `Cannot reach the Firestore emulator at 127.0.0.1:${port} (FIRESTORE_EMULATOR_HOST): connection refused. ` +
-        'Start the local stack with `npm start` in another terminal, or point FIRESTORE_EMULATOR_HOST at a running emulator.\n',
+      `The Firestore emulator that FIRESTORE_EMULATOR_HOST=127.0.0.1:${port} names does not answer (connection refused): ` +
+        'start the local stack with `npm start` in another terminal, or point FIRESTORE_EMULATOR_HOST at a running emulator.\n',
     );
     // Generous bound: the point is "seconds, not a hang"; the printed time is the measurement.
     expect(run.ms).toBeLessThan(30_000);
@@ -161,12 +164,27 @@ describeWithFirestore('npm run user: the saved user', () => {
       stack.send('POST', path, {auth: basic(user, password), body});
     expect((await send('seven@example.com', 'first pass')).status).toBe(201);
 
-    expect((await create('7', 'seven@example.com', 'second')).code).toBe(0);
+    expect((await create('7', 'seven@example.com', 'second pass')).code).toBe(
+      0,
+    );
     expect((await send('seven@example.com', 'first pass')).status).toBe(401);
-    expect((await send('SEVEN@example.com', 'second')).status).toBe(200);
+    expect((await send('SEVEN@example.com', 'second pass')).status).toBe(200);
     const saved = (await stack.db.collection('users').doc('7').get()).data()!;
     expect(saved.email).toBe('seven@example.com');
-    expect(await bcrypt.compare('second', saved.password as string)).toBe(true);
+    expect(await bcrypt.compare('second pass', saved.password as string)).toBe(
+      true,
+    );
+  });
+
+  it("refuses a password under 8 characters, Laravel's default rule, and saves nothing", async () => {
+    const run = await create('9', 'nine@example.com', 's3cRe+');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      "No user saved: the password has 6 characters; it needs at least 8 (Laravel's default rule).\n",
+    );
+    expect((await stack.db.collection('users').doc('9').get()).exists).toBe(
+      false,
+    );
   });
 
   it('verifies Laravel $2y$ hashes as they are', async () => {

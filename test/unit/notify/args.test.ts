@@ -39,9 +39,9 @@ describe('npm run notify options', () => {
     ).toEqual({
       kind: 'invalid',
       problems: [
-        'unexpected argument "stray"',
         'unknown option --bogus',
         '--title needs a value',
+        'unexpected argument(s): stray',
         '--user is required',
         '--data must be KEY=VALUE, got "novalue"',
       ],

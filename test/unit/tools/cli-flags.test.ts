@@ -1,7 +1,7 @@
 /**
  * The flag parser of the hand-run commands: both spellings of a value, and every problem in one run.
  */
-import {parseFlags} from '../../../tools/cli/flags';
+import {listFlag, parseFlags} from '../../../tools/cli/flags';
 
 const SPEC = {
   id: {type: 'string'},
@@ -40,6 +40,16 @@ describe('parseFlags', () => {
     expect(parseFlags(['--id', '--dry-run'], SPEC).problems).toEqual([
       '--id needs a value',
     ]);
+  });
+
+  it('keeps every value of a repeated multiple flag, in order', () => {
+    const parsed = parseFlags(['--data', 'a=1', '--data=b=2', '--id', '7'], {
+      ...SPEC,
+      data: {type: 'string', multiple: true},
+    });
+    expect(listFlag(parsed, 'data')).toEqual(['a=1', 'b=2']);
+    expect(listFlag(parsed, 'other')).toEqual([]);
+    expect(parsed.values.id).toBe('7');
   });
 
   it.each([['--help'], ['-h']])('sees %s even among mistakes', flag => {

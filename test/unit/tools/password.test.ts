@@ -27,10 +27,10 @@ describe('the password prompt', () => {
     const result = promptNewPassword(tty.input, tty.output);
     // Typed with a typo fixed by backspace, then pasted in one chunk.
     tty.input.write('s3cX\u007fR');
-    tty.input.write('e+\r');
+    tty.input.write('e+word\r');
     await new Promise(resolve => setImmediate(resolve));
-    tty.input.write('s3cRe+\r');
-    expect(await result).toEqual({kind: 'ok', password: 's3cRe+'});
+    tty.input.write('s3cRe+word\r');
+    expect(await result).toEqual({kind: 'ok', password: 's3cRe+word'});
     expect(tty.printed()).toBe('Password: \nPassword (again): \n');
     expect(tty.rawModes).toEqual([true, false, true, false]);
   });
@@ -38,13 +38,25 @@ describe('the password prompt', () => {
   it('refuses two different passwords', async () => {
     const tty = terminal();
     const result = promptNewPassword(tty.input, tty.output);
-    tty.input.write('one\r');
+    tty.input.write('password one\r');
     await new Promise(resolve => setImmediate(resolve));
-    tty.input.write('two\r');
+    tty.input.write('password two\r');
     expect(await result).toEqual({
       kind: 'refused',
       reason: 'the two passwords differ',
     });
+  });
+
+  it("refuses a password under 8 characters, Laravel's default rule, without asking again", async () => {
+    const tty = terminal();
+    const result = promptNewPassword(tty.input, tty.output);
+    tty.input.write('s3cRe+\r');
+    expect(await result).toEqual({
+      kind: 'refused',
+      reason:
+        "the password has 6 characters; it needs at least 8 (Laravel's default rule)",
+    });
+    expect(tty.printed()).toBe('Password: \n');
   });
 
   it('stops on Ctrl+C', async () => {
@@ -70,9 +82,10 @@ describe('the password prompt', () => {
 
 describe('--password-stdin', () => {
   it.each([
-    ['s3cRe+\n', 's3cRe+'],
-    ['s3cRe+\r\n', 's3cRe+'],
+    ['s3cRe+pw\n', 's3cRe+pw'],
+    ['s3cRe+pw\r\n', 's3cRe+pw'],
     ['with spaces  ', 'with spaces  '],
+    ['éééééééé', 'éééééééé'],
   ])('reads %j as %j', async (stdin, password) => {
     expect(await readPasswordFromStdin(Readable.from([stdin]))).toEqual({
       kind: 'ok',
@@ -83,6 +96,14 @@ describe('--password-stdin', () => {
   it.each([
     ['', 'the password is empty'],
     ['\n', 'the password is empty'],
+    [
+      's3cRe+\n',
+      "the password has 6 characters; it needs at least 8 (Laravel's default rule)",
+    ],
+    [
+      'x',
+      "the password has 1 character; it needs at least 8 (Laravel's default rule)",
+    ],
     [
       'é'.repeat(37),
       'the password is longer than 72 bytes (bcrypt ignores the rest)',

@@ -34,6 +34,19 @@ describe('npm run user: arguments', () => {
     ).toMatchObject({kind: 'create', args: {passwordFrom: 'prompt', cost: 10}});
   });
 
+  it.each([
+    [['list'], {kind: 'list', args: {limit: 100}}],
+    [
+      ['list', '--email', ' Al ', '--limit=5'],
+      {kind: 'list', args: {emailPrefix: 'al', limit: 5}},
+    ],
+    [['show', '7'], {kind: 'show', id: '7'}],
+    [['delete', 'user_7'], {kind: 'delete', id: 'user_7', force: false}],
+    [['delete', '--force', '7'], {kind: 'delete', id: '7', force: true}],
+  ])('parses %j', (argv, command) => {
+    expect(parseUserArgs(argv)).toEqual(command);
+  });
+
   it.each([[['--help']], [['create', '-h']], [['--bogus', '--help']]])(
     'answers %j with the help',
     argv => {
@@ -42,18 +55,40 @@ describe('npm run user: arguments', () => {
   );
 
   it.each([
+    [[], ['a command is required: create, list, show, delete']],
     [
-      [],
+      ['remove', '--bogus'],
       [
-        'a command is required: create',
-        '--id is required',
-        '--email is required',
+        'unknown command "remove" (the commands are: create, list, show, delete)',
+        'unknown option --bogus',
       ],
     ],
     [
       ['delete', '--id', '2', '--email', 'a@b.c'],
-      ['unknown command "delete" (the command is: create)'],
+      [
+        '--id is not an option of delete',
+        '--email is not an option of delete',
+        'a user id is required',
+      ],
     ],
+    [['show'], ['a user id is required']],
+    [
+      ['show', '7', '8', '--force'],
+      ['--force is not an option of show', 'unexpected argument(s): 8'],
+    ],
+    [
+      ['delete', 'a/b'],
+      ['the user id must be 1-128 letters, digits, _ or -, got "a/b"'],
+    ],
+    [
+      ['list', '--limit', '0', '--cost', '4', 'extra'],
+      [
+        '--cost is not an option of list',
+        'unexpected argument(s): extra',
+        '--limit must be a whole number from 1 to 1000, got "0"',
+      ],
+    ],
+    [['list', '--email='], ['--email needs a prefix']],
     [
       ['create', '--id', 'a/b', '--email', 'nope', '--cost=3', '--bogus'],
       [

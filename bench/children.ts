@@ -1,0 +1,19 @@
+/**
+ * The processes the benchmark spawns (servers, cold starts). They share npm's process group,
+ * so a Ctrl+C in the terminal reaches them, but a signal to npm or node alone does not: they
+ * are killed when the benchmark's process exits, however it exits short of SIGKILL.
+ */
+import type {ChildProcess} from 'node:child_process';
+
+const running = new Set<ChildProcess>();
+
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/** Kills `child` with the benchmark, unless it has exited by then. */
+export function track<T extends ChildProcess>(child: T): T {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  return child;
+}

@@ -264,13 +264,13 @@ const NOTIFY = {
     SHAPES.url,
     "the notifyUser function's URL",
     undefined,
-    "notifyUser's URL, the `aud` its callers' OIDC tokens carry; set together with `NOTIFY_SERVICE_ACCOUNTS` (unset: notifyUser refuses all)",
+    "the function's own URL (notifyUser's, or notifyUsers'), the `aud` its callers' OIDC tokens carry; set together with `NOTIFY_SERVICE_ACCOUNTS` (unset: notifyUser and notifyUsers refuse all)",
   ),
   serviceAccounts: list(
     'NOTIFY_SERVICE_ACCOUNTS',
     SHAPES.email,
     'comma-separated service account emails',
-    'the service accounts allowed to call notifyUser (comma-separated)',
+    'the service accounts allowed to call notifyUser and notifyUsers (comma-separated)',
   ),
   fcmProjectId: text(
     'FCM_PROJECT_ID',
@@ -295,6 +295,42 @@ const NOTIFY = {
     0,
     300000,
     'time within which UNAVAILABLE/INTERNAL answers are retried with backoff',
+  ),
+  // ---- Batches (notifyUsers, deliverNotification; docs/sending.md#batches) ----
+  topic: text(
+    'NOTIFY_TOPIC',
+    /^(?!goog)[A-Za-z][A-Za-z0-9._~%+-]{2,200}$/,
+    'a Pub/Sub topic id (3-201 characters, starting with a letter, not with "goog")',
+    'notifications',
+    'Pub/Sub topic notifyUsers publishes one message per user to, and deliverNotification is triggered by; its dead-letter topic is `{NOTIFY_TOPIC}-dead-letter`',
+  ),
+  maxAttempts: int(
+    'NOTIFY_MAX_ATTEMPTS',
+    5,
+    1,
+    50,
+    "sends a user of a batch gets before its delivery is recorded `failed` (retries exhausted); below the trigger subscription's `maxDeliveryAttempts` (deploy.sh sets 15)",
+  ),
+  quotaRetryMs: int(
+    'NOTIFY_QUOTA_RETRY_MS',
+    60000,
+    0,
+    3600000,
+    "after FCM's QUOTA_EXCEEDED, how long a batch's delivery to that user waits before sending again (FCM's `Retry-After` when longer); FCM asks for at least a minute: lower it only in tests",
+  ),
+  batchTtlMs: int(
+    'NOTIFY_BATCH_TTL_MS',
+    3600000,
+    1000,
+    86400000,
+    'how long a batch may be delivered unless its request says `expires_in`; a user reached later is recorded `failed` (expired)',
+  ),
+  claimTtlMs: int(
+    'NOTIFY_CLAIM_TTL_MS',
+    600000,
+    1000,
+    3600000,
+    "how long a device's send claimed by a batch delivery counts as in progress; past it (the invocation died between the send and its record) the device counts `failed` (interrupted) and is never sent twice; longer than deliverNotification's timeout",
   ),
 };
 

@@ -10,6 +10,11 @@ describe('notify settings', () => {
       fcmProjectId: 'p1',
       concurrency: 50,
       retryBudgetMs: 10000,
+      topic: 'notifications',
+      maxAttempts: 5,
+      quotaRetryMs: 60000,
+      batchTtlMs: 3600000,
+      claimTtlMs: 600000,
     });
   });
 

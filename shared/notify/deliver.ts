@@ -10,7 +10,7 @@ import type {Config} from '../platform/config';
 import {AppError} from '../platform/errors';
 import type {Logger} from '../platform/logger';
 import type {Db} from '../firestore/db';
-import {USERS} from '../firestore/collections';
+import {USERS, tokenId} from '../firestore/collections';
 import {userDevices, type DeviceRef} from '../devices/state';
 import type {Devices} from '../devices/devices';
 import {forEachLimit} from '../platform/pool';
@@ -49,15 +49,33 @@ export interface DeliverDeps {
 /** FCM's default wait after QUOTA_EXCEEDED without a Retry-After. */
 const QUOTA_RETRY_AFTER_MS = 60_000;
 
+/** One FCM send of a delivery: its target's id (a token's id, or the notification key's) and the devices it reaches. */
+export interface SendTarget {
+  id: string;
+  devices: readonly string[];
+}
+
+/**
+ * Asked once per delivery, after the user's devices are read and before anything is sent:
+ * answers the outcome of each target that must not be sent (decided by an earlier
+ * delivery); the others are sent. Throwing stops the delivery before any send. The batch
+ * sender's exactly-once claims (notify/batch/claims.ts).
+ */
+export type ClaimTargets = (
+  targets: readonly SendTarget[],
+) => Promise<ReadonlyMap<string, DeliveryOutcome>>;
+
 /**
  * Sends `message` to the user's devices. `previous` is what an earlier attempt with the
- * same Idempotency-Key reached: devices it sent to are not sent to again.
+ * same Idempotency-Key reached: devices it sent to are not sent to again. `claim`, when
+ * given, decides per target whether to send (see ClaimTargets).
  */
 export type Deliver = (
   userId: string,
   message: NotificationMessage,
   log: Logger,
   previous?: NotifyResult,
+  claim?: ClaimTargets,
 ) => Promise<Delivery>;
 
 export function createDeliver(deps: DeliverDeps): Deliver {
@@ -134,6 +152,7 @@ export function createDeliver(deps: DeliverDeps): Deliver {
     message: NotificationMessage,
     log: Logger,
     previous: NotifyResult | undefined,
+    claim: ClaimTargets | undefined,
   ): Promise<Delivery> {
     const {notificationKey, tokens} = await readDevices(userId);
     // A group send reaches all or none: an earlier one that got through is the answer.
@@ -150,6 +169,15 @@ export function createDeliver(deps: DeliverDeps): Deliver {
         [],
       );
     }
+    const keyId = tokenId(notificationKey);
+    const decided = (
+      await claim?.([{id: keyId, devices: tokens.map(t => t.id)}])
+    )?.get(keyId);
+    if (decided !== undefined)
+      return answer(
+        tokens.map(t => ({token_id: t.id, outcome: decided})),
+        [],
+      );
     const waits: number[] = [];
     const {last} = await send(notificationKey, message, retryDeps.now());
     const fields = {userId, target: 'notification key'};
@@ -174,6 +202,7 @@ export function createDeliver(deps: DeliverDeps): Deliver {
     message: NotificationMessage,
     log: Logger,
     previous: NotifyResult | undefined,
+    claim: ClaimTargets | undefined,
   ): Promise<Delivery> {
     const reached = new Set(
       (previous?.results ?? [])
@@ -183,12 +212,20 @@ export function createDeliver(deps: DeliverDeps): Deliver {
     // Taken before the devices are read: a device that registers again after this is kept.
     const sendStartedAt = deps.clock();
     const {tokens} = await readDevices(userId);
+    const decided =
+      (await claim?.(tokens.map(t => ({id: t.id, devices: [t.id]})))) ??
+      new Map<string, DeliveryOutcome>();
     const started = retryDeps.now();
     const waits: number[] = [];
     const results: DeliveryResult[] = [];
     const deliverTo = async (token: DeviceRef) => {
       if (reached.has(token.id)) {
         results.push({token_id: token.id, outcome: 'sent'});
+        return;
+      }
+      const outcomeBefore = decided.get(token.id);
+      if (outcomeBefore !== undefined) {
+        results.push({token_id: token.id, outcome: outcomeBefore});
         return;
       }
       const {last} = await send(token.registration_id, message, started);
@@ -242,8 +279,8 @@ export function createDeliver(deps: DeliverDeps): Deliver {
     }
   }
 
-  return (userId, message, log, previous) =>
+  return (userId, message, log, previous, claim) =>
     deps.config.deviceGroups === 'fcm'
-      ? toGroup(userId, message, log, previous)
-      : toEachToken(userId, message, log, previous);
+      ? toGroup(userId, message, log, previous, claim)
+      : toEachToken(userId, message, log, previous, claim);
 }

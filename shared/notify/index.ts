@@ -9,7 +9,7 @@ import type {AccessTokenSource} from '../fcm/access-token';
 import {fcmBaseUrl} from '../fcm/device-groups';
 import type {VerifyIdToken} from '../auth/oidc';
 import {makeNotifyAuth} from './auth';
-import {createDeliver} from './deliver';
+import {createDeliver, type Deliver} from './deliver';
 import {createFcmV1, type SendAttempt} from './fcm-v1';
 import {firestoreIdempotency} from './idempotency';
 import {createNotify, type Notify} from './notifier';
@@ -41,7 +41,10 @@ const noProject = async (): Promise<SendAttempt> => {
   );
 };
 
-export function createNotifyPart(deps: NotifyPartDeps): Notify {
+/** The send to one user's devices, wired from the configuration (notifyUser's and the batches'). */
+export function createDeliverPart(
+  deps: Omit<NotifyPartDeps, 'verify'>,
+): Deliver {
   const {config} = deps;
   const projectId = config.notify.fcmProjectId;
   const sendOnce = projectId
@@ -51,22 +54,26 @@ export function createNotifyPart(deps: NotifyPartDeps): Notify {
         accessToken: deps.accessToken,
       })
     : noProject;
+  return createDeliver({
+    config,
+    db: deps.db,
+    devices: deps.devices,
+    sendOnce,
+    retry: {
+      budgetMs: config.notify.retryBudgetMs,
+      baseDelayMs: BASE_DELAY_MS,
+      maxDelayMs: MAX_DELAY_MS,
+      attemptTimeoutMs: config.fcmTimeoutMs,
+    },
+    retryDeps: deps.retryDeps,
+    clock: deps.clock,
+  });
+}
+
+export function createNotifyPart(deps: NotifyPartDeps): Notify {
   return createNotify({
-    authorize: makeNotifyAuth(config.notify, deps.verify),
-    deliver: createDeliver({
-      config,
-      db: deps.db,
-      devices: deps.devices,
-      sendOnce,
-      retry: {
-        budgetMs: config.notify.retryBudgetMs,
-        baseDelayMs: BASE_DELAY_MS,
-        maxDelayMs: MAX_DELAY_MS,
-        attemptTimeoutMs: config.fcmTimeoutMs,
-      },
-      retryDeps: deps.retryDeps,
-      clock: deps.clock,
-    }),
+    authorize: makeNotifyAuth(deps.config.notify, deps.verify),
+    deliver: createDeliverPart(deps),
     idempotency: firestoreIdempotency(deps.db, deps.clock),
   });
 }

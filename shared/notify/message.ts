@@ -116,16 +116,21 @@ function dotted(pointer: string): string {
 }
 
 const join = (parent: string, child: string) =>
-  parent === '' ? child : `${parent}.${child}`;
+  parent === '' ? child : child === '' ? parent : `${parent}.${child}`;
 
-/** One ajv error as Laravel's field and message; null for errors another one already says. */
-function laravelError(error: ErrorObject): [string, string] | null {
-  const field = dotted(error.instancePath);
+/**
+ * One ajv error as Laravel's field and message; null for errors another one already says.
+ * `at` is where the message sits in the body ('' for notifyUser's, `message` for notifyUsers').
+ */
+function laravelError(error: ErrorObject, at: string): [string, string] | null {
+  const local = dotted(error.instancePath);
+  const field = join(at, local);
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case 'additionalProperties': {
-      const name = join(field, String(params.additionalProperty));
-      return (TARGET_FIELDS as readonly string[]).includes(name)
+      const own = join(local, String(params.additionalProperty));
+      const name = join(at, own);
+      return (TARGET_FIELDS as readonly string[]).includes(own)
         ? [name, `The ${name} field is prohibited.`]
         : [name, `The ${name} field is not supported.`];
     }
@@ -134,11 +139,15 @@ function laravelError(error: ErrorObject): [string, string] | null {
         join(field, String(params.propertyName)),
         `The ${join(field, String(params.propertyName))} key is reserved by FCM.`,
       ];
-    case 'anyOf':
+    case 'anyOf': {
+      const name = join(field, 'notification');
       return [
-        'notification',
-        `The notification field is required when none of ${CONTENT_FIELDS.slice(1).join(' / ')} are present.`,
+        name,
+        `The ${name} field is required when none of ${CONTENT_FIELDS.slice(1)
+          .map(f => join(field, f))
+          .join(' / ')} are present.`,
       ];
+    }
     case 'type':
       return [
         field,
@@ -161,19 +170,32 @@ function laravelError(error: ErrorObject): [string, string] | null {
   }
 }
 
-/** Validates a notifyUser body; returns it typed or throws the 422 AppError. */
-export function parseNotificationMessage(
-  body: Record<string, unknown>,
-): NotificationMessage {
+/**
+ * The problems of a message, in Laravel's 422 shape (dotted field → messages), named from
+ * `at` (the message's place in the request body); empty when the message is valid.
+ */
+export function notificationMessageErrors(
+  body: unknown,
+  at = '',
+): Record<string, string[]> {
   const validate = validateMessage();
-  if (validate(body)) return body;
+  if (validate(body)) return {};
   const errors: Record<string, string[]> = {};
   for (const error of validate.errors ?? []) {
-    const found = laravelError(error);
+    const found = laravelError(error, at);
     if (!found) continue;
     const [field, message] = found;
     const list = (errors[field] ??= []);
     if (!list.includes(message)) list.push(message);
   }
-  throw validationError(errors);
+  return errors;
+}
+
+/** Validates a notifyUser body; returns it typed or throws the 422 AppError. */
+export function parseNotificationMessage(
+  body: Record<string, unknown>,
+): NotificationMessage {
+  const errors = notificationMessageErrors(body);
+  if (Object.keys(errors).length > 0) throw validationError(errors);
+  return body as NotificationMessage;
 }

@@ -23,8 +23,20 @@ export interface NotifyRequest {
 /** Printable ASCII, as the IETF Idempotency-Key draft's examples; long enough for a UUID and more. */
 const IDEMPOTENCY_KEY = /^[\x21-\x7e][\x20-\x7e]{0,254}$/;
 
+/** The Idempotency-Key header, checked for shape (400 otherwise); undefined when absent. */
+export function idempotencyKeyOf(req: Request): string | undefined {
+  const key = req.header('idempotency-key')?.trim();
+  if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+    throw new AppError(
+      'bad-request',
+      'The Idempotency-Key header must be 1 to 255 printable ASCII characters.',
+    );
+  }
+  return key || undefined;
+}
+
 /** Document ids Firestore refuses name no user. */
-function isUserId(id: string): boolean {
+export function isUserId(id: string): boolean {
   return (
     id !== '' &&
     id !== '.' &&
@@ -44,19 +56,8 @@ export async function parseNotifyRequest(
   if (!route) throw notFound();
   if (req.method !== 'POST') throw methodNotAllowed('POST');
   const caller = await authorize(req, log);
-  const key = req.header('idempotency-key')?.trim();
-  if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
-    throw new AppError(
-      'bad-request',
-      'The Idempotency-Key header must be 1 to 255 printable ASCII characters.',
-    );
-  }
+  const idempotencyKey = idempotencyKeyOf(req);
   if (!isUserId(route.userId)) throw notFound();
   const message = parseNotificationMessage(readBodyObject(req));
-  return {
-    userId: route.userId,
-    caller,
-    message,
-    idempotencyKey: key || undefined,
-  };
+  return {userId: route.userId, caller, message, idempotencyKey};
 }

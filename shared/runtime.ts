@@ -29,6 +29,7 @@ import type {CronTask} from './cron/task';
 import {TaskLeases} from './cron/task-lease';
 import {TASKS} from './cron/tasks';
 import {createNotifyPart, type Notify} from './notify';
+import {createNotifyBatches, type NotifyBatches} from './notify/batch';
 
 export interface Runtime {
   config: Config;
@@ -47,6 +48,8 @@ export interface Runtime {
   cron: CronRunner;
   /** Sends to a user's devices (notifyUser and `npm run notify`). */
   notify: Notify;
+  /** Sends to many users through Pub/Sub (notifyUsers, deliverNotification, `npm run notify -- --users`). */
+  notifyBatches: NotifyBatches;
 }
 
 /** What tests replace: the clock, Google's certificate download, the task list. */
@@ -109,6 +112,14 @@ export function createRuntime(
       log,
     }),
     notify: createNotifyPart({
+      config,
+      db,
+      devices,
+      accessToken,
+      verify: verifyIdToken,
+      clock,
+    }),
+    notifyBatches: createNotifyBatches({
       config,
       db,
       devices,

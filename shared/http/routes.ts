@@ -4,7 +4,8 @@
  * with it and the API documentation is generated from it. Each path is accepted with or
  * without the Laravel `/api` prefix, because a function URL already names the function.
  */
-export type FunctionName = 'addDevice' | 'removeDevice' | 'cron' | 'notifyUser';
+export type FunctionName =
+  'addDevice' | 'removeDevice' | 'cron' | 'notifyUser' | 'notifyUsers';
 
 export interface Route {
   functionName: FunctionName;
@@ -12,6 +13,8 @@ export interface Route {
   /** The Laravel path, with `{user}` style parameters. */
   path: string;
   summary: string;
+  /** The OpenAPI operationId, when a function serves more than one operation; else the function's name. */
+  operationId?: string;
 }
 
 export const ROUTES: readonly Route[] = [
@@ -39,7 +42,25 @@ export const ROUTES: readonly Route[] = [
     path: '/api/users/{user}/notifications',
     summary: "Send a notification to a user's devices",
   },
+  {
+    functionName: 'notifyUsers',
+    method: 'POST',
+    path: '/api/notifications',
+    summary: 'Send a notification to many users, in the background',
+  },
+  {
+    functionName: 'notifyUsers',
+    method: 'GET',
+    path: '/api/notifications/{batch}',
+    summary: 'Follow the delivery of a batch',
+    operationId: 'getNotificationBatch',
+  },
 ];
+
+/** A route's OpenAPI operationId. */
+export function operationIdOf(route: Route): string {
+  return route.operationId ?? route.functionName;
+}
 
 /** A route's path as a regular expression; each `{param}` is a capture group. */
 function pattern(path: string): RegExp {
@@ -56,6 +77,8 @@ function regexOf(name: FunctionName): RegExp {
 const DEVICE_PATH = regexOf('addDevice');
 const CRON_PATH = regexOf('cron');
 const NOTIFY_PATH = regexOf('notifyUser');
+const BATCHES_PATH = pattern('/api/notifications');
+const BATCH_PATH = pattern('/api/notifications/{batch}');
 
 /** The routes whose path matches `path` (any method). */
 export function routesFor(path: string): Route[] {
@@ -70,6 +93,20 @@ export function matchDevicePath(path: string): {userId: string} | null {
 /** The `{user}` segment of a notifications path, percent-decoded, or null when the path is not ours. */
 export function matchNotifyPath(path: string): {userId: string} | null {
   return userOf(NOTIFY_PATH, path);
+}
+
+/** A batch path: the collection (`/notifications`), or one batch with its percent-decoded id. */
+export function matchBatchPath(
+  path: string,
+): {kind: 'collection'} | {kind: 'batch'; batchId: string} | null {
+  if (BATCHES_PATH.test(path)) return {kind: 'collection'};
+  const match = BATCH_PATH.exec(path);
+  if (!match) return null;
+  try {
+    return {kind: 'batch', batchId: decodeURIComponent(match[1]!)};
+  } catch {
+    return null; // malformed percent-encoding
+  }
 }
 
 function userOf(regex: RegExp, path: string): {userId: string} | null {

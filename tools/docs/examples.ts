@@ -42,3 +42,6 @@ export {APPENGINE_CRON_IP as APPENGINE_CRON_ADDRESS} from '../../shared/cron/aut
 
 /** An address outside App Engine (RFC 5737 documentation range). */
 export const OTHER_ADDRESS = '203.0.113.7';
+
+/** A batch id as notifyUsers answers it (a Firestore auto id). */
+export const EXAMPLE_BATCH_ID = 'pQ3jv9XnWk2rTz8bYc1L';

@@ -2,11 +2,17 @@
  * Builds the OpenAPI 3.1 document from the route table, the request schema the functions
  * validate with, and the operation documentation. Pure: same code, same document.
  */
-import {ROUTES, type FunctionName, type Route} from '../../shared/http/routes';
+import {
+  ROUTES,
+  operationIdOf,
+  type FunctionName,
+  type Route,
+} from '../../shared/http/routes';
 import {cronDoc, CRON_TAG} from './cron-operation';
 import {addDeviceDoc, DEVICES_TAG, removeDeviceDoc} from './device-operations';
-import {DEMO_CREDENTIALS, LOCAL_BASE_URL} from './examples';
+import {DEMO_CREDENTIALS, EXAMPLE_BATCH_ID, LOCAL_BASE_URL} from './examples';
 import {notifyUserDoc, NOTIFY_TAG} from './notify-operation';
+import {batchStatusDoc, notifyUsersDoc} from './notify-users-operation';
 import {
   exampleKey,
   type OperationDoc,
@@ -24,6 +30,8 @@ export const OPERATION_DOCS: OperationDocs = {
   addDevice: addDeviceDoc,
   removeDevice: removeDeviceDoc,
   notifyUser: notifyUserDoc,
+  notifyUsers: notifyUsersDoc,
+  getNotificationBatch: batchStatusDoc,
 };
 
 export const API_TITLE = 'Device registration API';
@@ -53,7 +61,7 @@ const TAGS = [
   {
     name: NOTIFY_TAG,
     description:
-      "Sending to a user's devices, for our own services (OIDC allow-list). See docs/sending.md.",
+      "Sending to a user's devices, or to many users in the background, for our own services (OIDC allow-list). See docs/sending.md.",
   },
 ];
 
@@ -79,19 +87,41 @@ const SECURITY_SCHEMES = {
     scheme: 'bearer',
     bearerFormat: 'JWT',
     description:
-      'A Google-signed OIDC ID token of a service account on the allow-list (NOTIFY_SERVICE_ACCOUNTS), with the notifyUser function URL as audience (`gcloud auth print-identity-token --audiences=URL`).',
+      'A Google-signed OIDC ID token of a service account on the allow-list (NOTIFY_SERVICE_ACCOUNTS), with the URL of the function called (notifyUser or notifyUsers) as audience (`gcloud auth print-identity-token --audiences=URL`).',
   },
 };
 
-function pathParameters(path: string): Array<Record<string, unknown>> {
-  return [...path.matchAll(/\{([^}]+)\}/g)].map(([, name]) => ({
-    name,
-    in: 'path',
-    required: true,
-    description: name === 'user' ? 'The ID of the user.' : `The ${name}.`,
-    schema: {type: 'string'},
-    example: '1',
-  }));
+/** The path's parameters, with a value for each example request (so that every request, even one without a body, has its example key). */
+function pathParameters(
+  path: string,
+  doc: OperationDoc,
+): Array<Record<string, unknown>> {
+  return [...path.matchAll(/\{([^}]+)\}/g)].map(([, name]) => {
+    const value = name === 'batch' ? EXAMPLE_BATCH_ID : '1';
+    return {
+      name,
+      in: 'path',
+      required: true,
+      description:
+        name === 'user'
+          ? 'The ID of the user.'
+          : name === 'batch'
+            ? 'The id of the batch, as `POST /notifications` answered it.'
+            : `The ${name}.`,
+      schema: {type: 'string'},
+      // OpenAPI allows `example` or `examples`, not both.
+      ...(doc.requests.length === 0
+        ? {example: value}
+        : {
+            examples: Object.fromEntries(
+              doc.requests.map(request => [
+                exampleKey(request),
+                {summary: request.summary, value},
+              ]),
+            ),
+          }),
+    };
+  });
 }
 
 function headerParameters(doc: OperationDoc): Array<Record<string, unknown>> {
@@ -145,12 +175,12 @@ function response(doc: ResponseDoc): Record<string, unknown> {
 
 function operation(route: Route, doc: OperationDoc): OpenApiOperation {
   const op: OpenApiOperation = {
-    operationId: route.functionName,
+    operationId: operationIdOf(route),
     summary: route.summary,
     description: doc.description,
     tags: [doc.tag],
     security: doc.security,
-    parameters: [...pathParameters(route.path), ...headerParameters(doc)],
+    parameters: [...pathParameters(route.path, doc), ...headerParameters(doc)],
   };
   const body = requestBody(doc);
   if (body) op.requestBody = body;
@@ -168,7 +198,7 @@ export function buildOpenApi(
   for (const route of ROUTES) {
     (paths[route.path] ??= {})[route.method.toLowerCase()] = operation(
       route,
-      docs[route.functionName],
+      docs[operationIdOf(route)]!,
     );
   }
   return {
@@ -198,7 +228,9 @@ export function operationsOf(document: OpenApiDocument): DocumentedOperation[] {
       path,
       method: method.toUpperCase(),
       operation: op,
-      functionName: op.operationId as FunctionName,
+      functionName:
+        ROUTES.find(r => operationIdOf(r) === op.operationId)?.functionName ??
+        (op.operationId as FunctionName),
     })),
   );
 }

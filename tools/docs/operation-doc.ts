@@ -2,7 +2,6 @@
  * What the documentation says about one function beyond the route table: prose, security,
  * responses with their body schemas, and the example requests that are run by the tests.
  */
-import type {FunctionName} from '../../shared/http/routes';
 import type {JsonSchema} from './schemas';
 
 export interface HeaderDoc {
@@ -45,7 +44,8 @@ export interface OperationDoc {
   requests: RequestExample[];
 }
 
-export type OperationDocs = Record<FunctionName, OperationDoc>;
+/** By operationId (a function's name, unless it serves several operations: routes.ts). */
+export type OperationDocs = Record<string, OperationDoc>;
 
 /** The key of a request example in the OpenAPI document: `201-register`. */
 export function exampleKey(

@@ -114,6 +114,8 @@ describe('OpenAPI document', () => {
       'DELETE /api/users/{user}/fcm_registration_tokens 204-remove',
       'DELETE /api/users/{user}/fcm_registration_tokens 422-missing-registration-id',
       'POST /api/users/{user}/notifications 500-no-allow-list',
+      'POST /api/notifications 500-no-allow-list',
+      'GET /api/notifications/{batch} 500-no-allow-list',
     ]);
   });
 });

@@ -65,6 +65,8 @@ describe('Postman collection', () => {
       'DELETE {{baseUrl}}/api/users/:user/fcm_registration_tokens',
       'DELETE {{baseUrl}}/api/users/:user/fcm_registration_tokens',
       'POST {{baseUrl}}/api/users/:user/notifications',
+      'POST {{baseUrl}}/api/notifications',
+      'GET {{baseUrl}}/api/notifications/:batch',
     ]);
     expect(items[0]!.request.header).toEqual(
       expect.arrayContaining([
@@ -88,6 +90,8 @@ describe('Postman collection', () => {
       'inherit',
       'inherit',
       'bearer',
+      'bearer',
+      'bearer',
     ]);
   });
 
@@ -106,7 +110,7 @@ describe('Postman collection', () => {
       ]);
     }
     expect(items.map(i => i.response[0]!.code)).toEqual([
-      204, 401, 403, 201, 200, 422, 204, 422, 500,
+      204, 401, 403, 201, 200, 422, 204, 422, 500, 500, 500,
     ]);
   });
 });

@@ -7,8 +7,10 @@ import type {
 import type {GroupSnapshot} from './groups';
 import type {Delivery} from './messages';
 import type {FcmErrorCode} from './protocol';
+import type {ActiveSendFaultRate} from './send-fault-rate';
 
 export type {
+  ActiveSendFaultRate,
   CallRecord,
   Delivery,
   FaultMode,
@@ -26,6 +28,15 @@ export interface SendFaultRequest {
   /** How many sends fail; until cleared when omitted. */
   count?: number;
   /** `Retry-After` of an UNAVAILABLE or QUOTA_EXCEEDED answer (QUOTA_EXCEEDED: 60 when omitted). */
+  retryAfterSeconds?: number;
+}
+
+/** A fault failing one v1 send in `oneIn` for a while; see `POST /emulator/projects/{p}/send-fault-rate`. */
+export interface SendFaultRateRequest {
+  error: FcmErrorCode;
+  oneIn: number;
+  /** Until cleared when omitted. */
+  durationMs?: number;
   retryAfterSeconds?: number;
 }
 
@@ -64,6 +75,14 @@ export interface FcmControl {
   ): Promise<PendingSendFault>;
   sendFaults(project: string): Promise<PendingSendFault[]>;
   clearSendFaults(project: string): Promise<void>;
+  /** Sets (replaces) the project's rate fault. */
+  setSendFaultRate(
+    project: string,
+    rate: SendFaultRateRequest,
+  ): Promise<ActiveSendFaultRate>;
+  /** The project's rate fault while it lasts, with what it saw and failed; null otherwise. */
+  sendFaultRate(project: string): Promise<ActiveSendFaultRate | null>;
+  clearSendFaultRate(project: string): Promise<void>;
 }
 
 /**
@@ -145,6 +164,26 @@ export function fcmControl(url: string): FcmControl {
       ).faults,
     clearSendFaults: async project => {
       await request(base, 'DELETE', projectPath(project, 'send-faults'));
+    },
+    setSendFaultRate: async (project, rate) =>
+      (
+        await request<{rate: ActiveSendFaultRate}>(
+          base,
+          'POST',
+          projectPath(project, 'send-fault-rate'),
+          rate,
+        )
+      ).rate,
+    sendFaultRate: async project =>
+      (
+        await request<{rate: ActiveSendFaultRate | null}>(
+          base,
+          'GET',
+          projectPath(project, 'send-fault-rate'),
+        )
+      ).rate,
+    clearSendFaultRate: async project => {
+      await request(base, 'DELETE', projectPath(project, 'send-fault-rate'));
     },
   };
 }

@@ -6,6 +6,7 @@ import {randomBytes} from 'node:crypto';
 import type {SendFaultQueue} from './faults';
 import {sendFaultReply} from './faults';
 import type {GroupStore} from './groups';
+import type {SendFaultRates} from './send-fault-rate';
 import {
   fcmError,
   googleError,
@@ -226,6 +227,9 @@ export interface SendState {
   store: GroupStore;
   deliveries: DeliveryLog;
   sendFaults: SendFaultQueue;
+  sendFaultRates: SendFaultRates;
+  /** Told of each delivery as it is recorded, before the send is answered. */
+  onDelivery?: (delivery: Delivery) => void;
 }
 
 /** A send as received: the URL's project, whether a bearer token came, and the raw body. */
@@ -287,7 +291,9 @@ export function answerSend(call: SendCall, state: SendState): SendOutcome {
       : undefined;
   if (target.kind === 'token') {
     // Faults come before validate_only: FCM reports a dead token on a dry run too.
-    const fault = state.sendFaults.take(call.project, target.token);
+    const fault =
+      state.sendFaults.take(call.project, target.token) ??
+      state.sendFaultRates.take(call.project);
     if (fault)
       return {...outcome, reply: sendFaultReply(fault), fault: fault.error};
     // A key of a group that is gone (emptied, or lost with a restart) reaches no one: FCM
@@ -305,14 +311,16 @@ export function answerSend(call: SendCall, state: SendState): SendOutcome {
   if (target.kind !== 'token') return {...outcome, reply: json(200, {name})};
   const time = new Date().toISOString();
   for (const token of members ?? [target.token]) {
-    state.deliveries.record({
+    const delivery: Delivery = {
       project: call.project,
       token,
       notification_key: members ? target.token : null,
       message: structuredClone(message),
       name,
       time,
-    });
+    };
+    state.deliveries.record(delivery);
+    state.onDelivery?.(delivery);
   }
   return {
     ...outcome,

@@ -18,7 +18,8 @@ import {
   type CallRecord,
 } from './faults';
 import {GroupStore} from './groups';
-import {answerSend, DeliveryLog} from './messages';
+import {answerSend, DeliveryLog, type Delivery} from './messages';
+import {parseSendFaultRate, SendFaultRates} from './send-fault-rate';
 import {toState, type FcmEmulatorState} from './state';
 import {
   answerFcmCall,
@@ -53,6 +54,11 @@ export interface FcmEmulatorOptions {
   log?: (line: string) => void;
   /** Start with this saved state (see `state()`) instead of empty. */
   state?: FcmEmulatorState;
+  /**
+   * Called for each v1 delivery as it is recorded, before the send is answered: an
+   * in-process test can act at the moment a message reaches FCM (kill its sender, say).
+   */
+  onDelivery?: (delivery: Delivery) => void;
 }
 
 /**
@@ -68,6 +74,8 @@ export async function startFcmEmulator(
     calls: new CallLog(),
     deliveries: new DeliveryLog(),
     sendFaults: new SendFaultQueue(),
+    sendFaultRates: new SendFaultRates(),
+    onDelivery: opts.onDelivery,
     log: opts.log ?? (() => undefined),
   };
   if (opts.state) {
@@ -147,6 +155,8 @@ interface EmulatorState {
   calls: CallLog;
   deliveries: DeliveryLog;
   sendFaults: SendFaultQueue;
+  sendFaultRates: SendFaultRates;
+  onDelivery?: (delivery: Delivery) => void;
   log: (line: string) => void;
 }
 
@@ -262,7 +272,7 @@ function severityOf(status: number | null): string {
 }
 
 const PROJECT_ROUTE =
-  /^\/emulator\/projects\/([^/]+)\/(groups|calls|deliveries|send-faults)$/;
+  /^\/emulator\/projects\/([^/]+)\/(groups|calls|deliveries|send-faults|send-fault-rate)$/;
 
 /**
  * Handles the `/emulator/...` control API used by tests and the local stack:
@@ -270,6 +280,7 @@ const PROJECT_ROUTE =
  * - `GET|DELETE /emulator/projects/{project}/calls`: list, or reset calls only
  * - `GET|DELETE /emulator/projects/{project}/deliveries`: list, or reset v1 deliveries only
  * - `GET|POST|DELETE /emulator/projects/{project}/send-faults`: list, inject, or clear v1 send faults
+ * - `GET|POST|DELETE /emulator/projects/{project}/send-fault-rate`: the fault failing one send in N, for a while
  * - `DELETE /emulator/groups`: reset the groups, calls and deliveries of every project
  * - `GET|POST|DELETE /emulator/faults`: list, inject, or clear faults
  */
@@ -296,6 +307,8 @@ async function handleControl(
     return jsonError(400, 'project is not a valid path segment');
   if (match[2] === 'send-faults')
     return sendFaults(req, method, project, deps.sendFaults);
+  if (match[2] === 'send-fault-rate')
+    return sendFaultRate(req, method, project, deps.sendFaultRates);
   if (method !== 'GET' && method !== 'DELETE')
     return methodNotAllowed('GET, DELETE');
   if (match[2] === 'groups') {
@@ -361,6 +374,26 @@ async function sendFaults(
   const spec = parseSendFaultSpec(parsed.value);
   if (!spec.ok) return jsonError(400, spec.error);
   return json(200, {fault: queue.add(project, spec.value)});
+}
+
+async function sendFaultRate(
+  req: IncomingMessage,
+  method: string,
+  project: string,
+  rates: SendFaultRates,
+): Promise<Reply> {
+  if (method === 'GET') return json(200, {rate: rates.get(project)});
+  if (method === 'DELETE') {
+    rates.clear(project);
+    return json(200, {});
+  }
+  if (method !== 'POST') return methodNotAllowed('GET, POST, DELETE');
+  const body = await readBody(req);
+  const parsed = body === undefined ? undefined : parseJson(body);
+  if (!parsed?.ok) return jsonError(400, 'send fault rate must be valid JSON');
+  const spec = parseSendFaultRate(parsed.value);
+  if (!spec.ok) return jsonError(400, spec.error);
+  return json(200, {rate: rates.set(project, spec.value)});
 }
 
 function methodNotAllowed(allow: string): Reply {

@@ -653,6 +653,102 @@ describe('send faults', () => {
   });
 });
 
+describe('send fault rate', () => {
+  test('fails one send in oneIn of the project, whatever the token, for durationMs; then delivers all again', async () => {
+    const project = newProject();
+    const rate = await control.setSendFaultRate(project, {
+      error: 'QUOTA_EXCEEDED',
+      oneIn: 10,
+      durationMs: 1500,
+      retryAfterSeconds: 0,
+    });
+    expect(rate).toEqual({
+      error: 'QUOTA_EXCEEDED',
+      oneIn: 10,
+      durationMs: 1500,
+      retryAfterSeconds: 0,
+      until: expect.any(String),
+      seen: 0,
+      failed: 0,
+    });
+    const answers: Answer[] = [];
+    for (let i = 0; i < 30; i += 1)
+      answers.push(await send(project, {message: {token: `t-${i}`}}));
+    expect(answers.map(a => a.status)).toEqual(
+      Array.from({length: 30}, (_, i) => ((i + 1) % 10 === 0 ? 429 : 200)),
+    );
+    expect(answers[9]).toEqual({
+      status: 429,
+      body: {
+        error: {
+          code: 429,
+          message: 'Quota exceeded for sending messages to this device.',
+          status: 'RESOURCE_EXHAUSTED',
+          details: [{'@type': FCM_ERROR, errorCode: 'QUOTA_EXCEEDED'}],
+        },
+      },
+      retryAfter: '0',
+    });
+    expect((await control.deliveries(project)).map(d => d.token)).toEqual(
+      answers.flatMap((a, i) => (a.status === 200 ? [`t-${i}`] : [])),
+    );
+    expect(await control.sendFaultRate(project)).toMatchObject({
+      seen: 30,
+      failed: 3,
+    });
+    await new Promise(resolve => setTimeout(resolve, 1600));
+    expect(await control.sendFaultRate(project)).toBeNull();
+    for (let i = 0; i < 10; i += 1)
+      expect((await send(project, {message: {token: 'after'}})).status).toBe(
+        200,
+      );
+  });
+
+  test('lasts until cleared without durationMs, gives QUOTA_EXCEEDED its default Retry-After, and leaves other projects alone', async () => {
+    const [project, other] = [newProject(), newProject()];
+    await control.setSendFaultRate(project, {
+      error: 'QUOTA_EXCEEDED',
+      oneIn: 1,
+    });
+    const answer = await send(project, {message: {token: 't'}});
+    expect([answer.status, answer.retryAfter]).toEqual([429, '60']);
+    expect((await send(other, {message: {token: 't'}})).status).toBe(200);
+    await control.clearSendFaultRate(project);
+    expect(await control.sendFaultRate(project)).toBeNull();
+    expect((await send(project, {message: {token: 't'}})).status).toBe(200);
+  });
+
+  test.each<[unknown, string]>([
+    [{error: 'QUOTA_EXCEEDED'}, 'oneIn must be a positive integer'],
+    [
+      {error: 'NOPE', oneIn: 2},
+      expect.stringMatching(/^error must be one of /) as unknown as string,
+    ],
+    [
+      {error: 'INTERNAL', oneIn: 2, durationMs: 0},
+      'durationMs must be a positive integer',
+    ],
+    [
+      {error: 'INTERNAL', oneIn: 2, retryAfterSeconds: 1},
+      'retryAfterSeconds is only allowed with UNAVAILABLE or QUOTA_EXCEEDED',
+    ],
+    [{error: 'INTERNAL', oneIn: 2, every: 3}, 'unknown field every'],
+  ])('rejects the rate %j with 400', async (body, error) => {
+    const project = newProject();
+    const res = await fetch(
+      `${emulator.url}/emulator/projects/${project}/send-fault-rate`,
+      {
+        method: 'POST',
+        headers: {'Content-Type': 'application/json'},
+        body: JSON.stringify(body),
+      },
+    );
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({error});
+    expect(await control.sendFaultRate(project)).toBeNull();
+  });
+});
+
 describe('resetting deliveries', () => {
   test('DELETE deliveries clears one project only', async () => {
     const [a, b] = [newProject(), newProject()];

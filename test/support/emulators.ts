@@ -6,7 +6,7 @@
 import path from 'node:path';
 import {randomBytes, randomInt} from 'node:crypto';
 import {resetFirestore as resetEmulatorProject} from '../../tools/firestore-emulator/start';
-import {SKIP_TAG} from './notice';
+import {PUBSUB_SKIP_TAG, SKIP_TAG} from './notice';
 
 /** Why the Firestore emulator is unavailable, or undefined when FIRESTORE_EMULATOR_HOST is set. */
 export function firestoreMissingReason(): string | undefined {
@@ -38,6 +38,31 @@ export function describeWithFirestore(name: string, fn: () => void): void {
   // Written straight to stderr: jest's default reporter drops console output of fully skipped files.
   process.stderr.write(`${SKIP_TAG} "${name}" is skipped: ${missing}\n`);
   describe.skip(`${name} ${SKIP_TAG}`, fn);
+}
+
+/** Why the Pub/Sub emulator is unavailable, or undefined when PUBSUB_EMULATOR_HOST is set. */
+export function pubsubMissingReason(): string | undefined {
+  if (process.env.PUBSUB_EMULATOR_HOST) return undefined;
+  return (
+    process.env.PUBSUB_EMULATOR_MISSING ??
+    'PUBSUB_EMULATOR_HOST is not set and test/support/global-setup.ts did not say why (did it run?)'
+  );
+}
+
+/**
+ * `describe` when the Firestore and Pub/Sub emulators are both available; otherwise
+ * `describe.skip`, saying which is missing and why, as describeWithFirestore does.
+ */
+export function describeWithPubsub(name: string, fn: () => void): void {
+  const firestore = firestoreMissingReason();
+  const pubsub = pubsubMissingReason();
+  if (firestore === undefined && pubsub === undefined) {
+    describe(name, fn);
+    return;
+  }
+  const tag = firestore === undefined ? PUBSUB_SKIP_TAG : SKIP_TAG;
+  process.stderr.write(`${tag} "${name}" is skipped: ${firestore ?? pubsub}\n`);
+  describe.skip(`${name} ${tag}`, fn);
 }
 
 /**

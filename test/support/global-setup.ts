@@ -5,14 +5,19 @@
  *   FIRESTORE_EMULATOR_MISSING  why there is no Firestore emulator (tests needing it are skipped)
  *   FIRESTORE_EMULATOR_RULES    the rules file the emulator it started loaded (firestore.rules)
  *   FCM_EMULATOR_HOST           `127.0.0.1:PORT`
+ *   PUBSUB_EMULATOR_HOST        `127.0.0.1:PORT` of the official Pub/Sub emulator, or
+ *   PUBSUB_EMULATOR_MISSING     why there is none (tests needing it are skipped)
  * Emulators already named by the environment are used as they are and not stopped afterwards.
  */
+import {appendFileSync} from 'node:fs';
 import {startFcmEmulator} from '../../tools/fcm-emulator/server';
 import {locateFirestoreEmulator} from '../../tools/firestore-emulator/locate';
 import {startFirestoreEmulator} from '../../tools/firestore-emulator/start';
+import {locatePubsubEmulator} from '../../tools/pubsub-emulator/locate';
+import {startPubsubEmulator} from '../../tools/pubsub-emulator/start';
 import {rulesFile} from '../../tools/cli/repository';
 import {saveHandles, type HarnessHandles} from './harness-state';
-import {firestoreMissingBanner} from './notice';
+import {firestoreMissingBanner, pubsubMissingBanner} from './notice';
 
 export default async function globalSetup(): Promise<void> {
   const handles: HarnessHandles = {stops: []};
@@ -21,7 +26,7 @@ export default async function globalSetup(): Promise<void> {
   // metadata server (a slow network lookup and a warning on every new client).
   process.env.METADATA_SERVER_DETECTION ??= 'none';
   try {
-    await provideFirestore(handles);
+    await Promise.all([provideFirestore(handles), providePubsub(handles)]);
     await provideFcm(handles);
   } catch (err) {
     // jest skips globalTeardown when setup throws: stop what did start.
@@ -55,6 +60,31 @@ async function provideFirestore(handles: HarnessHandles): Promise<void> {
   process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
   process.env.FIRESTORE_EMULATOR_RULES = rulesFile();
   delete process.env.FIRESTORE_EMULATOR_MISSING;
+}
+
+async function providePubsub(handles: HarnessHandles): Promise<void> {
+  if (process.env.PUBSUB_EMULATOR_HOST) {
+    delete process.env.PUBSUB_EMULATOR_MISSING;
+    return;
+  }
+  const where = locatePubsubEmulator();
+  if ('missing' in where) {
+    process.env.PUBSUB_EMULATOR_MISSING = where.missing;
+    process.stderr.write(pubsubMissingBanner(where.missing));
+    return;
+  }
+  // PUBSUB_EMULATOR_LOG=FILE keeps the emulator's output, for when a push goes astray.
+  const logFile = process.env.PUBSUB_EMULATOR_LOG;
+  const emulator = await startPubsubEmulator({
+    command: where.command,
+    log: logFile ? line => appendFileSync(logFile, `${line}\n`) : undefined,
+  });
+  handles.stops.push({
+    name: 'Pub/Sub emulator',
+    stop: () => stopAndForget(emulator.stop(), 'PUBSUB_EMULATOR_HOST'),
+  });
+  process.env.PUBSUB_EMULATOR_HOST = emulator.host;
+  delete process.env.PUBSUB_EMULATOR_MISSING;
 }
 
 async function provideFcm(handles: HarnessHandles): Promise<void> {

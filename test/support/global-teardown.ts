@@ -1,5 +1,5 @@
 import {takeHandles} from './harness-state';
-import {firestoreMissingBanner} from './notice';
+import {firestoreMissingBanner, pubsubMissingBanner} from './notice';
 
 /**
  * Stops, newest first, every emulator global-setup started; reports all failures together.
@@ -9,6 +9,9 @@ export default async function globalTeardown(): Promise<void> {
   const missing = process.env.FIRESTORE_EMULATOR_MISSING;
   if (missing && !process.env.FIRESTORE_EMULATOR_HOST)
     process.stderr.write(firestoreMissingBanner(missing));
+  const pubsubMissing = process.env.PUBSUB_EMULATOR_MISSING;
+  if (pubsubMissing && !process.env.PUBSUB_EMULATOR_HOST)
+    process.stderr.write(pubsubMissingBanner(pubsubMissing));
   const handles = takeHandles();
   if (!handles) return;
   const failures: string[] = [];

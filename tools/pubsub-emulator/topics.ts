@@ -83,3 +83,29 @@ export async function setUpNotifyTopics(
     await pubsub.close();
   }
 }
+
+/**
+ * Deletes the push subscriptions setUpNotifyTopics made: a subscription left pushing to a
+ * server that is gone makes the emulator retry its messages as fast as it can, for ever.
+ */
+export async function removeNotifySubscriptions(
+  opts: Pick<NotifyTopicsOptions, 'emulatorHost' | 'projectId' | 'topic'>,
+): Promise<void> {
+  const {PubSub} = await import('@google-cloud/pubsub');
+  const pubsub = new PubSub({
+    projectId: opts.projectId,
+    apiEndpoint: opts.emulatorHost,
+    emulatorMode: true,
+  });
+  try {
+    for (const topic of [opts.topic, deadLetterTopic(opts.topic)])
+      await pubsub
+        .subscription(subscriptionOf(topic))
+        .delete()
+        .catch((err: unknown) => {
+          if ((err as {code?: number}).code !== 5) throw err; // NOT_FOUND: gone already
+        });
+  } finally {
+    await pubsub.close();
+  }
+}

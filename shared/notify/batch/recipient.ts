@@ -61,6 +61,13 @@ interface BatchFacts {
   deleteAfter: Date;
 }
 
+/** Ends a delivery before any send: the recipient document decided the event's answer. */
+class Stopped extends Error {
+  constructor(readonly answer: () => Promise<EventResult>) {
+    super('the delivery stops before sending');
+  }
+}
+
 /** Batches are immutable in what deliveries read: an instance keeps the latest few. */
 const CACHED_BATCHES = 64;
 
@@ -193,6 +200,46 @@ export function createRecipientDelivery(deps: RecipientDeps) {
       : {kind: 'retry', why: 'a concurrent delivery recorded this user'};
   }
 
+  /**
+   * What the recipient document says before anything is sent: go on (with the attempts so
+   * far), or the event's answer without a send.
+   */
+  function verdict(
+    client: Firestore,
+    batchId: string,
+    userId: string,
+    recipient: DocumentSnapshot,
+    facts: BatchFacts,
+    deadLetter: boolean,
+    now: Date,
+  ):
+    | {kind: 'go'; attempts: number}
+    | {kind: 'stop'; answer: () => Promise<EventResult>} {
+    const stop = (answer: () => Promise<EventResult>) => ({
+      kind: 'stop' as const,
+      answer,
+    });
+    const doc = recipient.data() as RecipientDoc | undefined;
+    if (doc?.outcome)
+      return stop(async () => ({kind: 'skipped', why: 'already recorded'}));
+    const without = (reason: string) =>
+      stop(() =>
+        finishWithoutSending(client, batchId, userId, recipient, facts, reason),
+      );
+    if (deadLetter) return without('dead-lettered');
+    if (now.getTime() >= facts.expiresAt) return without('expired');
+    const attempts = doc?.attempts ?? 0;
+    if (attempts >= deps.config.maxAttempts)
+      return without('retries exhausted');
+    const notBefore = doc?.retry_not_before?.toMillis() ?? 0;
+    if (now.getTime() < notBefore)
+      return stop(async () => ({
+        kind: 'retry',
+        why: `waiting out FCM's quota until ${new Date(notBefore).toISOString()}`,
+      }));
+    return {kind: 'go', attempts};
+  }
+
   /** Delivers `userId` of `batchId`; `deadLetter`: the event comes from the dead-letter topic. */
   return async function deliverRecipient(
     batchId: string,
@@ -201,35 +248,53 @@ export function createRecipientDelivery(deps: RecipientDeps) {
     log: Logger,
   ): Promise<EventResult> {
     const client = await deps.db.client();
-    const {batch: facts, recipient} = await read(client, batchId, userId);
+    const cached = cache.get(batchId);
+    // The batch does not change: an instance reads it once, with the first recipient.
+    const first = cached ? undefined : await read(client, batchId, userId);
+    const facts = cached ?? first?.batch;
     if (!facts) return {kind: 'skipped', why: 'the batch does not exist'};
-    const doc = recipient.data() as RecipientDoc | undefined;
-    if (doc?.outcome) return {kind: 'skipped', why: 'already recorded'};
+    // With the batch known, the recipient is read while deliver() reads the user's devices.
+    const recipientRead = first
+      ? Promise.resolve(first.recipient)
+      : deps.db.callWithDeadline(() =>
+          client
+            .collection(BATCHES)
+            .doc(batchId)
+            .collection(RECIPIENTS)
+            .doc(userId)
+            .get(),
+        );
+    recipientRead.catch(() => undefined); // awaited below; a failure is the event's
     const now = deps.clock();
-    const without = (reason: string) =>
-      finishWithoutSending(client, batchId, userId, recipient, facts, reason);
-    if (deadLetter) return without('dead-lettered');
-    if (now.getTime() >= facts.expiresAt) return without('expired');
-    const attempts = doc?.attempts ?? 0;
-    if (attempts >= deps.config.maxAttempts)
-      return without('retries exhausted');
-    const notBefore = doc?.retry_not_before?.toMillis() ?? 0;
-    if (now.getTime() < notBefore)
-      return {
-        kind: 'retry',
-        why: `waiting out FCM's quota until ${new Date(notBefore).toISOString()}`,
-      };
-
-    const claims = createClaims({
-      db: deps.db,
-      client,
-      batchId,
-      userId,
-      now,
-      claimTtlMs: deps.config.claimTtlMs,
-      deleteAfter: facts.deleteAfter,
-      firstAttempt: !recipient.exists,
-    });
+    let checked: {recipient: DocumentSnapshot; attempts: number} | undefined;
+    /** The verdict, once; a stop ends deliver() before any send. */
+    const check = async () => {
+      if (checked) return checked;
+      const recipient = await recipientRead;
+      const v = verdict(
+        client,
+        batchId,
+        userId,
+        recipient,
+        facts,
+        deadLetter,
+        now,
+      );
+      if (v.kind === 'stop') throw new Stopped(v.answer);
+      return (checked = {recipient, attempts: v.attempts});
+    };
+    let claims: Claims | undefined;
+    const claimsFor = (recipient: DocumentSnapshot) =>
+      createClaims({
+        db: deps.db,
+        client,
+        batchId,
+        userId,
+        now,
+        claimTtlMs: deps.config.claimTtlMs,
+        deleteAfter: facts.deleteAfter,
+        firstAttempt: !recipient.exists,
+      });
     let delivery;
     try {
       delivery = await deps.deliver(
@@ -237,16 +302,42 @@ export function createRecipientDelivery(deps: RecipientDeps) {
         facts.message,
         log,
         undefined,
-        claims.claim,
+        async targets => {
+          const {recipient} = await check();
+          claims = claimsFor(recipient);
+          return claims.claim(targets);
+        },
       );
     } catch (err) {
+      if (err instanceof Stopped) return err.answer();
       if (err instanceof ClaimBusy)
         return {kind: 'retry', why: 'another delivery of this user is running'};
-      if (isAppError(err) && err.code === 'not-found')
+      if (!isAppError(err) || err.code !== 'not-found') throw err;
+      try {
+        const {recipient, attempts} = await check();
         return record(client, recipient, facts, 'unknown_user', {}, attempts);
-      throw err;
+      } catch (stopped) {
+        if (stopped instanceof Stopped) return stopped.answer();
+        throw stopped;
+      }
     }
-    return settle(client, recipient, facts, claims, delivery, attempts, now);
+    // No send was needed (no devices, or none reachable): the verdict still applies.
+    let go;
+    try {
+      go = await check();
+    } catch (stopped) {
+      if (stopped instanceof Stopped) return stopped.answer();
+      throw stopped;
+    }
+    return settle(
+      client,
+      go.recipient,
+      facts,
+      claims ?? claimsFor(go.recipient),
+      delivery,
+      go.attempts,
+      now,
+    );
   };
 
   async function record(

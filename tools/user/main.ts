@@ -140,6 +140,23 @@ export async function main(argv: string[], io: Io): Promise<number> {
       }
       case 'delete':
         return await remove(command, target, io);
+      case 'unthrottle':
+        return await read(target, async db => {
+          const [{clearLoginCounters}, {createDb}] = await Promise.all([
+            import('../../shared/auth/login-throttle'),
+            import('../../shared/firestore/db'),
+          ]);
+          const cleared = await clearLoginCounters(
+            createDb(async () => db, 60_000),
+            command.email,
+          );
+          io.out(
+            cleared === 0
+              ? `No login throttle counters for ${command.email}: nothing to clear.\n`
+              : `Cleared ${cleared} login throttle counter${cleared === 1 ? '' : 's'} of ${command.email}; its owner can sign in from any device now.\n`,
+          );
+          return 0;
+        });
     }
   } catch (err) {
     if (err instanceof ConfigError) {

@@ -28,6 +28,25 @@ describe('npm run user: arguments', () => {
     });
   });
 
+  it('parses unthrottle with an email, lower-cased, and refuses a missing or malformed one', () => {
+    expect(parseUserArgs(['unthrottle', 'Alice@Example.com'])).toEqual({
+      kind: 'unthrottle',
+      email: 'alice@example.com',
+    });
+    expect(parseUserArgs(['unthrottle'])).toEqual({
+      kind: 'invalid',
+      problems: ['an email is required'],
+    });
+    expect(parseUserArgs(['unthrottle', 'alice', 'x', '--force'])).toEqual({
+      kind: 'invalid',
+      problems: [
+        '--force is not an option of unthrottle',
+        'the email must be an email address, got "alice"',
+        'unexpected argument(s): x',
+      ],
+    });
+  });
+
   it('asks for the password at a prompt unless --password-stdin is given', () => {
     expect(
       parseUserArgs(['create', '--id', '2', '--email', 'a@b.c']),
@@ -55,11 +74,11 @@ describe('npm run user: arguments', () => {
   );
 
   it.each([
-    [[], ['a command is required: create, list, show, delete']],
+    [[], ['a command is required: create, list, show, delete, unthrottle']],
     [
       ['remove', '--bogus'],
       [
-        'unknown command "remove" (the commands are: create, list, show, delete)',
+        'unknown command "remove" (the commands are: create, list, show, delete, unthrottle)',
         'unknown option --bogus',
       ],
     ],

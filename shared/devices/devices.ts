@@ -3,7 +3,7 @@
  * groups them: FCM device groups kept in step with Firestore (registry.ts), or Firestore
  * alone (firestore-registry.ts), chosen by DEVICE_GROUPS.
  */
-import type {UserDoc} from '../firestore/collections';
+import type {TombstoneReason, UserDoc} from '../firestore/collections';
 import type {StoredToken} from './state';
 
 export interface AddResult {
@@ -15,6 +15,8 @@ export interface AddResult {
 export interface RemoveOptions {
   /** Remove only if the token's `updated_at` is older than this (a device that registered again is kept). */
   onlyIfUpdatedBefore?: Date;
+  /** Why, as the removal's tombstone records it (devices/tombstones.ts); `removed` (the API) by default. */
+  reason?: TombstoneReason;
 }
 
 /**

@@ -26,6 +26,7 @@ import {
   type Devices,
   type RemoveOptions,
 } from './devices';
+import {clearTombstoneIn, tombstonesIn} from './tombstones';
 import {UserQueue} from './user-queue';
 import {
   logDeviceChanges,
@@ -111,6 +112,13 @@ export class FirestoreDevices implements Devices {
         updated_at: now,
       };
       for (const old of evicted) tx.delete(db.collection(TOKENS).doc(old.id));
+      await tombstonesIn(tx, db, {
+        userId,
+        tokenIds: evicted.map(t => t.id),
+        reason: 'evicted',
+        at: now,
+      });
+      clearTombstoneIn(tx, db, id);
       tx.set(tokenRef, {
         user_id: userId,
         registration_id: registrationId,
@@ -183,6 +191,7 @@ export class FirestoreDevices implements Devices {
     options: RemoveOptions,
     admit: Admit,
   ): Promise<Admitted<boolean>> {
+    const {Timestamp} = await firestoreSdk();
     const id = tokenId(registrationId);
     const cutoff = options.onlyIfUpdatedBefore?.getTime();
     const removed = await this.deps.db.transaction(async (tx, db) => {
@@ -197,6 +206,12 @@ export class FirestoreDevices implements Devices {
       if (cutoff !== undefined && token.updated_at.toMillis() >= cutoff)
         return false;
       tx.delete(tokenRef);
+      await tombstonesIn(tx, db, {
+        userId,
+        tokenIds: [id],
+        reason: options.reason ?? 'removed',
+        at: Timestamp.fromDate(this.deps.clock()),
+      });
       tx.set(
         userRef,
         await withoutDevices(userDevices(userId, userSnap!), [id], {

@@ -30,9 +30,10 @@ import {clearTombstoneIn, tombstonesIn} from './tombstones';
 import {UserQueue} from './user-queue';
 import {
   logDeviceChanges,
-  readUserDevicesFromTokens,
+  readDevicesIn,
   refreshIn,
   storedToken,
+  syncDevicesMapIn,
   userDevices,
   withoutDevices,
   type StoredToken,
@@ -242,22 +243,15 @@ export class FirestoreDevices implements Devices {
     return true;
   }
 
-  /** Rewrites the user's device list from the token documents (after an import). */
+  /**
+   * Rewrites the user's device list from the token documents (after an import), in one
+   * transaction that reads the user document: an add or remove racing it (each writes
+   * that document) makes it read again, so neither is lost and no entry outlives its token.
+   */
   async rebuild(userId: string): Promise<void> {
-    const {db} = this.deps;
-    const devices = await readUserDevicesFromTokens(db, userId);
-    const map = Object.fromEntries(
-      devices.tokens.map(t => [
-        t.id,
-        {registration_id: t.registration_id, updated_at: t.updated_at},
-      ]),
-    );
-    const client = await db.client();
-    await db.callWithDeadline(() =>
-      client
-        .collection(USERS)
-        .doc(userId)
-        .set({devices: map}, {mergeFields: ['devices']}),
-    );
+    await this.deps.db.transaction(async (tx, db) => {
+      const {user, tokens} = await readDevicesIn(tx, db, userId);
+      await syncDevicesMapIn(tx, user, tokens);
+    });
   }
 }

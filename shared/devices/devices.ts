@@ -66,6 +66,10 @@ export interface Devices {
   ): Promise<Admitted<boolean>>;
   /** Finishes what a failed operation left pending for `userId`; false when nothing was. */
   repair(userId: string): Promise<boolean>;
-  /** Makes the user's group (and device list) match the token documents exactly. */
-  rebuild(userId: string): Promise<void>;
+  /**
+   * Makes the user's group (and device list) match the token documents exactly.
+   * @param strays - registration ids that may still be in the group although no token
+   *   document names them any more (deleted by the Laravel import): they leave it
+   */
+  rebuild(userId: string, strays?: readonly string[]): Promise<void>;
 }

@@ -247,6 +247,7 @@ export class FirestoreDevices implements Devices {
    * Rewrites the user's device list from the token documents (after an import), in one
    * transaction that reads the user document: an add or remove racing it (each writes
    * that document) makes it read again, so neither is lost and no entry outlives its token.
+   * There is no group, so no stray to remove from one.
    */
   async rebuild(userId: string): Promise<void> {
     await this.deps.db.transaction(async (tx, db) => {

@@ -585,13 +585,25 @@ export class DeviceRegistry implements Devices {
   /**
    * Rebuilds the user's FCM group from Firestore (the token documents), whatever the lease
    * says: for a data import, or when switching the backend from `firestore` to `fcm`.
-   * Waits for the user's lease like any change.
+   * Waits for the user's lease like any change. `strays` leave the group; a failure
+   * leaves them pending on the lease with its leftover, for cron's repair.
    */
-  async rebuild(userId: string): Promise<void> {
+  async rebuild(userId: string, strays: readonly string[] = []): Promise<void> {
     const lease = await this.deps.leases.acquire(userId, null);
-    await this.guarded([[lease, null]], async () => {
-      await this.reconcileUnder(lease, lease.leftover);
-      await this.deps.leases.release(lease);
-    });
+    const suspects = [
+      ...lease.leftover,
+      ...strays.map((r): PendingOp => ({
+        op: 'remove',
+        token_id: tokenId(r),
+        registration_id: r,
+      })),
+    ];
+    try {
+      await this.reconcileUnder(lease, suspects);
+    } catch (err) {
+      await this.deps.leases.abandon(lease, suspects);
+      throw err;
+    }
+    await this.deps.leases.release(lease);
   }
 }

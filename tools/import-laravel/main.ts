@@ -136,6 +136,9 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
 }
 
 if (require.main === module) {
+  // Against the emulators there is no metadata server to find (Google's SDKs warn when they look).
+  if (process.env.FIRESTORE_EMULATOR_HOST)
+    process.env.METADATA_SERVER_DETECTION ??= 'none';
   exitWith(
     main(process.argv.slice(2), {
       env: process.env,

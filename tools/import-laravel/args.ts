@@ -7,7 +7,7 @@ import {parseArgs} from 'node:util';
 import {isTimeZone} from './wall-clock';
 
 export const USAGE = `Usage: npm run import-laravel -- --mysql mysql://USER@HOST[:PORT]/DB
-         [--dry-run] [--since-user-id N] [--time-zone UTC] [--reconcile] [--concurrency 32]
+         [--dry-run] [--since-user-id N] [--time-zone UTC] [--reconcile] [--concurrency 64]
          [--report import-laravel-report.json] [--page-size 1000] [--progress-every 10000]
 Imports the Laravel app's users and FCM registration tokens into Firestore. A re-import
 changes only what the new app has not touched since the last import.
@@ -17,7 +17,7 @@ changes only what the new app has not touched since the last import.
   --since-user-id   only users with a larger id (resume after the last user written)
   --time-zone       the time zone of the app's timestamps (Laravel's app.timezone), default UTC
   --reconcile       afterwards rebuild every imported user's device group from Firestore
-  --concurrency     users written at once, each in its own transaction, default 32
+  --concurrency     users written at once, each in its own transaction, default 64
   --report          where the JSON report goes, default import-laravel-report.json
   --page-size       users read per page, default 1000
   --progress-every  rows between progress lines when stderr is not a terminal, default 10000
@@ -166,7 +166,7 @@ export function parseImportArgs(argv: string[]): ParsedArgs {
       `--time-zone must be an IANA time zone such as UTC or Europe/Paris, got "${timeZone}"`,
     );
   const pageSize = whole(values, 'page-size', 1000, 1, 10000, problems);
-  const concurrency = whole(values, 'concurrency', 32, 1, 500, problems);
+  const concurrency = whole(values, 'concurrency', 64, 1, 500, problems);
   const progressEvery = whole(
     values,
     'progress-every',

@@ -70,7 +70,7 @@ describe('npm run import-laravel: arguments', () => {
         sinceUserId: 41n,
         timeZone: 'UTC',
         reconcile: false,
-        concurrency: 32,
+        concurrency: 64,
         reportPath: 'import-laravel-report.json',
         pageSize: 1000,
         progressEvery: 10000,

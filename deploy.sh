@@ -678,9 +678,11 @@ while IFS=$'\t' read -r -a parts; do
       "${parts[@]:3}" --async --quiet
   fi
 done <<<"$index_lines"
-run gcloud firestore fields ttls update expire_at "--project=$project" --collection-group=cron_runs --enable-ttl --async --quiet
-run gcloud firestore fields ttls update expires_at "--project=$project" --collection-group=login_failures --enable-ttl --async --quiet
-run gcloud firestore fields ttls update expires_at "--project=$project" --collection-group=notification_requests --enable-ttl --async --quiet
+# The TTL policies: one "collection-group field" pair per line of firestore.ttl.
+while read -r group field; do
+  [[ -z $group || $group == \#* ]] && continue
+  run gcloud firestore fields ttls update "$field" "--project=$project" "--collection-group=$group" --enable-ttl --async --quiet
+done <firestore.ttl
 
 echo '==> Cloud Scheduler job'
 run npm run --silent scheduler -- "${scheduler_args[@]}"

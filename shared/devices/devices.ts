@@ -6,6 +6,7 @@
 import type {Admit} from '../auth/admit';
 
 export type {Admit};
+import type {TombstoneReason} from '../firestore/collections';
 import type {StoredToken} from './state';
 
 export interface AddResult {
@@ -17,6 +18,8 @@ export interface AddResult {
 export interface RemoveOptions {
   /** Remove only if the token's `updated_at` is older than this (a device that registered again is kept). */
   onlyIfUpdatedBefore?: Date;
+  /** Why, as the removal's tombstone records it (devices/tombstones.ts); `removed` (the API) by default. */
+  reason?: TombstoneReason;
 }
 
 /** An operation run under an `Admit` check: its result, or nothing done at all. */
@@ -58,6 +61,10 @@ export interface Devices {
   ): Promise<Admitted<boolean>>;
   /** Finishes what a failed operation left pending for `userId`; false when nothing was. */
   repair(userId: string): Promise<boolean>;
-  /** Makes the user's group (and device list) match the token documents exactly. */
-  rebuild(userId: string): Promise<void>;
+  /**
+   * Makes the user's group (and device list) match the token documents exactly.
+   * @param strays - registration ids that may still be in the group although no token
+   *   document names them any more (deleted by the Laravel import): they leave it
+   */
+  rebuild(userId: string, strays?: readonly string[]): Promise<void>;
 }

@@ -26,12 +26,14 @@ import {
   type Devices,
   type RemoveOptions,
 } from './devices';
+import {clearTombstoneIn, tombstonesIn} from './tombstones';
 import {UserQueue} from './user-queue';
 import {
   logDeviceChanges,
-  readUserDevicesFromTokens,
+  readDevicesIn,
   refreshIn,
   storedToken,
+  syncDevicesMapIn,
   userDevices,
   withoutDevices,
   type StoredToken,
@@ -111,6 +113,13 @@ export class FirestoreDevices implements Devices {
         updated_at: now,
       };
       for (const old of evicted) tx.delete(db.collection(TOKENS).doc(old.id));
+      await tombstonesIn(tx, db, {
+        userId,
+        tokenIds: evicted.map(t => t.id),
+        reason: 'evicted',
+        at: now,
+      });
+      clearTombstoneIn(tx, db, id);
       tx.set(tokenRef, {
         user_id: userId,
         registration_id: registrationId,
@@ -183,6 +192,7 @@ export class FirestoreDevices implements Devices {
     options: RemoveOptions,
     admit: Admit,
   ): Promise<Admitted<boolean>> {
+    const {Timestamp} = await firestoreSdk();
     const id = tokenId(registrationId);
     const cutoff = options.onlyIfUpdatedBefore?.getTime();
     const removed = await this.deps.db.transaction(async (tx, db) => {
@@ -197,6 +207,12 @@ export class FirestoreDevices implements Devices {
       if (cutoff !== undefined && token.updated_at.toMillis() >= cutoff)
         return false;
       tx.delete(tokenRef);
+      await tombstonesIn(tx, db, {
+        userId,
+        tokenIds: [id],
+        reason: options.reason ?? 'removed',
+        at: Timestamp.fromDate(this.deps.clock()),
+      });
       tx.set(
         userRef,
         await withoutDevices(userDevices(userId, userSnap!), [id], {
@@ -227,22 +243,16 @@ export class FirestoreDevices implements Devices {
     return true;
   }
 
-  /** Rewrites the user's device list from the token documents (after an import). */
+  /**
+   * Rewrites the user's device list from the token documents (after an import), in one
+   * transaction that reads the user document: an add or remove racing it (each writes
+   * that document) makes it read again, so neither is lost and no entry outlives its token.
+   * There is no group, so no stray to remove from one.
+   */
   async rebuild(userId: string): Promise<void> {
-    const {db} = this.deps;
-    const devices = await readUserDevicesFromTokens(db, userId);
-    const map = Object.fromEntries(
-      devices.tokens.map(t => [
-        t.id,
-        {registration_id: t.registration_id, updated_at: t.updated_at},
-      ]),
-    );
-    const client = await db.client();
-    await db.callWithDeadline(() =>
-      client
-        .collection(USERS)
-        .doc(userId)
-        .set({devices: map}, {mergeFields: ['devices']}),
-    );
+    await this.deps.db.transaction(async (tx, db) => {
+      const {user, tokens} = await readDevicesIn(tx, db, userId);
+      await syncDevicesMapIn(tx, user, tokens);
+    });
   }
 }

@@ -24,6 +24,7 @@ import {
 } from './devices';
 import type {HeldLease, LeaseClaim, PendingOp, UserLeases} from './leases';
 import {reconcile} from './reconcile';
+import {clearTombstoneIn, tombstonesIn} from './tombstones';
 import {
   logDeviceChanges,
   readDeviceState,
@@ -396,6 +397,13 @@ export class DeviceRegistry implements Devices {
     const token = await this.newToken(registrationId, mine.userId);
     const batch = db.batch();
     for (const old of evicted) batch.delete(db.collection(TOKENS).doc(old.id));
+    await tombstonesIn(batch, db, {
+      userId: mine.userId,
+      tokenIds: evicted.map(t => t.id),
+      reason: 'evicted',
+      at: token.created_at,
+    });
+    clearTombstoneIn(batch, db, token.id);
     const {id, ...fields} = token;
     // A new token is created with the precondition that nobody else did meanwhile (another
     // user may register the same token under their own lease); a moved one is ours to set.
@@ -540,6 +548,13 @@ export class DeviceRegistry implements Devices {
       const db = await this.deps.db.client();
       const batch = db.batch();
       batch.delete(db.collection(TOKENS).doc(token.id));
+      const {Timestamp} = await firestoreSdk();
+      await tombstonesIn(batch, db, {
+        userId,
+        tokenIds: [token.id],
+        reason: options.reason ?? 'removed',
+        at: Timestamp.fromDate(this.deps.clock()),
+      });
       batch.set(
         db.collection(USERS).doc(userId),
         await withoutDevices(mine!, [token.id]),
@@ -570,13 +585,25 @@ export class DeviceRegistry implements Devices {
   /**
    * Rebuilds the user's FCM group from Firestore (the token documents), whatever the lease
    * says: for a data import, or when switching the backend from `firestore` to `fcm`.
-   * Waits for the user's lease like any change.
+   * Waits for the user's lease like any change. `strays` leave the group; a failure
+   * leaves them pending on the lease with its leftover, for cron's repair.
    */
-  async rebuild(userId: string): Promise<void> {
+  async rebuild(userId: string, strays: readonly string[] = []): Promise<void> {
     const lease = await this.deps.leases.acquire(userId, null);
-    await this.guarded([[lease, null]], async () => {
-      await this.reconcileUnder(lease, lease.leftover);
-      await this.deps.leases.release(lease);
-    });
+    const suspects = [
+      ...lease.leftover,
+      ...strays.map((r): PendingOp => ({
+        op: 'remove',
+        token_id: tokenId(r),
+        registration_id: r,
+      })),
+    ];
+    try {
+      await this.reconcileUnder(lease, suspects);
+    } catch (err) {
+      await this.deps.leases.abandon(lease, suspects);
+      throw err;
+    }
+    await this.deps.leases.release(lease);
   }
 }

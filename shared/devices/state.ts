@@ -13,6 +13,7 @@ import type {
   Firestore,
   SetOptions,
   Timestamp,
+  Transaction,
 } from 'firebase-admin/firestore';
 import type {Logger} from '../platform/logger';
 import {
@@ -138,6 +139,81 @@ export async function readUserDevicesFromTokens(
       };
     }),
   };
+}
+
+/** The user's document and token documents (least recently registered first), read in `tx`. */
+export async function readDevicesIn(
+  tx: Transaction,
+  db: Firestore,
+  userId: string,
+): Promise<{user: DocumentSnapshot; tokens: DeviceRef[]}> {
+  const user = await tx.get(db.collection(USERS).doc(userId));
+  const tokens = await tx.get(
+    db
+      .collection(TOKENS)
+      .where('user_id', '==', userId)
+      .orderBy('updated_at', 'asc'),
+  );
+  return {
+    user,
+    tokens: tokens.docs.map(doc => {
+      const data = doc.data() as TokenDoc;
+      return {
+        id: doc.id,
+        registration_id: data.registration_id,
+        updated_at: data.updated_at,
+      };
+    }),
+  };
+}
+
+/**
+ * Adds to `tx` the writes that make the user's `devices` map list exactly `tokens`, entry by
+ * entry (field paths, never the whole map), with `fields` (such as the notification key) set
+ * alongside. Nothing is written when the document already says all of it, and no user
+ * document is created for a user without tokens.
+ */
+export async function syncDevicesMapIn(
+  tx: Transaction,
+  user: DocumentSnapshot,
+  tokens: readonly DeviceRef[],
+  fields: Record<string, unknown> = {},
+): Promise<void> {
+  const {FieldPath, FieldValue} = await firestoreSdk();
+  const data = user.data() as UserDoc | undefined;
+  const listed: Record<string, Partial<DeviceEntry>> = data?.devices ?? {};
+  const changes: Array<[InstanceType<typeof FieldPath>, unknown]> = [];
+  for (const t of tokens) {
+    const entry = listed[t.id];
+    if (
+      entry?.registration_id !== t.registration_id ||
+      entry.updated_at?.toMillis() !== t.updated_at.toMillis()
+    )
+      changes.push([
+        new FieldPath('devices', t.id),
+        {registration_id: t.registration_id, updated_at: t.updated_at},
+      ]);
+  }
+  const kept = new Set(tokens.map(t => t.id));
+  for (const id of Object.keys(listed))
+    if (!kept.has(id))
+      changes.push([new FieldPath('devices', id), FieldValue.delete()]);
+  for (const [name, value] of Object.entries(fields))
+    if ((data as Record<string, unknown> | undefined)?.[name] !== value)
+      changes.push([new FieldPath(name), value]);
+  if (!user.exists) {
+    if (tokens.length === 0) return;
+    const devices = Object.fromEntries(
+      tokens.map(t => [
+        t.id,
+        {registration_id: t.registration_id, updated_at: t.updated_at},
+      ]),
+    );
+    tx.set(user.ref, {...fields, devices}, {merge: true});
+    return;
+  }
+  const [first, ...rest] = changes;
+  if (first) tx.update(user.ref, first[0], first[1], ...rest.flat());
 }
 
 /**

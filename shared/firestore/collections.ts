@@ -11,6 +11,11 @@
  *   device_group_locks/{userId}         per-user lease and repair marker (see devices/leases.ts)
  *   login_failures/{keyHash}_{window}   { kind, count, window_start, expires_at }: failed logins of
  *                                       one email or client address in one window (auth/login-throttle.ts)
+ *   device_tombstones/{tokenId}         { user_id, removed_at, reason, expires_at }: a device the new
+ *                                       system removed, written with the removal (devices/tombstones.ts),
+ *                                       so that the Laravel import never brings it back; no token in it
+ *
+ * Users and token documents the Laravel importer wrote carry `imported` (see ImportRecord).
  */
 import {createHash} from 'node:crypto';
 import type {Timestamp} from 'firebase-admin/firestore';
@@ -22,6 +27,30 @@ export const USER_EMAILS = 'user_emails';
 export const LEASES = 'device_group_locks';
 /** Failed-login counters, one document per key and window; `expires_at` carries a TTL policy. */
 export const LOGIN_FAILURES = 'login_failures';
+
+/** Removed devices, one document per token id; `expires_at` carries a TTL policy. */
+export const DEVICE_TOMBSTONES = 'device_tombstones';
+
+/** Why a device was removed: the API, eviction at the maximum, pruning, FCM, the user's deletion. */
+export type TombstoneReason =
+  'removed' | 'evicted' | 'pruned' | 'unregistered' | 'user-deleted';
+
+export interface DeviceTombstoneDoc {
+  user_id: string;
+  removed_at: Timestamp;
+  reason: TombstoneReason;
+  expires_at: Timestamp;
+}
+
+/**
+ * What the Laravel importer wrote to a document: a hash over exactly the fields it
+ * imported (as they were written), and the Laravel row's `updated_at`. A later import
+ * changes the document only while its fields still hash to `hash` (tools/import-laravel).
+ */
+export interface ImportRecord {
+  hash: string;
+  laravel_updated_at: Timestamp | null;
+}
 
 /** A user's device as listed on the user document (see devices/state.ts). */
 export interface DeviceEntry {
@@ -35,6 +64,7 @@ export interface UserDoc {
   notification_key?: string | null;
   devices?: Record<string, DeviceEntry>;
   name?: string;
+  imported?: ImportRecord;
 }
 
 export interface TokenDoc {
@@ -42,6 +72,7 @@ export interface TokenDoc {
   registration_id: string;
   created_at: Timestamp;
   updated_at: Timestamp;
+  imported?: ImportRecord;
 }
 
 /** The stable id of a registration token: base64url SHA-256, safe to log. */

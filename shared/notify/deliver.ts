@@ -223,6 +223,7 @@ export function createDeliver(deps: DeliverDeps): Deliver {
     try {
       const removed = await deps.devices.remove(userId, token.registration_id, {
         onlyIfUpdatedBefore: sendStartedAt,
+        reason: 'unregistered',
       });
       log.info(
         removed

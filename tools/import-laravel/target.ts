@@ -1,106 +1,101 @@
 /**
- * Firestore, as the importer uses it: what a page's documents hold now (batched reads)
- * and the page's writes through one BulkWriter, flushed per page so that a page is either
- * known written or redone by a resumed run.
+ * Firestore, as the importer uses it: a page's documents read up front (batched reads,
+ * which is all a user with nothing to change costs), and each user's writes in one
+ * transaction of its own that reads the same documents again, decides again, and writes
+ * the user document field by field. An API request that races it either commits first
+ * (and the transaction reads its result) or waits for it: neither loses the other's write.
  */
 import type {
-  BulkWriter,
   DocumentReference,
+  DocumentSnapshot,
   Firestore,
+  Transaction,
 } from 'firebase-admin/firestore';
-import {
-  emailId,
-  normalizeEmail,
-  tokenId,
-} from '../../shared/firestore/collections';
-import type {Write} from './plan';
-import type {ExistingState, SourceToken, SourceUser} from './rows';
+import {firestoreSdk} from '../../shared/firestore/client';
+import {readWanted, type Docs, type Found, type Wanted} from './found';
+import {DELETE, type Write} from './writes';
 
 /** Documents read per `getAll` round trip. */
 const READ_CHUNK = 300;
 
-export interface FirestoreTarget {
-  /** The page's user, token and email documents as Firestore holds them. */
-  read(
-    users: readonly SourceUser[],
-    tokens: readonly SourceToken[],
-  ): Promise<ExistingState>;
-  /** Writes and waits for all of them; throws when any write failed after BulkWriter's retries. */
-  write(writes: readonly Write[]): Promise<void>;
-  close(): Promise<void>;
-}
-
-async function readAll<T>(
-  db: Firestore,
-  refs: DocumentReference[],
-): Promise<Map<string, T>> {
-  const found = new Map<string, T>();
-  for (let i = 0; i < refs.length; i += READ_CHUNK) {
-    const snapshots = await db.getAll(...refs.slice(i, i + READ_CHUNK));
-    for (const snapshot of snapshots)
-      if (snapshot.exists) found.set(snapshot.id, snapshot.data() as T);
-  }
-  return found;
-}
-
 /**
- * @param throttle - BulkWriter's ramp-up (500 writes/s, +50 % every 5 minutes), which
- * Firestore asks for on a live database; off for the emulator, which has no such limit.
+ * Attempts of one user's transaction: contention with the live app's requests for the
+ * same user is expected during a re-import, and each attempt reads again.
  */
-export function firestoreTarget(
+const TRANSACTION_ATTEMPTS = 25;
+
+export interface FirestoreTarget {
+  /** What Firestore holds for the plans of `wanted`. */
+  read(wanted: readonly Wanted[]): Promise<Found>;
+  /**
+   * In one transaction: reads what `wanted` names, asks `plan` what to write, writes it.
+   * Resolves with the plan of the attempt that committed and how many attempts ran.
+   */
+  apply<P extends {writes: readonly Write[]}>(
+    wanted: Wanted,
+    plan: (found: Found) => P,
+  ): Promise<{plan: P; attempts: number}>;
+}
+
+function refOf(db: Firestore, path: string): DocumentReference {
+  return db.doc(path);
+}
+
+async function getAll(
+  read: (...refs: DocumentReference[]) => Promise<DocumentSnapshot[]>,
   db: Firestore,
-  throttle = true,
-): FirestoreTarget {
-  let writer: BulkWriter | null = null;
+  paths: readonly string[],
+): Promise<Docs> {
+  const docs = new Map<string, Record<string, unknown> | undefined>();
+  for (let i = 0; i < paths.length; i += READ_CHUNK) {
+    const chunk = paths.slice(i, i + READ_CHUNK);
+    const snapshots = await read(...chunk.map(p => refOf(db, p)));
+    snapshots.forEach((s, j) => docs.set(chunk[j]!, s.data()));
+  }
+  return docs;
+}
+
+async function writeIn(
+  tx: Transaction,
+  db: Firestore,
+  writes: readonly Write[],
+): Promise<void> {
+  const {FieldPath, FieldValue} = await firestoreSdk();
+  const value = (v: unknown) => (v === DELETE ? FieldValue.delete() : v);
+  for (const w of writes) {
+    const ref = db.collection(w.collection).doc(w.id);
+    if (w.kind === 'set') tx.set(ref, w.data);
+    else if (w.kind === 'delete') tx.delete(ref);
+    else {
+      const pairs = w.fields.map(
+        ([path, v]) => [new FieldPath(...path), value(v)] as const,
+      );
+      const [first, ...rest] = pairs;
+      if (first) tx.update(ref, first[0], first[1], ...rest.flat());
+    }
+  }
+}
+
+export function firestoreTarget(db: Firestore): FirestoreTarget {
   return {
-    async read(users, tokens) {
-      const emails = new Set<string>();
-      for (const u of users)
-        if (u.email) emails.add(emailId(normalizeEmail(u.email)));
-      const [userDocs, tokenDocs, emailDocs] = await Promise.all([
-        readAll(
-          db,
-          users.map(u => db.collection('users').doc(u.id)),
-        ),
-        readAll(
-          db,
-          [...new Set(tokens.map(t => tokenId(t.registrationId)))].map(id =>
-            db.collection('fcm_registration_tokens').doc(id),
-          ),
-        ),
-        readAll(
-          db,
-          [...emails].map(id => db.collection('user_emails').doc(id)),
-        ),
-      ]);
-      return {
-        users: userDocs,
-        tokens: tokenDocs,
-        emails: emailDocs,
-      } as ExistingState;
-    },
-    async write(writes) {
-      if (writes.length === 0) return;
-      writer ??= db.bulkWriter({throttling: throttle});
-      const failures: string[] = [];
-      const pending = writes.map(w => {
-        const ref = db.collection(w.collection).doc(w.id);
-        const done = w.mergeFields
-          ? writer!.set(ref, w.data, {mergeFields: w.mergeFields})
-          : writer!.set(ref, w.data);
-        return done.catch((err: Error) => {
-          failures.push(`${w.collection}: ${err.message}`);
-        });
-      });
-      await writer.flush();
-      await Promise.all(pending);
-      if (failures.length > 0)
-        throw new Error(
-          `${failures.length} Firestore writes failed, the first: ${failures[0]}`,
-        );
-    },
-    async close() {
-      await writer?.close();
+    read: wanted =>
+      readWanted(paths => getAll((...r) => db.getAll(...r), db, paths), wanted),
+    async apply(wanted, plan) {
+      let attempts = 0;
+      const result = await db.runTransaction(
+        async tx => {
+          attempts++;
+          const found = await readWanted(
+            paths => getAll((...r) => tx.getAll(...r), db, paths),
+            [wanted],
+          );
+          const decided = plan(found);
+          await writeIn(tx, db, decided.writes);
+          return decided;
+        },
+        {maxAttempts: TRANSACTION_ATTEMPTS},
+      );
+      return {plan: result, attempts};
     },
   };
 }

@@ -19,7 +19,8 @@ and run again. See docs/switching-backends.md.
   --force               run although DEVICE_GROUPS names the other backend
   -h, --help            this text
 
-Exit status: 0 done, 1 some users failed, 2 bad usage or refused, 130 stopped.`;
+Exit status: 0 done, 1 some users failed or their group was not found under
+DEVICE_GROUP_PREFIX, 2 bad usage or refused, 130 stopped.`;
 
 /** Which way the command switches. */
 export type Mode = 'retire' | 'rebuild';

@@ -126,7 +126,10 @@ export async function run(
   }
   if (end.error !== undefined || reportFailed) return EXIT.failed;
   if (end.stopped) return EXIT.stopped;
-  return report.counts.failed > 0 ? EXIT.failed : EXIT.ok;
+  // A group not found is not retired: the run did not do what it was asked for them.
+  return report.counts.failed > 0 || report.counts['not-found'] > 0
+    ? EXIT.failed
+    : EXIT.ok;
 }
 
 /** What to do with one user in this run. */

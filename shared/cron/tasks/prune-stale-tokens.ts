@@ -76,9 +76,7 @@ async function prune({
             const removed = await deps.devices.remove(
               userId,
               token.registration_id,
-              {
-                onlyIfUpdatedBefore: cutoff,
-              },
+              {onlyIfUpdatedBefore: cutoff, reason: 'pruned'},
             );
             tally[removed ? 'removed' : 'refreshed'] += 1;
           } catch (err) {

@@ -112,8 +112,8 @@ describe('npm run retire-device-groups: progress', () => {
 
   it('writes a line per 1000 users when stderr is not a terminal', () => {
     expect(drive(false, 2500)).toBe(
-      '1000 users · retired 900 · already retired 0 · no devices 0 · failed 100\n' +
-        '2000 users · retired 1800 · already retired 0 · no devices 0 · failed 200\n',
+      '1000 users · retired 900 · already retired 0 · no devices 0 · not found 0 · failed 100\n' +
+        '2000 users · retired 1800 · already retired 0 · no devices 0 · not found 0 · failed 200\n',
     );
   });
 
@@ -122,7 +122,7 @@ describe('npm run retire-device-groups: progress', () => {
     const frames = written.split('\r\x1b[K').filter(Boolean);
     expect(frames).toHaveLength(5);
     expect(frames[4]).toBe(
-      '[########################] 100% 4/4 · retired 4 · already retired 0 · no devices 0 · failed 0\n',
+      '[########################] 100% 4/4 · retired 4 · already retired 0 · no devices 0 · not found 0 · failed 0\n',
     );
   });
 });
@@ -191,6 +191,7 @@ describeWithFirestore('npm run retire-device-groups', () => {
     retired: 0,
     'already-retired': 0,
     'no-devices': 0,
+    'not-found': 0,
     rebuilt: 0,
     failed: 0,
     ...c,
@@ -237,6 +238,7 @@ describeWithFirestore('npm run retire-device-groups', () => {
         '  retired                 3   6 registration ids removed from their groups',
         '  already retired         1   no key stored',
         '  no devices              0   no token known: key cleared only',
+        '  not found               0   no group by that name under DEVICE_GROUP_PREFIX: nothing removed, key kept',
         '  failed                  0',
         'Last user done: 4',
         '',
@@ -244,7 +246,7 @@ describeWithFirestore('npm run retire-device-groups', () => {
     );
   });
 
-  it('changes nothing on a dry run, and says what it would do', async () => {
+  it('changes nothing on a dry run (FCM is only asked whether the groups exist), and says what it would do', async () => {
     const before = await stack.snapshot();
     const calls = (await stack.fcm.calls(stack.senderId)).length;
 
@@ -252,13 +254,48 @@ describeWithFirestore('npm run retire-device-groups', () => {
 
     expect(result.code).toBe(0);
     expect(await stack.snapshot()).toEqual(before);
-    expect(await stack.fcm.calls(stack.senderId)).toHaveLength(calls);
+    expect(
+      (await stack.fcm.calls(stack.senderId))
+        .slice(calls)
+        .map(c => `${c.method} ${c.notification_key_name}`)
+        .sort(),
+    ).toEqual(['GET test_users-1', 'GET test_users-2', 'GET test_users-3']);
     expect(result.report.counts).toEqual(
       counts({retired: 3, 'already-retired': 1}),
     );
     expect(result.out).toContain('(dry run: nothing changed)');
     expect(result.out).toContain(
       '  would be retired        3   6 registration ids to remove from their groups',
+    );
+  });
+
+  it('reports groups it cannot find under DEVICE_GROUP_PREFIX as not found, keeping their keys and members, with exit 1', async () => {
+    const before = await stack.snapshot();
+    const file = path.join(reportDir, 'wrong-prefix.json');
+
+    const result = await runCommand(['--report', file], {
+      ...env('firestore'),
+      DEVICE_GROUP_PREFIX: 'wrong',
+    });
+
+    expect(result.code).toBe(1);
+    const report = JSON.parse(await readFile(file, 'utf8')) as Report;
+    expect(report.counts).toEqual(
+      counts({'not-found': 3, 'already-retired': 1}),
+    );
+    expect(report.tokens).toBe(0);
+    expect(await stack.snapshot()).toEqual(before);
+    expect(result.out).toContain(
+      '  not found               3   no group by that name under DEVICE_GROUP_PREFIX: nothing removed, key kept\n',
+    );
+    expect(result.out).toContain(
+      "Groups not found: check that DEVICE_GROUP_PREFIX is the deployment's",
+    );
+    // With the right prefix, the same run retires them.
+    const right = await retire();
+    expect(right.code).toBe(0);
+    expect(right.report.counts).toEqual(
+      counts({retired: 3, 'already-retired': 1}),
     );
   });
 

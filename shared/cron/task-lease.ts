@@ -12,6 +12,10 @@ import type {DocumentReference, Timestamp} from 'firebase-admin/firestore';
 import type {Db} from '../firestore/db';
 import {CRON_RUNS, CRON_TASKS, RUN_RECORD_DAYS} from './collections';
 
+/** A task's document as stored ({} when there is none). */
+const taskData = (snapshot: {data(): unknown}) =>
+  (snapshot.data() ?? {}) as TaskDoc;
+
 interface TaskDoc {
   holder?: string | null;
   lease_expires_at?: Timestamp | null;
@@ -64,7 +68,7 @@ export class TaskLeases {
     const ref = db.collection(CRON_TASKS).doc(task);
     return this.db.callWithDeadline(() =>
       db.runTransaction(async (tx): Promise<AcquireResult> => {
-        const doc = ((await tx.get(ref)).data() ?? {}) as TaskDoc;
+        const doc = taskData(await tx.get(ref));
         if (doc.last_due_at && doc.last_due_at.toMillis() >= dueAt.getTime())
           return {state: 'done'};
         const live =
@@ -125,7 +129,7 @@ export class TaskLeases {
     };
     return this.db.callWithDeadline(() =>
       db.runTransaction(async tx => {
-        const doc = ((await tx.get(ref)).data() ?? {}) as TaskDoc;
+        const doc = taskData(await tx.get(ref));
         const mine = doc.holder === lease.holder;
         tx.set(lease.runRef, record, {merge: true});
         if (mine) {

@@ -1,11 +1,11 @@
 /**
- * Reads of one user's device state, done while holding the user's lease so that what is
- * read stays true until the holder's batch commits.
+ * A user's device state in Firestore, read and written for the rules of rules.ts.
  *
  * A user document carries `devices`, a map of the user's tokens (id → registration id and
- * `updated_at`), kept in the same batches as the token documents. It makes the common
- * path one batched read of two documents instead of a query over the user's tokens; the
- * token documents stay the source of truth, and a reconcile rebuilds the map from them.
+ * `updated_at`), written in the same transaction or batch as the token documents. It makes
+ * the common path one batched read of two documents instead of a query over the user's
+ * tokens; the token documents stay the source of truth, and a repair (`syncDevicesMapIn`)
+ * rewrites the map from them, entry by entry.
  */
 import type {
   DocumentReference,
@@ -14,79 +14,54 @@ import type {
   SetOptions,
   Timestamp,
   Transaction,
+  WriteBatch,
 } from 'firebase-admin/firestore';
 import type {Logger} from '../platform/logger';
 import {
   TOKENS,
   USERS,
   tokenId,
-  type DeviceEntry,
-  type TokenDoc,
+  type TombstoneReason,
   type UserDoc,
+  userData,
+  tokenData,
 } from '../firestore/collections';
 import {firestoreSdk} from '../firestore/client';
 import type {Db} from '../firestore/db';
+import {
+  byAge,
+  devicesOf,
+  entryOf,
+  isEmptyChange,
+  mapDiff,
+  type DeviceRef,
+  type DevicesChange,
+  type Registration,
+  type StoredToken,
+  type UserDevices,
+} from './rules';
+import {clearTombstoneIn, tombstonesIn} from './tombstones';
 
-export interface StoredToken extends TokenDoc {
-  id: string;
-}
+export type {DeviceRef, StoredToken, UserDevices};
 
-/** One of a user's devices, as the user document lists it. */
-export interface DeviceRef {
-  id: string;
-  registration_id: string;
-  updated_at: Timestamp;
-}
-
-export interface UserDevices {
-  userId: string;
-  /** The notification key stored for the user's group, if any. */
-  notificationKey: string | null;
-  /** The user's devices, least recently registered first. */
-  tokens: DeviceRef[];
-}
+/** What the writes go into: a transaction or a batch. */
+export type Writer = Transaction | WriteBatch;
 
 export function storedToken(snapshot: DocumentSnapshot): StoredToken | null {
-  return snapshot.exists
-    ? {id: snapshot.id, ...(snapshot.data() as TokenDoc)}
-    : null;
+  return snapshot.exists ? {id: snapshot.id, ...tokenData(snapshot)!} : null;
 }
 
 export function userDevices(
   userId: string,
   snapshot: DocumentSnapshot,
 ): UserDevices {
-  const data = snapshot.data() as UserDoc | undefined;
+  const data = userData(snapshot);
   const key = data?.notification_key;
-  const tokens = Object.entries(data?.devices ?? {})
-    .map(([id, entry]: [string, DeviceEntry]) => ({
-      id,
-      registration_id: entry.registration_id,
-      updated_at: entry.updated_at,
-    }))
-    .sort(
-      (a, b) =>
-        a.updated_at.toMillis() - b.updated_at.toMillis() ||
-        a.id.localeCompare(b.id),
-    );
   return {
     userId,
     notificationKey: typeof key === 'string' && key !== '' ? key : null,
-    tokens,
+    tokens: devicesOf(data?.devices),
   };
-}
-
-/** The token document of `registrationId`, whoever owns it. */
-export async function readToken(
-  db: Db,
-  registrationId: string,
-): Promise<StoredToken | null> {
-  const client = await db.client();
-  return storedToken(
-    await db.callWithDeadline(() =>
-      client.collection(TOKENS).doc(tokenId(registrationId)).get(),
-    ),
-  );
 }
 
 /**
@@ -112,6 +87,15 @@ export async function readDeviceState(
   };
 }
 
+const deviceOf = (doc: DocumentSnapshot): DeviceRef => {
+  const data = tokenData(doc)!;
+  return {
+    id: doc.id,
+    registration_id: data.registration_id,
+    updated_at: data.updated_at,
+  };
+};
+
 /** A user's devices per the token documents themselves (the source of truth), for repairs. */
 export async function readUserDevicesFromTokens(
   db: Db,
@@ -121,23 +105,12 @@ export async function readUserDevicesFromTokens(
   const [user, tokens] = await db.callWithDeadline(() =>
     Promise.all([
       client.collection(USERS).doc(userId).get(),
-      client
-        .collection(TOKENS)
-        .where('user_id', '==', userId)
-        .orderBy('updated_at', 'asc')
-        .get(),
+      client.collection(TOKENS).where('user_id', '==', userId).get(),
     ]),
   );
   return {
     ...userDevices(userId, user),
-    tokens: tokens.docs.map(doc => {
-      const data = doc.data() as TokenDoc;
-      return {
-        id: doc.id,
-        registration_id: data.registration_id,
-        updated_at: data.updated_at,
-      };
-    }),
+    tokens: tokens.docs.map(deviceOf).sort(byAge),
   };
 }
 
@@ -149,92 +122,127 @@ export async function readDevicesIn(
 ): Promise<{user: DocumentSnapshot; tokens: DeviceRef[]}> {
   const user = await tx.get(db.collection(USERS).doc(userId));
   const tokens = await tx.get(
-    db
-      .collection(TOKENS)
-      .where('user_id', '==', userId)
-      .orderBy('updated_at', 'asc'),
+    db.collection(TOKENS).where('user_id', '==', userId),
   );
-  return {
-    user,
-    tokens: tokens.docs.map(doc => {
-      const data = doc.data() as TokenDoc;
-      return {
-        id: doc.id,
-        registration_id: data.registration_id,
-        updated_at: data.updated_at,
-      };
-    }),
+  return {user, tokens: tokens.docs.map(deviceOf).sort(byAge)};
+}
+
+/**
+ * Adds a devices change of `userId` to `writer`, entry by entry (a merge of the map's
+ * entries, never a replacement of the map), with `fields` (the group's key) alongside.
+ */
+export async function changeIn(
+  writer: Writer,
+  db: Firestore,
+  userId: string,
+  change: DevicesChange,
+  fields: Partial<Pick<UserDoc, 'notification_key'>> = {},
+): Promise<void> {
+  const {FieldValue} = await firestoreSdk();
+  const devices: Record<string, unknown> = {...change.set};
+  for (const id of change.drop) devices[id] = FieldValue.delete();
+  // An empty map in a merge would replace the whole map: name `devices` only with entries.
+  const data: Record<string, unknown> = {
+    ...(Object.keys(devices).length > 0 ? {devices} : {}),
+    ...fields,
   };
+  if (change.clearKey && !('notification_key' in fields))
+    data.notification_key = null;
+  if (Object.keys(data).length === 0) return;
+  (writer as WriteBatch).set(db.collection(USERS).doc(userId), data, {
+    merge: true,
+  });
+}
+
+/**
+ * Adds the writes of a registration (rules.ts `registration`) at `at`: the evicted devices
+ * and their tombstones, the token (created, so a racing registration of the same token by
+ * another user fails the commit, unless it `moves` a token we read), its tombstone cleared,
+ * both users' device lists, and `fields` on the registering user.
+ */
+export async function registrationIn(
+  writer: Writer,
+  db: Firestore,
+  reg: Registration,
+  {
+    moves,
+    fields = {},
+  }: {moves: boolean; fields?: Partial<Pick<UserDoc, 'notification_key'>>},
+): Promise<void> {
+  const {token} = reg;
+  const {id, ...data} = token;
+  for (const old of reg.evicted)
+    writer.delete(db.collection(TOKENS).doc(old.id));
+  await tombstonesIn(writer, db, {
+    userId: token.user_id,
+    tokenIds: reg.evicted.map(t => t.id),
+    reason: 'evicted',
+    at: token.created_at,
+  });
+  clearTombstoneIn(writer, db, id);
+  const ref = db.collection(TOKENS).doc(id);
+  if (moves) (writer as WriteBatch).set(ref, data);
+  else writer.create(ref, data);
+  await changeIn(writer, db, token.user_id, reg.mine, fields);
+  if (reg.theirs)
+    await changeIn(writer, db, reg.theirs.userId, reg.theirs.change);
+}
+
+/** Adds the removal of `token` from its owner `mine` at `at`, with its tombstone. */
+export async function removalIn(
+  writer: Writer,
+  db: Firestore,
+  mine: UserDevices,
+  token: {id: string},
+  {
+    reason,
+    at,
+    keepKey,
+  }: {reason: TombstoneReason; at: Timestamp; keepKey: boolean},
+): Promise<void> {
+  writer.delete(db.collection(TOKENS).doc(token.id));
+  await tombstonesIn(writer, db, {
+    userId: mine.userId,
+    tokenIds: [token.id],
+    reason,
+    at,
+  });
+  const remaining = mine.tokens.filter(t => t.id !== token.id).length;
+  await changeIn(writer, db, mine.userId, {
+    set: {},
+    drop: [token.id],
+    clearKey: !keepKey && remaining === 0,
+  });
 }
 
 /**
  * Adds to `tx` the writes that make the user's `devices` map list exactly `tokens`, entry by
- * entry (field paths, never the whole map), with `fields` (such as the notification key) set
- * alongside. Nothing is written when the document already says all of it, and no user
- * document is created for a user without tokens.
+ * entry, with `fields` (such as the notification key) set alongside. Nothing is written when
+ * the document already says all of it, and no user document is created for a user without
+ * tokens.
  */
 export async function syncDevicesMapIn(
   tx: Transaction,
+  db: Firestore,
   user: DocumentSnapshot,
   tokens: readonly DeviceRef[],
-  fields: Record<string, unknown> = {},
+  fields: Partial<Pick<UserDoc, 'notification_key'>> = {},
 ): Promise<void> {
-  const {FieldPath, FieldValue} = await firestoreSdk();
-  const data = user.data() as UserDoc | undefined;
-  const listed: Record<string, Partial<DeviceEntry>> = data?.devices ?? {};
-  const changes: Array<[InstanceType<typeof FieldPath>, unknown]> = [];
-  for (const t of tokens) {
-    const entry = listed[t.id];
-    if (
-      entry?.registration_id !== t.registration_id ||
-      entry.updated_at?.toMillis() !== t.updated_at.toMillis()
-    )
-      changes.push([
-        new FieldPath('devices', t.id),
-        {registration_id: t.registration_id, updated_at: t.updated_at},
-      ]);
-  }
-  const kept = new Set(tokens.map(t => t.id));
-  for (const id of Object.keys(listed))
-    if (!kept.has(id))
-      changes.push([new FieldPath('devices', id), FieldValue.delete()]);
-  for (const [name, value] of Object.entries(fields))
-    if ((data as Record<string, unknown> | undefined)?.[name] !== value)
-      changes.push([new FieldPath(name), value]);
-  if (!user.exists) {
-    if (tokens.length === 0) return;
-    const devices = Object.fromEntries(
-      tokens.map(t => [
-        t.id,
-        {registration_id: t.registration_id, updated_at: t.updated_at},
-      ]),
-    );
-    tx.set(user.ref, {...fields, devices}, {merge: true});
-    return;
-  }
-  const [first, ...rest] = changes;
-  if (first) tx.update(user.ref, first[0], first[1], ...rest.flat());
-}
-
-/**
- * The user-document change that drops devices from its `devices` map, and the group's
- * key with the last one (FCM deletes an emptied group) unless `keepKey`.
- */
-export async function withoutDevices(
-  devices: UserDevices,
-  ids: readonly string[],
-  {keepKey = false} = {},
-): Promise<Record<string, unknown>> {
-  const {FieldValue} = await firestoreSdk();
-  const remaining = devices.tokens.filter(t => !ids.includes(t.id)).length;
-  return {
-    devices: Object.fromEntries(ids.map(id => [id, FieldValue.delete()])),
-    ...(remaining === 0 && !keepKey ? {notification_key: null} : {}),
-  };
+  const data = userData(user);
+  const change = mapDiff(data?.devices, tokens);
+  const changedFields = Object.fromEntries(
+    Object.entries(fields).filter(
+      ([name, value]) =>
+        (data as Record<string, unknown> | undefined)?.[name] !== value,
+    ),
+  );
+  if (isEmptyChange(change) && Object.keys(changedFields).length === 0) return;
+  if (!user.exists && tokens.length === 0) return;
+  await changeIn(tx, db, user.id, change, changedFields);
 }
 
 /** What a refresh writes with: a transaction or a batch. */
-interface Writer {
+interface RefreshWriter {
   update(ref: DocumentReference, data: {updated_at: Timestamp}): unknown;
   set(
     ref: DocumentReference,
@@ -248,22 +256,19 @@ interface Writer {
  * `updated_at`, and its entry in the owner's device list. Returns the refreshed token.
  */
 export function refreshIn(
-  writer: Writer,
+  writer: RefreshWriter,
   db: Firestore,
   token: StoredToken,
   at: Timestamp,
 ): StoredToken {
+  const refreshed = {...token, updated_at: at};
   writer.update(db.collection(TOKENS).doc(token.id), {updated_at: at});
   writer.set(
     db.collection(USERS).doc(token.user_id),
-    {
-      devices: {
-        [token.id]: {registration_id: token.registration_id, updated_at: at},
-      },
-    },
+    {devices: {[token.id]: entryOf(refreshed)}},
     {merge: true},
   );
-  return {...token, updated_at: at};
+  return refreshed;
 }
 
 /** The log lines of a registration that evicted devices or moved a token between users. */

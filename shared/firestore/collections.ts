@@ -1,7 +1,7 @@
 /**
- * Firestore layout. Documents are addressed by stable ids so that uniqueness is enforced
- * by the database itself: a token's document id is a hash of the token, so one token can
- * only ever belong to one user.
+ * Firestore layout: every collection the project writes, named once here. Documents are
+ * addressed by stable ids so that uniqueness is enforced by the database itself: a token's
+ * document id is a hash of the token, so one token can only ever belong to one user.
  *
  *   users/{userId}                      { email, password (bcrypt), notification_key,
  *                                         devices: { tokenId: { registration_id, updated_at } } }
@@ -14,11 +14,17 @@
  *   device_tombstones/{tokenId}         { user_id, removed_at, reason, expires_at }: a device the new
  *                                       system removed, written with the removal (devices/tombstones.ts),
  *                                       so that the Laravel import never brings it back; no token in it
+ *   cron_tasks/{task}                   a scheduled task's lease and last due time (cron/task-lease.ts)
+ *   cron_runs/{runId}                   one record per task run, `expire_at` for a TTL policy
+ *   notification_requests/{hash}        an Idempotency-Key of notifyUser and its result (notify/idempotency.ts)
+ *
+ * `expires_at` / `expire_at` fields carry TTL policies (firestore.ttl). Reads go through the
+ * typed readers below (`userData`, `tokenData`): the one place a stored shape is trusted.
  *
  * Users and token documents the Laravel importer wrote carry `imported` (see ImportRecord).
  */
 import {createHash} from 'node:crypto';
-import type {Timestamp} from 'firebase-admin/firestore';
+import type {DocumentSnapshot, Timestamp} from 'firebase-admin/firestore';
 
 export const USERS = 'users';
 export const TOKENS = 'fcm_registration_tokens';
@@ -30,6 +36,11 @@ export const LOGIN_FAILURES = 'login_failures';
 
 /** Removed devices, one document per token id; `expires_at` carries a TTL policy. */
 export const DEVICE_TOMBSTONES = 'device_tombstones';
+/** Scheduled tasks' leases and their run records (cron/). */
+export const CRON_TASKS = 'cron_tasks';
+export const CRON_RUNS = 'cron_runs';
+/** notifyUser's Idempotency-Key records. */
+export const NOTIFICATION_REQUESTS = 'notification_requests';
 
 /** Why a device was removed: the API, eviction at the maximum, pruning, FCM, the user's deletion. */
 export type TombstoneReason =
@@ -93,4 +104,14 @@ export function normalizeEmail(email: string): string {
 /** The id of an email's `user_emails` document: base64url SHA-256 of the normalized email. */
 export function emailId(email: string): string {
   return createHash('sha256').update(normalizeEmail(email)).digest('base64url');
+}
+
+/** A user document as stored (undefined when there is none). */
+export function userData(snapshot: DocumentSnapshot): UserDoc | undefined {
+  return snapshot.data() as UserDoc | undefined;
+}
+
+/** A token document as stored (undefined when there is none). */
+export function tokenData(snapshot: DocumentSnapshot): TokenDoc | undefined {
+  return snapshot.data() as TokenDoc | undefined;
 }

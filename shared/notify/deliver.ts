@@ -11,7 +11,7 @@ import {AppError} from '../platform/errors';
 import type {Logger} from '../platform/logger';
 import type {Db} from '../firestore/db';
 import {USERS} from '../firestore/collections';
-import {userDevices, type DeviceRef} from '../devices/state';
+import {userDevices, type DeviceRef, type UserDevices} from '../devices/state';
 import type {Devices} from '../devices/devices';
 import {forEachLimit} from '../platform/pool';
 import type {SendAttempt, SendOnce} from './fcm-v1';
@@ -35,11 +35,10 @@ export type Delivery =
   | {kind: 'quota'; result: NotifyResult; retryAfterMs: number};
 
 export interface DeliverDeps {
-  config: Pick<Config, 'deviceGroups'> & {
-    notify: Pick<Config['notify'], 'concurrency'>;
-  };
+  config: {notify: Pick<Config['notify'], 'concurrency'>};
   db: Db;
-  devices: Pick<Devices, 'remove'>;
+  /** The backend: how a user is reached, and dead tokens' removal. */
+  devices: Pick<Devices, 'remove' | 'deliveryTarget'>;
   sendOnce: SendOnce;
   retry: RetryPolicy;
   retryDeps?: RetryDeps;
@@ -130,12 +129,12 @@ export function createDeliver(deps: DeliverDeps): Deliver {
   }
 
   async function toGroup(
-    userId: string,
+    {userId, tokens}: UserDevices,
+    notificationKey: string | null,
     message: NotificationMessage,
     log: Logger,
     previous: NotifyResult | undefined,
   ): Promise<Delivery> {
-    const {notificationKey, tokens} = await readDevices(userId);
     // A group send reaches all or none: an earlier one that got through is the answer.
     if (previous !== undefined && previous.sent > 0)
       return answer(previous.results, []);
@@ -170,7 +169,8 @@ export function createDeliver(deps: DeliverDeps): Deliver {
   }
 
   async function toEachToken(
-    userId: string,
+    {userId, tokens}: UserDevices,
+    sendStartedAt: Date,
     message: NotificationMessage,
     log: Logger,
     previous: NotifyResult | undefined,
@@ -180,9 +180,6 @@ export function createDeliver(deps: DeliverDeps): Deliver {
         .filter(r => r.outcome === 'sent')
         .map(r => r.token_id),
     );
-    // Taken before the devices are read: a device that registers again after this is kept.
-    const sendStartedAt = deps.clock();
-    const {tokens} = await readDevices(userId);
     const started = retryDeps.now();
     const waits: number[] = [];
     const results: DeliveryResult[] = [];
@@ -243,8 +240,13 @@ export function createDeliver(deps: DeliverDeps): Deliver {
     }
   }
 
-  return (userId, message, log, previous) =>
-    deps.config.deviceGroups === 'fcm'
-      ? toGroup(userId, message, log, previous)
-      : toEachToken(userId, message, log, previous);
+  return async (userId, message, log, previous) => {
+    // Taken before the devices are read: a device that registers again after this is kept.
+    const sendStartedAt = deps.clock();
+    const devices = await readDevices(userId);
+    const target = deps.devices.deliveryTarget(devices);
+    return target.kind === 'group'
+      ? toGroup(devices, target.notificationKey, message, log, previous)
+      : toEachToken(devices, sendStartedAt, message, log, previous);
+  };
 }

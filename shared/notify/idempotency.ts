@@ -11,12 +11,13 @@
 import {createHash} from 'node:crypto';
 import type {DocumentReference} from 'firebase-admin/firestore';
 import {firestoreSdk} from '../firestore/client';
+import {NOTIFICATION_REQUESTS} from '../firestore/collections';
 import type {Db} from '../firestore/db';
 import {GRPC, grpcCode} from '../firestore/deadline';
 import {isAppError, unavailable} from '../platform/errors';
 import type {NotifyResult} from './result';
 
-export const NOTIFICATION_REQUESTS = 'notification_requests';
+export {NOTIFICATION_REQUESTS};
 
 /** How long a key answers with its first result. */
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;

@@ -5,11 +5,6 @@
  * from LARAVEL_DB_PASSWORD, else from a prompt that does not echo. See
  * docs/migration-from-laravel.md for the rules and the runbook.
  */
-import {groupName} from '../../shared/devices/device-groups';
-import {
-  createFcmDeviceGroups,
-  fcmBaseUrl,
-} from '../../shared/fcm/device-groups';
 import {ConfigError, parseConfig} from '../../shared/platform/config';
 import {createLogger} from '../../shared/platform/logger';
 import {createRuntime} from '../../shared/runtime';
@@ -90,16 +85,7 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
   const log = createLogger(config.logLevel);
   const runtime = createRuntime(config, log);
   // DEVICE_GROUPS=firestore keeps no FCM groups, so no key is looked up.
-  const fcm =
-    config.deviceGroups === 'firestore'
-      ? null
-      : createFcmDeviceGroups({
-          baseUrl: fcmBaseUrl(config.fcmEmulatorHost),
-          senderId: config.fcmSenderId,
-          timeoutMs: config.fcmTimeoutMs,
-          accessToken: runtime.accessToken,
-          log,
-        });
+  const {groups} = runtime;
   io.err(
     `Importing from mysql://${args.mysql.user}@${args.mysql.host}:${args.mysql.port}/${args.mysql.database} ` +
       `into ${io.env.FIRESTORE_EMULATOR_HOST ? `the Firestore emulator ${io.env.FIRESTORE_EMULATOR_HOST}` : 'Firestore'}` +
@@ -118,15 +104,11 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
   const report = await runImport(args, {
     source,
     target,
-    lookupKey: fcm
-      ? id =>
-          fcm.lookup(
-            groupName(config.deviceGroupPrefix, id),
-            AbortSignal.timeout(config.fcmTimeoutMs),
-          )
+    lookupKey: groups
+      ? id => groups.lookupKey(id, AbortSignal.timeout(config.fcmTimeoutMs))
       : null,
     rebuild: (id, strays) => runtime.devices.rebuild(id, strays),
-    deviceGroups: config.deviceGroups === 'fcm',
+    deviceGroups: groups !== null,
     maxDevices: config.maxDevicesPerUser,
     // Firestore asks live databases for a ramp-up; the emulator has no such limit.
     ramp: writeRamp(!io.env.FIRESTORE_EMULATOR_HOST),

@@ -8,6 +8,7 @@
  *   row changed, deleted when the row is gone;
  * - a new Laravel token is created while the user has room under MAX_DEVICES_PER_USER.
  */
+import {hasRoom, isListedAs} from '../../shared/devices/rules';
 import {tokenId, TOKENS} from '../../shared/firestore/collections';
 import {currentTokenHash, millis, provenance, tokenHash} from './provenance';
 import type {Counts} from './report';
@@ -49,15 +50,10 @@ const entryOf = (doc: ExistingToken): MapEntry => ({
   updated_at: new Date(millis(doc.updated_at) ?? 0),
 });
 
-function sameEntry(
+const sameEntry = (
   listed: {registration_id?: unknown; updated_at?: {toMillis(): number}},
   entry: MapEntry,
-): boolean {
-  return (
-    listed.registration_id === entry.registration_id &&
-    millis(listed.updated_at) === entry.updated_at.getTime()
-  );
-}
+) => isListedAs(listed, entry.registration_id, entry.updated_at.getTime());
 
 /** A token the import wrote and nothing changed since (its fields hash to its record). */
 const untouchedImport = (doc: ExistingToken) =>
@@ -100,7 +96,8 @@ export function planTokens(input: TokenInput, counts: Counts): TokenPlan {
       counts.tokens.keptRemovedInNewApp++;
       continue;
     }
-    if (!doc && plan.devices >= input.maxDevices) {
+    // An import never evicts: what the new app keeps comes first, Laravel's fill the room.
+    if (!doc && !hasRoom(plan.devices, input.maxDevices)) {
       counts.tokens.overLimitDropped++;
       continue;
     }

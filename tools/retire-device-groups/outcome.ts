@@ -1,7 +1,7 @@
 /**
  * How handling one user ended, and the short reason a failure is counted under.
  */
-import {redactTokens} from '../../shared/fcm/device-groups';
+import {redactTokens} from '../../shared/fcm/endpoints';
 import {isAppError} from '../../shared/platform/errors';
 
 export type UserOutcome =

@@ -16,12 +16,14 @@ import {
   LEASES,
   TOKENS,
   USERS,
-  type UserDoc,
+  userData,
 } from '../../shared/firestore/collections';
 import type {Db} from '../../shared/firestore/db';
-import {groupName} from '../../shared/devices/device-groups';
-import type {FcmDeviceGroups} from '../../shared/fcm/device-groups';
-import type {PendingOp} from '../../shared/devices/leases';
+import {
+  groupName,
+  type FcmDeviceGroups,
+  type PendingOp,
+} from '../../shared/devices/fcm-groups';
 import {failureReason, UserFailure, type UserOutcome} from './outcome';
 import type {UserRow} from './walk';
 
@@ -120,8 +122,7 @@ async function clearKey(db: Db, userId: string, key: string): Promise<void> {
   await db.callWithDeadline(() =>
     client.runTransaction(async tx => {
       const snapshot = await tx.get(ref);
-      const current = (snapshot.data() as UserDoc | undefined)
-        ?.notification_key;
+      const current = userData(snapshot)?.notification_key;
       if (current === key) tx.update(ref, {notification_key: null});
       // Cleared meanwhile (another run): done all the same.
       else if (typeof current === 'string' && current !== '')

@@ -3,10 +3,8 @@
  * status. main.ts only wires it to the process (argv, environment, stdout/stderr, Ctrl-C).
  */
 import {writeFile} from 'node:fs/promises';
-import {
-  createFcmDeviceGroups,
-  fcmBaseUrl,
-} from '../../shared/fcm/device-groups';
+import {createFcmDeviceGroups} from '../../shared/devices/fcm-groups';
+import {fcmBaseUrl} from '../../shared/fcm/endpoints';
 import {
   ConfigError,
   parseConfig,

@@ -7,7 +7,8 @@ import type {Firestore} from 'firebase-admin/firestore';
 import {
   TOKENS,
   USERS,
-  type TokenDoc,
+  tokenData,
+  userData,
   type UserDoc,
 } from '../../shared/firestore/collections';
 import {
@@ -105,10 +106,10 @@ export async function showUser(db: Firestore, id: string): Promise<Shown> {
         : `No user ${id}, but ${tokens.size} token document${tokens.size === 1 ? '' : 's'} still name${tokens.size === 1 ? 's' : ''} it (a delete that stopped half-way?): \`npm run user -- delete ${id}\` finishes it.\n`,
     };
   }
-  const data = user.data() as Partial<UserDoc>;
+  const data: Partial<UserDoc> = userData(user) ?? {};
   const devices = tokens.docs.map(doc => ({
     id: doc.id,
-    ...(doc.data() as TokenDoc),
+    ...tokenData(doc)!,
   }));
   const listed = Object.keys(data.devices ?? {}).sort();
   const agree =

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type {Timestamp} from 'firebase-admin/firestore';
 import {emailId, tokenId} from '../../../shared/firestore/collections';
-import {createFcmDeviceGroups} from '../../../shared/fcm/device-groups';
+import {createFcmDeviceGroups} from '../../../shared/devices/fcm-groups/group-client';
 import {emulatorTokenSource} from '../../../shared/fcm/access-token';
 import {createLogger} from '../../../shared/platform/logger';
 import type {ImportReport} from '../../../tools/import-laravel/report';

@@ -110,32 +110,40 @@ const MAIN = {
     "devices kept per user (1–20 with `fcm`, FCM's limit; 1–500 with `firestore`, the multicast limit)",
   ),
   leaseTtlMs: int(
-    'LOCK_TTL_MS',
+    'LEASE_TTL_MS',
     60000,
     1000,
     600000,
     'validity of a per-user lease before another instance may take it over; must hold the longest chain, 6 × `FCM_TIMEOUT_MS` + `FIRESTORE_TIMEOUT_MS`, and every FCM call under a lease ends before it does',
+
+    {alias: 'LOCK_TTL_MS'},
   ),
   leaseWaitMs: int(
-    'LOCK_WAIT_MS',
+    'LEASE_WAIT_MS',
     30000,
     0,
     120000,
     'how long a request waits for a busy lease before answering 503',
+
+    {alias: 'LOCK_WAIT_MS'},
   ),
   leaseMaxWaiters: int(
-    'LOCK_MAX_WAITERS',
+    'LEASE_MAX_WAITERS',
     8,
     0,
     1000,
     "requests of one instance that may wait for one user's lease (or queue, with `firestore`); more answer 503 at once",
+
+    {alias: 'LOCK_MAX_WAITERS'},
   ),
   leaseMaxPending: int(
-    'LOCK_MAX_PENDING',
+    'LEASE_MAX_PENDING',
     50,
     1,
     1000,
     'failed operations a lease may carry until a repair; beyond it new changes answer 503',
+
+    {alias: 'LOCK_MAX_PENDING'},
   ),
   authRealm: text(
     'AUTH_REALM',
@@ -363,7 +371,7 @@ const CHECKS: Array<(c: Parsed) => Problem[]> = [
     return main.leaseTtlMs < chain
       ? [
           {
-            variable: 'LOCK_TTL_MS',
+            variable: 'LEASE_TTL_MS',
             problem: `must be at least ${LONGEST_FCM_CHAIN} × FCM_TIMEOUT_MS + FIRESTORE_TIMEOUT_MS (${chain}), got ${main.leaseTtlMs}`,
           },
         ]

@@ -4,6 +4,12 @@
  * last due time that succeeded; a failed run leaves it unchanged, so the due time is run
  * again by the next delivery (Cloud Scheduler's retry, or the next minute). A crashed run
  * leaves the lease to expire after its TTL.
+ *
+ * Its expiry is judged on the invocation's clock, unlike a user's device lease
+ * (devices/fcm-groups/leases.ts, on Firestore's): due times come from that clock (and tests
+ * inject it), and a task lease lasts 10 minutes, against which instances' clock skew (well
+ * under a second on Google's hosts) is nothing. A device lease lasts a minute and guards FCM
+ * calls, so it takes no chance with skew.
  */
 import {randomUUID} from 'node:crypto';
 // Dates are written as Dates (Firestore stores them as timestamps), so importing this

@@ -25,7 +25,6 @@ import type {
 import {LEASES} from '../../firestore/collections';
 import {firestoreSdk} from '../../firestore/client';
 import type {Db} from '../../firestore/db';
-import {GRPC, grpcCode} from '../../firestore/deadline';
 import {busy} from '../../platform/errors';
 
 export interface PendingOp {
@@ -250,16 +249,10 @@ export class UserLeases {
       lease: {userId, ref, writeTime, leftover, signal},
     });
     const create = async (): Promise<Attempt> => {
-      try {
-        const result = await this.db.raceDeadline(() =>
-          ref.create(fields(op ? [op] : [])),
-        );
-        return held(result.writeTime, []);
-      } catch (err) {
-        if (grpcCode(err) !== GRPC.ALREADY_EXISTS)
-          return this.db.callWithDeadline(() => Promise.reject(err));
-        return {kind: 'busy'};
-      }
+      const created = await this.db.createIfAbsent(ref, fields(op ? [op] : []));
+      return created.kind === 'created'
+        ? held(created.writeTime, [])
+        : {kind: 'busy'};
     };
     // The first attempt just creates the lease; waiters poll with a read (cheaper than a
     // failing write) and only write when the lease looks free.

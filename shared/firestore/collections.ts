@@ -8,7 +8,7 @@
  *   fcm_registration_tokens/{tokenId}   { user_id, registration_id, created_at, updated_at }
  *   user_emails/{emailId}               { user_id, email }: one per lower-cased email, written in the
  *                                       same transaction as the user, so an email has one owner
- *   device_group_locks/{userId}         per-user lease and repair marker (see devices/leases.ts)
+ *   device_group_locks/{userId}         per-user lease and repair marker (see devices/fcm-groups/leases.ts)
  *   login_failures/{keyHash}_{window}   { kind, count, window_start, expires_at }: failed logins of
  *                                       one email or client address in one window (auth/login-throttle.ts)
  *   device_tombstones/{tokenId}         { user_id, removed_at, reason, expires_at }: a device the new

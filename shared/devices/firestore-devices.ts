@@ -76,18 +76,18 @@ export class FirestoreDevices implements Devices {
   ): Promise<Admitted<AddResult>> {
     const {Timestamp} = await firestoreSdk();
     const id = tokenId(registrationId);
-    const result = await this.deps.db.transaction(async (tx, db) => {
+    const result = await this.deps.db.transaction(async (tx, firestore) => {
       // The user's document is also what authenticates the request (`verify`).
       const [tokenSnap, userSnap] = await tx.getAll(
-        db.collection(TOKENS).doc(id),
-        db.collection(USERS).doc(userId),
+        firestore.collection(TOKENS).doc(id),
+        firestore.collection(USERS).doc(userId),
       );
       if (!verify(userData(userSnap!))) return null;
       const existing = storedToken(tokenSnap!);
       const now: Timestamp = Timestamp.fromDate(this.deps.clock());
       if (existing?.user_id === userId)
         return {
-          token: refreshIn(tx, db, existing, now),
+          token: refreshIn(tx, firestore, existing, now),
           created: false,
           reg: undefined,
         };
@@ -95,7 +95,7 @@ export class FirestoreDevices implements Devices {
       const from = existing
         ? userDevices(
             existing.user_id,
-            await tx.get(db.collection(USERS).doc(existing.user_id)),
+            await tx.get(firestore.collection(USERS).doc(existing.user_id)),
           )
         : undefined;
       const reg = registration(
@@ -104,7 +104,7 @@ export class FirestoreDevices implements Devices {
         this.deps.maxDevices,
         {from},
       );
-      await registrationIn(tx, db, reg, {moves: existing !== null});
+      await registrationIn(tx, firestore, reg, {moves: existing !== null});
       return {token: reg.token, created: true, reg};
     });
     if (!result) return {kind: 'not-admitted'};
@@ -152,10 +152,10 @@ export class FirestoreDevices implements Devices {
     const {Timestamp} = await firestoreSdk();
     const id = tokenId(registrationId);
     const verify = options.verify ?? admitAll;
-    const removed = await this.deps.db.transaction(async (tx, db) => {
+    const removed = await this.deps.db.transaction(async (tx, firestore) => {
       const [tokenSnap, userSnap] = await tx.getAll(
-        db.collection(TOKENS).doc(id),
-        db.collection(USERS).doc(userId),
+        firestore.collection(TOKENS).doc(id),
+        firestore.collection(USERS).doc(userId),
       );
       if (!verify(userData(userSnap!))) return null;
       // Not theirs, or registered again since the cutoff: nothing to do, nothing revealed.
@@ -169,7 +169,7 @@ export class FirestoreDevices implements Devices {
         return false;
       await removalIn(
         tx,
-        db,
+        firestore,
         userDevices(userId, userSnap!),
         {id},
         {
@@ -192,9 +192,9 @@ export class FirestoreDevices implements Devices {
    * stray to remove from one.
    */
   async rebuild(userId: string): Promise<void> {
-    await this.deps.db.transaction(async (tx, db) => {
-      const {user, tokens} = await readDevicesIn(tx, db, userId);
-      await syncDevicesMapIn(tx, db, user, tokens);
+    await this.deps.db.transaction(async (tx, firestore) => {
+      const {user, tokens} = await readDevicesIn(tx, firestore, userId);
+      await syncDevicesMapIn(tx, firestore, user, tokens);
     });
   }
 

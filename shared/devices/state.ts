@@ -117,12 +117,12 @@ export async function readUserDevicesFromTokens(
 /** The user's document and token documents (least recently registered first), read in `tx`. */
 export async function readDevicesIn(
   tx: Transaction,
-  db: Firestore,
+  firestore: Firestore,
   userId: string,
 ): Promise<{user: DocumentSnapshot; tokens: DeviceRef[]}> {
-  const user = await tx.get(db.collection(USERS).doc(userId));
+  const user = await tx.get(firestore.collection(USERS).doc(userId));
   const tokens = await tx.get(
-    db.collection(TOKENS).where('user_id', '==', userId),
+    firestore.collection(TOKENS).where('user_id', '==', userId),
   );
   return {user, tokens: tokens.docs.map(deviceOf).sort(byAge)};
 }
@@ -133,7 +133,7 @@ export async function readDevicesIn(
  */
 export async function changeIn(
   writer: Writer,
-  db: Firestore,
+  firestore: Firestore,
   userId: string,
   change: DevicesChange,
   fields: Partial<Pick<UserDoc, 'notification_key'>> = {},
@@ -149,7 +149,7 @@ export async function changeIn(
   if (change.clearKey && !('notification_key' in fields))
     data.notification_key = null;
   if (Object.keys(data).length === 0) return;
-  (writer as WriteBatch).set(db.collection(USERS).doc(userId), data, {
+  (writer as WriteBatch).set(firestore.collection(USERS).doc(userId), data, {
     merge: true,
   });
 }
@@ -162,7 +162,7 @@ export async function changeIn(
  */
 export async function registrationIn(
   writer: Writer,
-  db: Firestore,
+  firestore: Firestore,
   reg: Registration,
   {
     moves,
@@ -172,26 +172,26 @@ export async function registrationIn(
   const {token} = reg;
   const {id, ...data} = token;
   for (const old of reg.evicted)
-    writer.delete(db.collection(TOKENS).doc(old.id));
-  await tombstonesIn(writer, db, {
+    writer.delete(firestore.collection(TOKENS).doc(old.id));
+  await tombstonesIn(writer, firestore, {
     userId: token.user_id,
     tokenIds: reg.evicted.map(t => t.id),
     reason: 'evicted',
     at: token.created_at,
   });
-  clearTombstoneIn(writer, db, id);
-  const ref = db.collection(TOKENS).doc(id);
+  clearTombstoneIn(writer, firestore, id);
+  const ref = firestore.collection(TOKENS).doc(id);
   if (moves) (writer as WriteBatch).set(ref, data);
   else writer.create(ref, data);
-  await changeIn(writer, db, token.user_id, reg.mine, fields);
+  await changeIn(writer, firestore, token.user_id, reg.mine, fields);
   if (reg.theirs)
-    await changeIn(writer, db, reg.theirs.userId, reg.theirs.change);
+    await changeIn(writer, firestore, reg.theirs.userId, reg.theirs.change);
 }
 
 /** Adds the removal of `token` from its owner `mine` at `at`, with its tombstone. */
 export async function removalIn(
   writer: Writer,
-  db: Firestore,
+  firestore: Firestore,
   mine: UserDevices,
   token: {id: string},
   {
@@ -200,15 +200,15 @@ export async function removalIn(
     keepKey,
   }: {reason: TombstoneReason; at: Timestamp; keepKey: boolean},
 ): Promise<void> {
-  writer.delete(db.collection(TOKENS).doc(token.id));
-  await tombstonesIn(writer, db, {
+  writer.delete(firestore.collection(TOKENS).doc(token.id));
+  await tombstonesIn(writer, firestore, {
     userId: mine.userId,
     tokenIds: [token.id],
     reason,
     at,
   });
   const remaining = mine.tokens.filter(t => t.id !== token.id).length;
-  await changeIn(writer, db, mine.userId, {
+  await changeIn(writer, firestore, mine.userId, {
     set: {},
     drop: [token.id],
     clearKey: !keepKey && remaining === 0,
@@ -223,7 +223,7 @@ export async function removalIn(
  */
 export async function syncDevicesMapIn(
   tx: Transaction,
-  db: Firestore,
+  firestore: Firestore,
   user: DocumentSnapshot,
   tokens: readonly DeviceRef[],
   fields: Partial<Pick<UserDoc, 'notification_key'>> = {},
@@ -238,7 +238,7 @@ export async function syncDevicesMapIn(
   );
   if (isEmptyChange(change) && Object.keys(changedFields).length === 0) return;
   if (!user.exists && tokens.length === 0) return;
-  await changeIn(tx, db, user.id, change, changedFields);
+  await changeIn(tx, firestore, user.id, change, changedFields);
 }
 
 /** What a refresh writes with: a transaction or a batch. */
@@ -257,14 +257,14 @@ interface RefreshWriter {
  */
 export function refreshIn(
   writer: RefreshWriter,
-  db: Firestore,
+  firestore: Firestore,
   token: StoredToken,
   at: Timestamp,
 ): StoredToken {
   const refreshed = {...token, updated_at: at};
-  writer.update(db.collection(TOKENS).doc(token.id), {updated_at: at});
+  writer.update(firestore.collection(TOKENS).doc(token.id), {updated_at: at});
   writer.set(
-    db.collection(USERS).doc(token.user_id),
+    firestore.collection(USERS).doc(token.user_id),
     {devices: {[token.id]: entryOf(refreshed)}},
     {merge: true},
   );

@@ -35,7 +35,7 @@ interface Writer {
 /** Adds to `writer` the tombstones of `tokenIds`, removed from `userId` at `at` for `reason`. */
 export async function tombstonesIn(
   writer: Writer,
-  db: Firestore,
+  firestore: Firestore,
   removal: {
     userId: string;
     tokenIds: readonly string[];
@@ -48,7 +48,7 @@ export async function tombstonesIn(
     removal.at.toMillis() + TOMBSTONE_TTL_DAYS * DAY_MS,
   );
   for (const id of removal.tokenIds)
-    writer.set(db.collection(DEVICE_TOMBSTONES).doc(id), {
+    writer.set(firestore.collection(DEVICE_TOMBSTONES).doc(id), {
       user_id: removal.userId,
       removed_at: removal.at,
       reason: removal.reason,
@@ -59,8 +59,8 @@ export async function tombstonesIn(
 /** Adds to `writer` the deletion of the tombstone of `tokenId` (a registration through the API). */
 export function clearTombstoneIn(
   writer: Writer,
-  db: Firestore,
+  firestore: Firestore,
   tokenId: string,
 ): void {
-  writer.delete(db.collection(DEVICE_TOMBSTONES).doc(tokenId));
+  writer.delete(firestore.collection(DEVICE_TOMBSTONES).doc(tokenId));
 }

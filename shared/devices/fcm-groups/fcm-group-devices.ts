@@ -329,12 +329,12 @@ export class FcmGroupDevices implements Devices {
     lease: HeldLease,
     token: StoredToken,
   ): Promise<AddResult> {
-    const db = await this.deps.db.client();
+    const firestore = await this.deps.db.client();
     const {Timestamp} = await firestoreSdk();
-    const batch = db.batch();
+    const batch = firestore.batch();
     const refreshed = refreshIn(
       batch,
-      db,
+      firestore,
       token,
       Timestamp.fromDate(this.deps.clock()),
     );
@@ -386,11 +386,11 @@ export class FcmGroupDevices implements Devices {
       maxDevices,
       {from: from?.devices, keepKey: false},
     );
-    const db = await this.deps.db.client();
-    const batch = db.batch();
+    const firestore = await this.deps.db.client();
+    const batch = firestore.batch();
     // A new token is created with the precondition that nobody else did meanwhile (another
     // user may register the same token under their own lease); a moved one is ours to set.
-    await registrationIn(batch, db, reg, {
+    await registrationIn(batch, firestore, reg, {
       moves: from !== undefined,
       fields: {notification_key: key},
     });
@@ -489,10 +489,10 @@ export class FcmGroupDevices implements Devices {
         [op.registration_id],
         lease.signal,
       );
-      const db = await this.deps.db.client();
+      const firestore = await this.deps.db.client();
       const {Timestamp} = await firestoreSdk();
-      const batch = db.batch();
-      await removalIn(batch, db, mine!, token!, {
+      const batch = firestore.batch();
+      await removalIn(batch, firestore, mine!, token!, {
         reason: options.reason ?? 'removed',
         at: Timestamp.fromDate(this.deps.clock()),
         keepKey: false,

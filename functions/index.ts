@@ -4,7 +4,4 @@
  */
 // First: a bad configuration stops the instance before any function is registered.
 import './check-config';
-import './add-device';
-import './remove-device';
-import './cron';
-import './notify-user';
+import './all';

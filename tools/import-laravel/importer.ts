@@ -14,11 +14,11 @@ import {
   type SkippedUser,
 } from './report';
 import type {LaravelSource} from './source';
-import type {FirestoreTarget} from './target';
+import type {ImportWriter} from './writer';
 
 export interface ImporterDeps {
   source: LaravelSource;
-  target: FirestoreTarget;
+  writer: ImportWriter;
   /** Looks a user's notification key up by group name; null when no key is needed. */
   lookupKey: ((userId: string) => Promise<string | null>) | null;
   /** Rebuilds a user's device group from Firestore; `strays` leave it (Devices.rebuild). */

@@ -15,7 +15,7 @@ import {createProgress} from './progress';
 import {writeRamp} from './ramp';
 import {formatReport, writeReport} from './report';
 import {openLaravelSource} from './source';
-import {firestoreTarget} from './target';
+import {importWriter} from './writer';
 import {unreachableEmulators} from '../cli/emulator-check';
 import {exitWith, stdio} from '../cli/exit';
 
@@ -92,7 +92,7 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
       `, project ${config.projectId ?? '(default)'}${args.dryRun ? ' (dry run)' : ''}\n`,
   );
   const db = await runtime.db.client();
-  const target = firestoreTarget(db);
+  const writer = importWriter(db);
   let source;
   try {
     source = await openLaravelSource(args.mysql, password);
@@ -103,7 +103,7 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
   }
   const report = await runImport(args, {
     source,
-    target,
+    writer,
     lookupKey: groups
       ? id => groups.lookupKey(id, AbortSignal.timeout(config.fcmTimeoutMs))
       : null,

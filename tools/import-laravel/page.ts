@@ -79,7 +79,7 @@ export async function importPage(
   args: ImportArgs,
   deps: ImporterDeps,
 ): Promise<PageResult> {
-  const {source, target} = deps;
+  const {source, writer} = deps;
   const upTo = users.at(-1)?.id ?? null;
   const [tokens, tallies] = await Promise.all([
     upTo === null ? [] : source.tokens(after, upTo, deps.maxDevices),
@@ -89,7 +89,7 @@ export async function importPage(
   const wants = new Map(
     users.map(u => [u.id, wanted(u, byUser.get(u.id) ?? [])]),
   );
-  const found = await target.read([...wants.values()]);
+  const found = await writer.read([...wants.values()]);
   const lookedUp = new Map<string, string | null>();
   if (deps.lookupKey) {
     const lookup = deps.lookupKey;
@@ -138,7 +138,7 @@ export async function importPage(
   await eachLimited(toWrite, args.concurrency, async ([user, writes]) => {
     await deps.ramp(writes);
     try {
-      const {plan, attempts} = await target.apply(
+      const {plan, attempts} = await writer.apply(
         wants.get(user.id)!,
         planFor(user),
       );

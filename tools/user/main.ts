@@ -13,7 +13,7 @@ import {
   type KnownTarget,
 } from './firestore';
 import {promptNewPassword, readPasswordFromStdin} from './password';
-import {firestoreTarget} from './target';
+import {firestoreFromEnv} from './target';
 import {
   unreachableEmulators,
   type EmulatorVariable,
@@ -114,7 +114,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     );
     return 2;
   }
-  const target = firestoreTarget(io.env);
+  const target = firestoreFromEnv(io.env);
   if (target.kind === 'unknown') throw new Failure(target.problem);
   const emulators: EmulatorVariable[] = ['FIRESTORE_EMULATOR_HOST'];
   const down = await unreachableEmulators(emulators, undefined, io.env);

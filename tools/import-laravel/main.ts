@@ -8,7 +8,6 @@
 import {ConfigError, parseConfig} from '../../shared/platform/config';
 import {createLogger} from '../../shared/platform/logger';
 import {createRuntime} from '../../shared/runtime';
-import {promptHidden} from '../user/password';
 import {parseImportArgs, USAGE, type MysqlTarget} from './args';
 import {runImport} from './importer';
 import {createProgress} from './progress';
@@ -17,6 +16,7 @@ import {formatReport, writeReport} from './report';
 import {openLaravelSource} from './source';
 import {importWriter} from './writer';
 import {unreachableEmulators} from '../cli/emulator-check';
+import {promptHidden} from '../cli/hidden-prompt';
 import {exitWith, stdio} from '../cli/exit';
 
 export interface MainIo {

@@ -163,13 +163,12 @@ function parseCreate(parsed: ParsedFlags, problems: string[]): UserCommand {
   const name = stringFlag(parsed, 'name');
   const rawCost = stringFlag(parsed, 'cost') ?? '10';
   if (id === undefined) {
-    if (!problems.includes('--id needs a value'))
-      problems.push('--id is required');
+    if (!parsed.valueless.includes('id')) problems.push('--id is required');
   } else if (!USER_ID.test(id)) {
     problems.push(`--id must be 1-128 letters, digits, _ or -, got "${id}"`);
   }
   if (email === undefined) {
-    if (!problems.includes('--email needs a value'))
+    if (!parsed.valueless.includes('email'))
       problems.push('--email is required');
   } else if (!EMAIL.test(email)) {
     problems.push(`--email must be an email address, got "${email}"`);

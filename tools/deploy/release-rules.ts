@@ -42,16 +42,15 @@ export interface MainDeps {
 
 /** Runs the command; resolves with the exit code. */
 export async function main(argv: string[], deps: MainDeps): Promise<number> {
-  const parsed = parseFlags(argv, FLAGS);
+  const parsed = parseFlags(argv, FLAGS, {positionals: false});
   if (parsed.help) {
     deps.out(`${USAGE}\n`);
     return 0;
   }
   const problems = [...parsed.problems];
-  for (const p of parsed.positionals)
-    problems.push(`unexpected argument "${p}"`);
   const project = stringFlag(parsed, 'project');
-  if (project === undefined) problems.push('--project is required');
+  if (project === undefined && !parsed.valueless.includes('project'))
+    problems.push('--project is required');
   const file = stringFlag(parsed, 'rules') ?? 'firestore.rules';
   const baseUrl = stringFlag(parsed, 'base-url') ?? RULES_API;
   let source = '';

@@ -4,7 +4,7 @@
  */
 import type {ImportArgs} from './args';
 import {importPage} from './page';
-import type {Progress} from './progress';
+import type {Progress} from '../cli/progress';
 import type {Ramp} from './ramp';
 import {
   addCounts,
@@ -28,7 +28,8 @@ export interface ImporterDeps {
   maxDevices: number;
   /** Waits until a user's writes fit Firestore's ramp-up (ramp.ts). */
   ramp: Ramp;
-  progress: (totals: {users: number; tokens: number}) => Progress;
+  /** The progress printer of a run of `total` rows (users and tokens). */
+  progress: (total: number) => Progress;
   clock?: () => Date;
 }
 
@@ -50,7 +51,8 @@ export async function runImport(
     const {source} = deps;
     counts.tokens.invalidRows = await source.invalidTokenRows();
     const collisions = await source.collisions();
-    progress = deps.progress(await source.totals(args.sinceUserId.toString()));
+    const totals = await source.totals(args.sinceUserId.toString());
+    progress = deps.progress(totals.users + totals.tokens);
     let after = args.sinceUserId.toString();
     let usersDone = 0;
     let tokensDone = 0;
@@ -73,7 +75,12 @@ export async function runImport(
       tokensDone += page.winners;
       rows = usersDone + tokensDone;
       if (upTo !== null) lastUserWritten = upTo;
-      progress.update(usersDone, tokensDone, lastUserWritten);
+      // The last user written is where an interrupted run resumes (--since-user-id).
+      progress.update(
+        rows,
+        `users ${usersDone}/${totals.users}, tokens ${tokensDone}/${totals.tokens}, ` +
+          `last user written ${lastUserWritten ?? 'none'}`,
+      );
       if (upTo === null) break;
       after = upTo;
     }

@@ -10,13 +10,13 @@ import {createLogger} from '../../shared/platform/logger';
 import {createRuntime} from '../../shared/runtime';
 import {parseImportArgs, USAGE, type MysqlTarget} from './args';
 import {runImport} from './importer';
-import {createProgress} from './progress';
 import {writeRamp} from './ramp';
 import {formatReport, writeReport} from './report';
 import {openLaravelSource} from './source';
 import {importWriter} from './writer';
 import {unreachableEmulators} from '../cli/emulator-check';
 import {promptHidden} from '../cli/hidden-prompt';
+import {createProgress} from '../cli/progress';
 import {exitWith, stdio} from '../cli/exit';
 
 export interface MainIo {
@@ -112,13 +112,13 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
     maxDevices: config.maxDevicesPerUser,
     // Firestore asks live databases for a ramp-up; the emulator has no such limit.
     ramp: writeRamp(!io.env.FIRESTORE_EMULATOR_HOST),
-    progress: totals =>
+    progress: total =>
       createProgress({
-        totalUsers: totals.users,
-        totalTokens: totals.tokens,
-        every: args.progressEvery,
-        tty: io.stderrIsTty,
         write: io.err,
+        isTTY: io.stderrIsTty,
+        total,
+        unit: 'rows',
+        every: args.progressEvery,
       }),
   });
   await source.close().catch(() => undefined);

@@ -77,11 +77,11 @@ describe('npm run retire-device-groups: usage', () => {
 
   it('names a bad environment variable with exit 2', async () => {
     const result = await runCommand([], {DEVICE_GROUPS: 'firebase'});
-    expect(result).toEqual({
-      code: 2,
-      out: '',
-      err: 'Invalid configuration: DEVICE_GROUPS must be fcm or firestore, got "firebase"\n',
-    });
+    expect(result).toEqual({code: 2, out: '', err: expect.any(String)});
+    // The rest of the message is parseConfig's, whose wording is its own tests' business.
+    expect(result.err).toMatch(
+      /^Invalid configuration: DEVICE_GROUPS must be one of fcm, firestore, got "firebase"[;\n]/,
+    );
   });
 });
 

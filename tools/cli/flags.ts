@@ -156,6 +156,26 @@ export function stringFlag(
 }
 
 /**
+ * A whole-number string flag from `min` to `max`: its value, or `fallback` when it was not
+ * given. Anything else adds a problem to `problems` and answers `fallback`.
+ */
+export function wholeFlag(
+  parsed: ParsedFlags,
+  name: string,
+  {min, max, fallback}: {min: number; max: number; fallback: number},
+  problems: string[],
+): number {
+  const raw = stringFlag(parsed, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (/^\d+$/.test(raw) && value >= min && value <= max) return value;
+  problems.push(
+    `--${name} must be a whole number from ${min} to ${max}, got "${raw}"`,
+  );
+  return fallback;
+}
+
+/**
  * The whole command line of a command that takes no arguments: the exit code to end with
  * (0 after printing `usage` for --help, 2 after naming every mistake), or null to go on.
  */

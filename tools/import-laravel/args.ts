@@ -3,7 +3,7 @@
  * names them all. The database password is never taken from the command line (npm echoes
  * a script's arguments, and `ps` shows them): it comes from LARAVEL_DB_PASSWORD or a prompt.
  */
-import {parseFlags, stringFlag, type ParsedFlags} from '../cli/flags';
+import {parseFlags, stringFlag, wholeFlag} from '../cli/flags';
 import {isTimeZone} from './wall-clock';
 
 export const USAGE = `Usage: npm run import-laravel -- --mysql mysql://USER@HOST[:PORT]/DB
@@ -96,23 +96,6 @@ function mysqlTarget(raw: string, problems: string[]): MysqlTarget | undefined {
   };
 }
 
-function whole(
-  parsed: ParsedFlags,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-  problems: string[],
-): number {
-  const raw = stringFlag(parsed, name);
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw) || +raw < min || +raw > max) {
-    problems.push(`--${name} must be a whole number from ${min} to ${max}`);
-    return fallback;
-  }
-  return Number(raw);
-}
-
 /** Parses the command line. */
 export function parseImportArgs(argv: string[]): ParsedArgs {
   const parsed = parseFlags(argv, OPTIONS, {positionals: false});
@@ -135,14 +118,22 @@ export function parseImportArgs(argv: string[]): ParsedArgs {
     problems.push(
       `--time-zone must be an IANA time zone such as UTC or Europe/Paris, got "${timeZone}"`,
     );
-  const pageSize = whole(parsed, 'page-size', 1000, 1, 10000, problems);
-  const concurrency = whole(parsed, 'concurrency', 64, 1, 500, problems);
-  const progressEvery = whole(
+  const pageSize = wholeFlag(
+    parsed,
+    'page-size',
+    {min: 1, max: 10000, fallback: 1000},
+    problems,
+  );
+  const concurrency = wholeFlag(
+    parsed,
+    'concurrency',
+    {min: 1, max: 500, fallback: 64},
+    problems,
+  );
+  const progressEvery = wholeFlag(
     parsed,
     'progress-every',
-    10000,
-    1,
-    10_000_000,
+    {min: 1, max: 10_000_000, fallback: 10000},
     problems,
   );
   if (problems.length > 0 || !mysql) return {kind: 'usage', problems};

@@ -1,7 +1,7 @@
 /**
  * Command line of `npm run retire-device-groups`; every bad flag is reported at once.
  */
-import {parseFlags, stringFlag} from '../cli/flags';
+import {parseFlags, stringFlag, wholeFlag} from '../cli/flags';
 
 export const USAGE = `Usage: npm run retire-device-groups -- [options]
 Retires the FCM device groups after a switch to DEVICE_GROUPS=firestore: for each user with a
@@ -64,18 +64,12 @@ export function parseRetireArgs(argv: readonly string[]): ParsedArgs {
     problems.push(
       `--since-user-id must be a user id (1-128 letters, digits, _ or -), got "${since}"`,
     );
-  const rawConcurrency = stringFlag(parsed, 'concurrency');
-  const concurrency =
-    rawConcurrency !== undefined ? Number(rawConcurrency) : DEFAULT_CONCURRENCY;
-  if (
-    rawConcurrency !== undefined &&
-    (!/^\d+$/.test(rawConcurrency) ||
-      concurrency < 1 ||
-      concurrency > MAX_CONCURRENCY)
-  )
-    problems.push(
-      `--concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}, got "${rawConcurrency}"`,
-    );
+  const concurrency = wholeFlag(
+    parsed,
+    'concurrency',
+    {min: 1, max: MAX_CONCURRENCY, fallback: DEFAULT_CONCURRENCY},
+    problems,
+  );
   if (problems.length > 0) return {kind: 'invalid', problems};
   const on = (name: keyof typeof OPTIONS) => parsed.values[name] === true;
   return {

@@ -2,7 +2,7 @@
  * Command-line options of `npm run scheduler`, with environment fallbacks. Every problem
  * is reported at once.
  */
-import {parseFlags, stringFlag, type FlagSpec} from '../cli/flags';
+import {parseFlags, stringFlag, wholeFlag, type FlagSpec} from '../cli/flags';
 import {JOB_DEFAULTS, type JobOptions} from './job';
 import {timeZoneProblem} from './time-zone';
 
@@ -75,21 +75,6 @@ export function parseSchedulerArgs(
     if (given && !shape.test(given))
       problems.push(`--${name} must be ${what}, got "${given}"`);
   };
-  const whole = (
-    name: keyof typeof FLAGS,
-    fallback: number,
-    min: number,
-    max: number,
-  ) => {
-    const raw = value(name);
-    if (raw === undefined) return fallback;
-    const whole = Number(raw);
-    if (!/^\d+$/.test(raw) || whole < min || whole > max)
-      problems.push(
-        `--${name} must be a whole number from ${min} to ${max}, got "${raw}"`,
-      );
-    return whole;
-  };
 
   const project = required('project', 'GOOGLE_CLOUD_PROJECT');
   const region = required('region', 'REGION');
@@ -118,13 +103,18 @@ export function parseSchedulerArgs(
     JOB_NAME_SHAPE,
     'letters, digits, hyphens or underscores',
   );
-  const attemptDeadlineSeconds = whole(
+  const attemptDeadlineSeconds = wholeFlag(
+    parsed,
     'attempt-deadline',
-    JOB_DEFAULTS.attemptDeadlineSeconds,
-    15,
-    1800,
+    {min: 15, max: 1800, fallback: JOB_DEFAULTS.attemptDeadlineSeconds},
+    problems,
   );
-  const retryCount = whole('retry-count', JOB_DEFAULTS.retryCount, 0, 5);
+  const retryCount = wholeFlag(
+    parsed,
+    'retry-count',
+    {min: 0, max: 5, fallback: JOB_DEFAULTS.retryCount},
+    problems,
+  );
 
   if (problems.length > 0) return {kind: 'invalid', problems};
   return {

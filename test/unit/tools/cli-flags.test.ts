@@ -1,7 +1,12 @@
 /**
  * The flag parser of every command: both spellings of a value, and every problem in one run.
  */
-import {listFlag, noArguments, parseFlags} from '../../../tools/cli/flags';
+import {
+  listFlag,
+  noArguments,
+  parseFlags,
+  wholeFlag,
+} from '../../../tools/cli/flags';
 
 const SPEC = {
   id: {type: 'string'},
@@ -108,6 +113,32 @@ describe('parseFlags', () => {
   it.each([['--help'], ['-h']])('sees %s even among mistakes', flag => {
     const parsed = parseFlags(['--bogus', flag], SPEC);
     expect(parsed.help).toBe(true);
+  });
+});
+
+describe('wholeFlag', () => {
+  const RANGE = {min: 1, max: 500, fallback: 64};
+  it.each([
+    [[], 64, []],
+    [['--n', '1'], 1, []],
+    [['--n=500'], 500, []],
+    [['--n', '0'], 64, ['--n must be a whole number from 1 to 500, got "0"']],
+    [
+      ['--n', '501'],
+      64,
+      ['--n must be a whole number from 1 to 500, got "501"'],
+    ],
+    [
+      ['--n', '2.5'],
+      64,
+      ['--n must be a whole number from 1 to 500, got "2.5"'],
+    ],
+    [['--n', '-1'], 64, ['--n must be a whole number from 1 to 500, got "-1"']],
+  ])('reads %j as %d, with the problems %j', (argv, value, problems) => {
+    const found: string[] = [];
+    const parsed = parseFlags(argv, {n: {type: 'string'}});
+    expect(wholeFlag(parsed, 'n', RANGE, found)).toBe(value);
+    expect(found).toEqual(problems);
   });
 });
 

@@ -32,7 +32,7 @@ describe('npm run import-laravel: arguments', () => {
       '--mysql must end with the database name (…/DB)',
       '--since-user-id must be a whole number (a user id)',
       '--time-zone must be an IANA time zone such as UTC or Europe/Paris, got "Mars/Base"',
-      '--concurrency must be a whole number from 1 to 500',
+      '--concurrency must be a whole number from 1 to 500, got "0"',
     ]);
     expect(problems.join('\n')).not.toContain('hunter2');
   });

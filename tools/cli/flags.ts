@@ -4,6 +4,7 @@
  * reports them all. `--x=v` and `--x v` are both accepted (parseArgs' own rules).
  */
 import {parseArgs} from 'node:util';
+import {answerUsage} from './usage';
 
 export interface FlagSpec {
   type: 'string' | 'boolean';
@@ -185,11 +186,7 @@ export function noArguments(
   io: {out(text: string): void; err(text: string): void},
 ): number | null {
   const parsed = parseFlags(argv, {}, {positionals: false});
-  if (parsed.help) {
-    io.out(`${usage}\n`);
-    return 0;
-  }
+  if (parsed.help) return answerUsage({kind: 'help'}, usage, io);
   if (parsed.problems.length === 0) return null;
-  io.err(`${parsed.problems.map(p => `error: ${p}`).join('\n')}\n\n${usage}\n`);
-  return 2;
+  return answerUsage({kind: 'invalid', problems: parsed.problems}, usage, io);
 }

@@ -16,6 +16,7 @@ import {readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {exitWith, stdio} from '../cli/exit';
 import {parseFlags} from '../cli/flags';
+import {answerUsage} from '../cli/usage';
 import {parseEnvFile} from './env-file';
 import {
   checkEnv,
@@ -152,16 +153,8 @@ export interface MainDeps {
 /** Runs the command; resolves with the exit code. */
 export async function main(argv: string[], deps: MainDeps): Promise<number> {
   const parsed = parsePlanArgs(argv);
-  if (parsed.kind === 'help') {
-    deps.out(`${USAGE}\n`);
-    return 0;
-  }
-  if (parsed.kind === 'invalid') {
-    deps.err(
-      `${parsed.problems.map(p => `plan-env: ${p}\n`).join('')}\n${USAGE}\n`,
-    );
-    return 2;
-  }
+  if (parsed.kind !== 'ok')
+    return answerUsage(parsed, USAGE, deps, 'plan-env: ');
   const {args} = parsed;
   const problems: string[] = [];
   let file: EnvLayers['file'];

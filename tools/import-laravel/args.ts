@@ -54,7 +54,7 @@ export interface ImportArgs {
 export type ParsedArgs =
   | {kind: 'run'; args: ImportArgs}
   | {kind: 'help'}
-  | {kind: 'usage'; problems: string[]};
+  | {kind: 'invalid'; problems: string[]};
 
 const OPTIONS = {
   mysql: {type: 'string'},
@@ -136,7 +136,7 @@ export function parseImportArgs(argv: string[]): ParsedArgs {
     {min: 1, max: 10_000_000, fallback: 10000},
     problems,
   );
-  if (problems.length > 0 || !mysql) return {kind: 'usage', problems};
+  if (problems.length > 0 || !mysql) return {kind: 'invalid', problems};
   return {
     kind: 'run',
     args: {

@@ -17,6 +17,7 @@ import {importWriter} from './writer';
 import {unreachableEmulators} from '../cli/emulator-check';
 import {promptHidden} from '../cli/hidden-prompt';
 import {createProgress} from '../cli/progress';
+import {answerUsage} from '../cli/usage';
 import {exitWith, stdio} from '../cli/exit';
 
 export interface MainIo {
@@ -49,14 +50,7 @@ async function mysqlPassword(
 /** Runs the command; resolves with the exit code (0 done, 1 failed, 2 bad usage). */
 export async function main(argv: string[], io: MainIo): Promise<number> {
   const parsed = parseImportArgs(argv);
-  if (parsed.kind === 'help') {
-    io.out(`${USAGE}\n`);
-    return 0;
-  }
-  if (parsed.kind === 'usage') {
-    io.err(`${parsed.problems.map(p => `error: ${p}`).join('\n')}\n${USAGE}\n`);
-    return 2;
-  }
+  if (parsed.kind !== 'run') return answerUsage(parsed, USAGE, io);
   const {args} = parsed;
   const password = await mysqlPassword(args.mysql, io);
   if (password === null) {

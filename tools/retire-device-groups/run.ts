@@ -14,6 +14,7 @@ import {createLogger} from '../../shared/platform/logger';
 import {createRuntime, type Runtime} from '../../shared/runtime';
 import {unreachableEmulators} from '../cli/emulator-check';
 import {createProgress, type Progress} from '../cli/progress';
+import {answerUsage} from '../cli/usage';
 import {parseRetireArgs, USAGE, type RetireArgs} from './args';
 import {failureReason, type UserOutcome} from './outcome';
 import {rebuildUser} from './rebuild-user';
@@ -45,14 +46,7 @@ export async function run(
   io: Io,
 ): Promise<number> {
   const parsed = parseRetireArgs(argv);
-  if (parsed.kind === 'help') {
-    io.out(`${USAGE}\n`);
-    return EXIT.ok;
-  }
-  if (parsed.kind === 'invalid') {
-    io.err(`${parsed.problems.join('\n')}\n\n${USAGE}\n`);
-    return EXIT.usage;
-  }
+  if (parsed.kind !== 'run') return answerUsage(parsed, USAGE, io, '');
   const {args} = parsed;
   const config = checkedConfig(args, env, io);
   if (!config) return EXIT.usage;

@@ -6,6 +6,9 @@
 export type UsageAnswer =
   {kind: 'help'} | {kind: 'invalid'; problems: string[]};
 
+/** A parsed command line: the command's arguments, or the help or problems to answer. */
+export type CommandLine<Args> = {kind: 'run'; args: Args} | UsageAnswer;
+
 /**
  * Prints the usage on stdout for --help and answers exit code 0; otherwise prints each
  * problem on a line of its own, a blank line and the usage on stderr, and answers 2.

@@ -16,7 +16,7 @@ import {readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {exitWith, stdio} from '../cli/exit';
 import {parseFlags} from '../cli/flags';
-import {answerUsage} from '../cli/usage';
+import {answerUsage, type CommandLine} from '../cli/usage';
 import {parseEnvFile} from './env-file';
 import {
   checkEnv,
@@ -53,12 +53,7 @@ const OPTIONS = {
 } as const;
 
 /** Reads the arguments in order: options after `--function` belong to that function. */
-export function parsePlanArgs(
-  argv: readonly string[],
-):
-  | {kind: 'ok'; args: PlanArgs}
-  | {kind: 'help'}
-  | {kind: 'invalid'; problems: string[]} {
+export function parsePlanArgs(argv: readonly string[]): CommandLine<PlanArgs> {
   const parsed = parseFlags(argv, OPTIONS, {positionals: false});
   if (parsed.help) return {kind: 'help'};
   const problems = [...parsed.problems];
@@ -111,7 +106,9 @@ export function parsePlanArgs(
   for (const fn of args.functions)
     if (fn.entryPoint === '')
       problems.push(`--function ${fn.name} needs an --entry-point`);
-  return problems.length > 0 ? {kind: 'invalid', problems} : {kind: 'ok', args};
+  return problems.length > 0
+    ? {kind: 'invalid', problems}
+    : {kind: 'run', args};
 }
 
 function addPair(
@@ -153,7 +150,7 @@ export interface MainDeps {
 /** Runs the command; resolves with the exit code. */
 export async function main(argv: string[], deps: MainDeps): Promise<number> {
   const parsed = parsePlanArgs(argv);
-  if (parsed.kind !== 'ok')
+  if (parsed.kind !== 'run')
     return answerUsage(parsed, USAGE, deps, 'plan-env: ');
   const {args} = parsed;
   const problems: string[] = [];

@@ -4,6 +4,7 @@
  * a script's arguments, and `ps` shows them): it comes from LARAVEL_DB_PASSWORD or a prompt.
  */
 import {parseFlags, stringFlag, wholeFlag} from '../cli/flags';
+import type {CommandLine} from '../cli/usage';
 import {isTimeZone} from './wall-clock';
 
 export const USAGE = `Usage: npm run import-laravel -- --mysql mysql://USER@HOST[:PORT]/DB
@@ -51,10 +52,7 @@ export interface ImportArgs {
   progressEvery: number;
 }
 
-export type ParsedArgs =
-  | {kind: 'run'; args: ImportArgs}
-  | {kind: 'help'}
-  | {kind: 'invalid'; problems: string[]};
+export type ParsedArgs = CommandLine<ImportArgs>;
 
 const OPTIONS = {
   mysql: {type: 'string'},

@@ -2,6 +2,7 @@
  * Command line of `npm run retire-device-groups`; every bad flag is reported at once.
  */
 import {parseFlags, stringFlag, wholeFlag} from '../cli/flags';
+import type {CommandLine} from '../cli/usage';
 
 export const USAGE = `Usage: npm run retire-device-groups -- [options]
 Retires the FCM device groups after a switch to DEVICE_GROUPS=firestore: for each user with a
@@ -35,10 +36,7 @@ export interface RetireArgs {
   reportFile: string | null;
 }
 
-export type ParsedArgs =
-  | {kind: 'run'; args: RetireArgs}
-  | {kind: 'help'}
-  | {kind: 'invalid'; problems: string[]};
+export type ParsedArgs = CommandLine<RetireArgs>;
 
 const OPTIONS = {
   rebuild: {type: 'boolean'},

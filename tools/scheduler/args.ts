@@ -3,6 +3,7 @@
  * is reported at once.
  */
 import {parseFlags, stringFlag, wholeFlag, type FlagSpec} from '../cli/flags';
+import type {CommandLine} from '../cli/usage';
 import {JOB_DEFAULTS, type JobOptions} from './job';
 import {timeZoneProblem} from './time-zone';
 
@@ -45,10 +46,7 @@ export interface SchedulerArgs {
   dryRun: boolean;
 }
 
-export type ParsedSchedulerArgs =
-  | {kind: 'run'; args: SchedulerArgs}
-  | {kind: 'help'}
-  | {kind: 'invalid'; problems: string[]};
+export type ParsedSchedulerArgs = CommandLine<SchedulerArgs>;
 
 const URL_SHAPE = /^https?:\/\/\S+$/;
 const EMAIL_SHAPE = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;

@@ -42,7 +42,7 @@ describe('plan-env', () => {
         'C=3',
       ]),
     ).toEqual({
-      kind: 'ok',
+      kind: 'run',
       args: {
         out: dir,
         envFile: undefined,

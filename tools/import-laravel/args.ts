@@ -3,7 +3,8 @@
  * names them all. The database password is never taken from the command line (npm echoes
  * a script's arguments, and `ps` shows them): it comes from LARAVEL_DB_PASSWORD or a prompt.
  */
-import {parseArgs} from 'node:util';
+import {parseFlags, stringFlag, wholeFlag} from '../cli/flags';
+import type {CommandLine} from '../cli/usage';
 import {isTimeZone} from './wall-clock';
 
 export const USAGE = `Usage: npm run import-laravel -- --mysql mysql://USER@HOST[:PORT]/DB
@@ -51,10 +52,7 @@ export interface ImportArgs {
   progressEvery: number;
 }
 
-export type ParsedArgs =
-  | {kind: 'run'; args: ImportArgs}
-  | {kind: 'help'}
-  | {kind: 'usage'; problems: string[]};
+export type ParsedArgs = CommandLine<ImportArgs>;
 
 const OPTIONS = {
   mysql: {type: 'string'},
@@ -66,10 +64,7 @@ const OPTIONS = {
   report: {type: 'string'},
   'page-size': {type: 'string'},
   'progress-every': {type: 'string'},
-  help: {type: 'boolean', short: 'h'},
 } as const;
-
-type Values = Record<string, string | boolean | undefined>;
 
 /** Parses `mysql://USER@HOST[:PORT]/DB`; problems go to `problems`. */
 function mysqlTarget(raw: string, problems: string[]): MysqlTarget | undefined {
@@ -99,96 +94,57 @@ function mysqlTarget(raw: string, problems: string[]): MysqlTarget | undefined {
   };
 }
 
-function whole(
-  values: Values,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-  problems: string[],
-): number {
-  const raw = values[name];
-  if (raw === undefined) return fallback;
-  if (
-    typeof raw !== 'string' ||
-    !/^\d+$/.test(raw) ||
-    +raw < min ||
-    +raw > max
-  ) {
-    problems.push(`--${name} must be a whole number from ${min} to ${max}`);
-    return fallback;
-  }
-  return Number(raw);
-}
-
-/** Names unknown flags, flags missing their value and stray words, all at once. */
-function shapeProblems(argv: string[]): {values: Values; problems: string[]} {
-  const {values, tokens} = parseArgs({
-    args: argv,
-    options: OPTIONS,
-    strict: false,
-    allowPositionals: true,
-    tokens: true,
-  });
-  const problems: string[] = [];
-  for (const token of tokens) {
-    if (token.kind === 'positional')
-      problems.push(`unexpected argument "${token.value}"`);
-    if (token.kind !== 'option') continue;
-    const known = OPTIONS[token.name as keyof typeof OPTIONS];
-    if (!known) problems.push(`unknown option ${token.rawName}`);
-    else if (known.type === 'string' && token.value === undefined)
-      problems.push(`${token.rawName} needs a value`);
-    else if (known.type === 'boolean' && token.inlineValue)
-      problems.push(`${token.rawName} takes no value`);
-  }
-  return {values: values as Values, problems};
-}
-
 /** Parses the command line. */
 export function parseImportArgs(argv: string[]): ParsedArgs {
-  const {values, problems} = shapeProblems(argv);
-  if (values.help === true) return {kind: 'help'};
+  const parsed = parseFlags(argv, OPTIONS, {positionals: false});
+  if (parsed.help) return {kind: 'help'};
+  const problems = [...parsed.problems];
+  const value = (name: keyof typeof OPTIONS) => stringFlag(parsed, name);
   let mysql: MysqlTarget | undefined;
-  if (typeof values.mysql === 'string')
-    mysql = mysqlTarget(values.mysql, problems);
-  else if (values.mysql === undefined) problems.push('--mysql is required');
+  const url = value('mysql');
+  if (url !== undefined) mysql = mysqlTarget(url, problems);
+  else if (!parsed.valueless.includes('mysql'))
+    problems.push('--mysql is required');
   let sinceUserId = 0n;
-  const since = values['since-user-id'];
-  if (typeof since === 'string') {
+  const since = value('since-user-id');
+  if (since !== undefined) {
     if (/^\d{1,20}$/.test(since)) sinceUserId = BigInt(since);
     else problems.push('--since-user-id must be a whole number (a user id)');
   }
-  const timeZone =
-    typeof values['time-zone'] === 'string' ? values['time-zone'] : 'UTC';
+  const timeZone = value('time-zone') ?? 'UTC';
   if (!isTimeZone(timeZone))
     problems.push(
       `--time-zone must be an IANA time zone such as UTC or Europe/Paris, got "${timeZone}"`,
     );
-  const pageSize = whole(values, 'page-size', 1000, 1, 10000, problems);
-  const concurrency = whole(values, 'concurrency', 64, 1, 500, problems);
-  const progressEvery = whole(
-    values,
-    'progress-every',
-    10000,
-    1,
-    10_000_000,
+  const pageSize = wholeFlag(
+    parsed,
+    'page-size',
+    {min: 1, max: 10000, fallback: 1000},
     problems,
   );
-  if (problems.length > 0 || !mysql) return {kind: 'usage', problems};
+  const concurrency = wholeFlag(
+    parsed,
+    'concurrency',
+    {min: 1, max: 500, fallback: 64},
+    problems,
+  );
+  const progressEvery = wholeFlag(
+    parsed,
+    'progress-every',
+    {min: 1, max: 10_000_000, fallback: 10000},
+    problems,
+  );
+  if (problems.length > 0 || !mysql) return {kind: 'invalid', problems};
   return {
     kind: 'run',
     args: {
       mysql,
-      dryRun: values['dry-run'] === true,
+      dryRun: parsed.values['dry-run'] === true,
       sinceUserId,
       timeZone,
-      reconcile: values.reconcile === true,
+      reconcile: parsed.values.reconcile === true,
       concurrency,
-      reportPath:
-        typeof values.report === 'string'
-          ? values.report
-          : 'import-laravel-report.json',
+      reportPath: value('report') ?? 'import-laravel-report.json',
       pageSize,
       progressEvery,
     },

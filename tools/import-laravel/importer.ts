@@ -4,7 +4,7 @@
  */
 import type {ImportArgs} from './args';
 import {importPage} from './page';
-import type {Progress} from './progress';
+import type {Progress} from '../cli/progress';
 import type {Ramp} from './ramp';
 import {
   addCounts,
@@ -14,11 +14,11 @@ import {
   type SkippedUser,
 } from './report';
 import type {LaravelSource} from './source';
-import type {FirestoreTarget} from './target';
+import type {ImportWriter} from './writer';
 
 export interface ImporterDeps {
   source: LaravelSource;
-  target: FirestoreTarget;
+  writer: ImportWriter;
   /** Looks a user's notification key up by group name; null when no key is needed. */
   lookupKey: ((userId: string) => Promise<string | null>) | null;
   /** Rebuilds a user's device group from Firestore; `strays` leave it (Devices.rebuild). */
@@ -28,7 +28,8 @@ export interface ImporterDeps {
   maxDevices: number;
   /** Waits until a user's writes fit Firestore's ramp-up (ramp.ts). */
   ramp: Ramp;
-  progress: (totals: {users: number; tokens: number}) => Progress;
+  /** The progress printer of a run of `total` rows (users and tokens). */
+  progress: (total: number) => Progress;
   clock?: () => Date;
 }
 
@@ -50,7 +51,8 @@ export async function runImport(
     const {source} = deps;
     counts.tokens.invalidRows = await source.invalidTokenRows();
     const collisions = await source.collisions();
-    progress = deps.progress(await source.totals(args.sinceUserId.toString()));
+    const totals = await source.totals(args.sinceUserId.toString());
+    progress = deps.progress(totals.users + totals.tokens);
     let after = args.sinceUserId.toString();
     let usersDone = 0;
     let tokensDone = 0;
@@ -73,7 +75,12 @@ export async function runImport(
       tokensDone += page.winners;
       rows = usersDone + tokensDone;
       if (upTo !== null) lastUserWritten = upTo;
-      progress.update(usersDone, tokensDone, lastUserWritten);
+      // The last user written is where an interrupted run resumes (--since-user-id).
+      progress.update(
+        rows,
+        `users ${usersDone}/${totals.users}, tokens ${tokensDone}/${totals.tokens}, ` +
+          `last user written ${lastUserWritten ?? 'none'}`,
+      );
       if (upTo === null) break;
       after = upTo;
     }

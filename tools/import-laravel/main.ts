@@ -8,15 +8,16 @@
 import {ConfigError, parseConfig} from '../../shared/platform/config';
 import {createLogger} from '../../shared/platform/logger';
 import {createRuntime} from '../../shared/runtime';
-import {promptHidden} from '../user/password';
 import {parseImportArgs, USAGE, type MysqlTarget} from './args';
 import {runImport} from './importer';
-import {createProgress} from './progress';
 import {writeRamp} from './ramp';
 import {formatReport, writeReport} from './report';
 import {openLaravelSource} from './source';
-import {firestoreTarget} from './target';
+import {importWriter} from './writer';
 import {unreachableEmulators} from '../cli/emulator-check';
+import {promptHidden} from '../cli/hidden-prompt';
+import {createProgress} from '../cli/progress';
+import {answerUsage} from '../cli/usage';
 import {exitWith, stdio} from '../cli/exit';
 
 export interface MainIo {
@@ -49,14 +50,7 @@ async function mysqlPassword(
 /** Runs the command; resolves with the exit code (0 done, 1 failed, 2 bad usage). */
 export async function main(argv: string[], io: MainIo): Promise<number> {
   const parsed = parseImportArgs(argv);
-  if (parsed.kind === 'help') {
-    io.out(`${USAGE}\n`);
-    return 0;
-  }
-  if (parsed.kind === 'usage') {
-    io.err(`${parsed.problems.map(p => `error: ${p}`).join('\n')}\n${USAGE}\n`);
-    return 2;
-  }
+  if (parsed.kind !== 'run') return answerUsage(parsed, USAGE, io);
   const {args} = parsed;
   const password = await mysqlPassword(args.mysql, io);
   if (password === null) {
@@ -92,7 +86,7 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
       `, project ${config.projectId ?? '(default)'}${args.dryRun ? ' (dry run)' : ''}\n`,
   );
   const db = await runtime.db.client();
-  const target = firestoreTarget(db);
+  const writer = importWriter(db);
   let source;
   try {
     source = await openLaravelSource(args.mysql, password);
@@ -103,7 +97,7 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
   }
   const report = await runImport(args, {
     source,
-    target,
+    writer,
     lookupKey: groups
       ? id => groups.lookupKey(id, AbortSignal.timeout(config.fcmTimeoutMs))
       : null,
@@ -112,13 +106,13 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
     maxDevices: config.maxDevicesPerUser,
     // Firestore asks live databases for a ramp-up; the emulator has no such limit.
     ramp: writeRamp(!io.env.FIRESTORE_EMULATOR_HOST),
-    progress: totals =>
+    progress: total =>
       createProgress({
-        totalUsers: totals.users,
-        totalTokens: totals.tokens,
-        every: args.progressEvery,
-        tty: io.stderrIsTty,
         write: io.err,
+        isTTY: io.stderrIsTty,
+        total,
+        unit: 'rows',
+        every: args.progressEvery,
       }),
   });
   await source.close().catch(() => undefined);

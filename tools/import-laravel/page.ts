@@ -4,6 +4,7 @@
  * once (the throughput comes from users in flight, not from batching users together);
  * then rebuild the device groups that must follow.
  */
+import {forEachLimit} from '../../shared/platform/pool';
 import type {ImportArgs} from './args';
 import type {Found} from './found';
 import type {ImporterDeps} from './importer';
@@ -14,22 +15,6 @@ import type {SourceUser} from './rows';
 
 /** Concurrent FCM calls (key lookups, group rebuilds): enough to overlap round trips, no more. */
 const FCM_CONCURRENCY = 8;
-
-/** Runs `work` on every item, at most `limit` at a time. */
-async function eachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const lanes = Array.from(
-    {length: Math.min(limit, items.length)},
-    async () => {
-      while (next < items.length) await work(items[next++]!);
-    },
-  );
-  await Promise.all(lanes);
-}
 
 /** What a page's plans added up to. */
 export interface PageResult {
@@ -59,7 +44,7 @@ async function rebuildGroups(
     : deps.deviceGroups
       ? [...result.strays.keys()]
       : [];
-  await eachLimited(users, FCM_CONCURRENCY, async id => {
+  await forEachLimit(users, FCM_CONCURRENCY, async id => {
     try {
       await deps.rebuild(id, result.strays.get(id) ?? []);
       result.counts.reconcile.rebuilt++;
@@ -79,7 +64,7 @@ export async function importPage(
   args: ImportArgs,
   deps: ImporterDeps,
 ): Promise<PageResult> {
-  const {source, target} = deps;
+  const {source, writer} = deps;
   const upTo = users.at(-1)?.id ?? null;
   const [tokens, tallies] = await Promise.all([
     upTo === null ? [] : source.tokens(after, upTo, deps.maxDevices),
@@ -89,11 +74,11 @@ export async function importPage(
   const wants = new Map(
     users.map(u => [u.id, wanted(u, byUser.get(u.id) ?? [])]),
   );
-  const found = await target.read([...wants.values()]);
+  const found = await writer.read([...wants.values()]);
   const lookedUp = new Map<string, string | null>();
   if (deps.lookupKey) {
     const lookup = deps.lookupKey;
-    await eachLimited(
+    await forEachLimit(
       needsKeyLookup(users, byUser, found),
       FCM_CONCURRENCY,
       async id => void lookedUp.set(id, await lookup(id)),
@@ -135,10 +120,10 @@ export async function importPage(
     else record(user, plan);
   }
   const failures: string[] = [];
-  await eachLimited(toWrite, args.concurrency, async ([user, writes]) => {
+  await forEachLimit(toWrite, args.concurrency, async ([user, writes]) => {
     await deps.ramp(writes);
     try {
-      const {plan, attempts} = await target.apply(
+      const {plan, attempts} = await writer.apply(
         wants.get(user.id)!,
         planFor(user),
       );

@@ -1,5 +1,5 @@
 /**
- * The writes a plan asks for, as plain data (the plans stay pure): target.ts turns them
+ * The writes a plan asks for, as plain data (the plans stay pure): writer.ts turns them
  * into transaction writes. A user document that exists is changed field by field, and its
  * `devices` map entry by entry, so that no write replaces what another writer put there.
  */

@@ -13,9 +13,10 @@ import {
 import {createLogger} from '../../shared/platform/logger';
 import {createRuntime, type Runtime} from '../../shared/runtime';
 import {unreachableEmulators} from '../cli/emulator-check';
+import {createProgress, type Progress} from '../cli/progress';
+import {answerUsage} from '../cli/usage';
 import {parseRetireArgs, USAGE, type RetireArgs} from './args';
 import {failureReason, type UserOutcome} from './outcome';
-import {createProgress, type Progress} from './progress';
 import {rebuildUser} from './rebuild-user';
 import {retireUser} from './retire-user';
 import {formatSummary, Tally} from './summary';
@@ -45,14 +46,7 @@ export async function run(
   io: Io,
 ): Promise<number> {
   const parsed = parseRetireArgs(argv);
-  if (parsed.kind === 'help') {
-    io.out(`${USAGE}\n`);
-    return EXIT.ok;
-  }
-  if (parsed.kind === 'invalid') {
-    io.err(`${parsed.problems.join('\n')}\n\n${USAGE}\n`);
-    return EXIT.usage;
-  }
+  if (parsed.kind !== 'run') return answerUsage(parsed, USAGE, io, '');
   const {args} = parsed;
   const config = checkedConfig(args, env, io);
   if (!config) return EXIT.usage;
@@ -79,8 +73,8 @@ export async function run(
     write: io.err,
     isTTY: io.isTTY,
     total,
-    tally,
-    mode: args.mode,
+    unit: 'users',
+    every: 1000,
   });
   const stop = io.stop ?? new AbortController().signal;
   const end = await walkUsers({
@@ -90,7 +84,7 @@ export async function run(
     stop,
     handle: async user => {
       tally.add(user.id, await handle(user));
-      progress?.update();
+      progress?.update(tally.users, tally.line(args.mode));
     },
   });
   progress.done();

@@ -3,7 +3,12 @@
  * flag: a command line is visible to every user of the machine (`ps`) and stays in shell
  * history.
  */
-import {parseFlags, stringFlag, type ParsedFlags} from '../cli/flags';
+import {
+  parseFlags,
+  stringFlag,
+  wholeFlag,
+  type ParsedFlags,
+} from '../cli/flags';
 
 export const USAGE = `Usage: npm run user -- create --id ID --email EMAIL [--name NAME] [--cost 10] [--password-stdin]
        npm run user -- list [--email PREFIX] [--limit 100]
@@ -161,24 +166,23 @@ function parseCreate(parsed: ParsedFlags, problems: string[]): UserCommand {
   const id = stringFlag(parsed, 'id');
   const email = stringFlag(parsed, 'email');
   const name = stringFlag(parsed, 'name');
-  const rawCost = stringFlag(parsed, 'cost') ?? '10';
   if (id === undefined) {
-    if (!problems.includes('--id needs a value'))
-      problems.push('--id is required');
+    if (!parsed.valueless.includes('id')) problems.push('--id is required');
   } else if (!USER_ID.test(id)) {
     problems.push(`--id must be 1-128 letters, digits, _ or -, got "${id}"`);
   }
   if (email === undefined) {
-    if (!problems.includes('--email needs a value'))
+    if (!parsed.valueless.includes('email'))
       problems.push('--email is required');
   } else if (!EMAIL.test(email)) {
     problems.push(`--email must be an email address, got "${email}"`);
   }
-  const cost = Number(rawCost);
-  if (!/^\d+$/.test(rawCost) || cost < 4 || cost > 15)
-    problems.push(
-      `--cost must be a whole number from 4 to 15, got "${rawCost}"`,
-    );
+  const cost = wholeFlag(
+    parsed,
+    'cost',
+    {min: 4, max: 15, fallback: 10},
+    problems,
+  );
   if (problems.length || id === undefined || email === undefined)
     return {kind: 'invalid', problems};
   return {
@@ -195,12 +199,12 @@ function parseCreate(parsed: ParsedFlags, problems: string[]): UserCommand {
 
 function parseList(parsed: ParsedFlags, problems: string[]): UserCommand {
   const prefix = stringFlag(parsed, 'email');
-  const rawLimit = stringFlag(parsed, 'limit') ?? String(DEFAULT_LIMIT);
-  const limit = Number(rawLimit);
-  if (!/^\d+$/.test(rawLimit) || limit < 1 || limit > MAX_LIMIT)
-    problems.push(
-      `--limit must be a whole number from 1 to ${MAX_LIMIT}, got "${rawLimit}"`,
-    );
+  const limit = wholeFlag(
+    parsed,
+    'limit',
+    {min: 1, max: MAX_LIMIT, fallback: DEFAULT_LIMIT},
+    problems,
+  );
   if (prefix !== undefined && prefix.trim() === '')
     problems.push('--email needs a prefix');
   if (problems.length) return {kind: 'invalid', problems};

@@ -13,12 +13,13 @@ import {
   type KnownTarget,
 } from './firestore';
 import {promptNewPassword, readPasswordFromStdin} from './password';
-import {firestoreTarget} from './target';
+import {firestoreFromEnv} from './target';
 import {
   unreachableEmulators,
   type EmulatorVariable,
 } from '../cli/emulator-check';
 import {exitWith, stdio} from '../cli/exit';
+import {answerUsage} from '../cli/usage';
 
 type Io = typeof stdio & {env: NodeJS.ProcessEnv};
 
@@ -104,17 +105,9 @@ async function remove(
 
 export async function main(argv: string[], io: Io): Promise<number> {
   const command = parseUserArgs(argv);
-  if (command.kind === 'help') {
-    io.out(`${USAGE}\n`);
-    return 0;
-  }
-  if (command.kind === 'invalid') {
-    io.err(
-      `${command.problems.map(p => `error: ${p}`).join('\n')}\n\n${USAGE}\n`,
-    );
-    return 2;
-  }
-  const target = firestoreTarget(io.env);
+  if (command.kind === 'help' || command.kind === 'invalid')
+    return answerUsage(command, USAGE, io);
+  const target = firestoreFromEnv(io.env);
   if (target.kind === 'unknown') throw new Failure(target.problem);
   const emulators: EmulatorVariable[] = ['FIRESTORE_EMULATOR_HOST'];
   const down = await unreachableEmulators(emulators, undefined, io.env);

@@ -23,8 +23,8 @@ describe('npm run import-laravel: arguments', () => {
       '--bogus',
       'stray',
     ]);
-    expect(parsed.kind).toBe('usage');
-    const problems = parsed.kind === 'usage' ? parsed.problems : [];
+    expect(parsed.kind).toBe('invalid');
+    const problems = parsed.kind === 'invalid' ? parsed.problems : [];
     expect(problems).toEqual([
       'unknown option --bogus',
       'unexpected argument "stray"',
@@ -32,7 +32,7 @@ describe('npm run import-laravel: arguments', () => {
       '--mysql must end with the database name (…/DB)',
       '--since-user-id must be a whole number (a user id)',
       '--time-zone must be an IANA time zone such as UTC or Europe/Paris, got "Mars/Base"',
-      '--concurrency must be a whole number from 1 to 500',
+      '--concurrency must be a whole number from 1 to 500, got "0"',
     ]);
     expect(problems.join('\n')).not.toContain('hunter2');
   });
@@ -40,7 +40,7 @@ describe('npm run import-laravel: arguments', () => {
   it('refuses a password in the URL, naming LARAVEL_DB_PASSWORD and the prompt', () => {
     expect(
       parseImportArgs(['--mysql', 'mysql://laravel:s3cret@127.0.0.1/app']),
-    ).toEqual({kind: 'usage', problems: [PASSWORD_IN_URL]});
+    ).toEqual({kind: 'invalid', problems: [PASSWORD_IN_URL]});
     expect(PASSWORD_IN_URL).toContain('LARAVEL_DB_PASSWORD');
     expect(PASSWORD_IN_URL).toContain('prompt');
     // Even an empty password (`user:@host`) is no password: nothing to refuse.

@@ -107,7 +107,8 @@ describe('npm run user: arguments', () => {
         '--limit must be a whole number from 1 to 1000, got "0"',
       ],
     ],
-    [['list', '--email='], ['--email needs a prefix']],
+    [['list', '--email='], ['--email needs a value']],
+    [['list', '--email', ' '], ['--email needs a prefix']],
     [
       ['create', '--id', 'a/b', '--email', 'nope', '--cost=3', '--bogus'],
       [
@@ -117,14 +118,7 @@ describe('npm run user: arguments', () => {
         '--cost must be a whole number from 4 to 15, got "3"',
       ],
     ],
-    [
-      ['create', '--id', '--email', 'a@b.c'],
-      [
-        '--id needs a value',
-        'unexpected argument(s): a@b.c',
-        '--email is required',
-      ],
-    ],
+    [['create', '--id', '--email', 'a@b.c'], ['--id needs a value']],
   ])('refuses %j with every problem: %j', (argv, problems) => {
     expect(parseUserArgs(argv)).toEqual({kind: 'invalid', problems});
   });

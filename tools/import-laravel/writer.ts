@@ -24,7 +24,7 @@ const READ_CHUNK = 300;
  */
 const TRANSACTION_ATTEMPTS = 25;
 
-export interface FirestoreTarget {
+export interface ImportWriter {
   /** What Firestore holds for the plans of `wanted`. */
   read(wanted: readonly Wanted[]): Promise<Found>;
   /**
@@ -76,7 +76,8 @@ async function writeIn(
   }
 }
 
-export function firestoreTarget(db: Firestore): FirestoreTarget {
+/** The importer's reads and per-user transactions against `db`. */
+export function importWriter(db: Firestore): ImportWriter {
   return {
     read: wanted =>
       readWanted(paths => getAll((...r) => db.getAll(...r), db, paths), wanted),

@@ -40,6 +40,9 @@ export interface ParsedFlags {
 
 type Token = NonNullable<ReturnType<typeof parseArgs>['tokens']>[number];
 
+/** Names of flags that would carry a secret; no command takes one on its command line. */
+const SECRET_FLAG = /pass(word)?|secret|credential|private-key/i;
+
 /** Parses `argv` against `spec` (flag name to type) without throwing. */
 export function parseFlags(
   argv: readonly string[],
@@ -59,17 +62,26 @@ export function parseFlags(
     problems: [],
   };
   const {values, given, positionals, valueless, problems} = parsed;
+  // The word after an unknown flag that names a secret is taken as that secret: never echoed.
+  let secretNext = false;
   for (const token of tokensOf(argv, options)) {
     if (token.kind === 'positional') {
-      if (allowPositionals) positionals.push(token.value);
+      if (secretNext) secretNext = false;
+      else if (allowPositionals) positionals.push(token.value);
       else problems.push(`unexpected argument "${token.value}"`);
       continue;
     }
+    secretNext = false;
     if (token.kind !== 'option') continue;
     const flag = Object.hasOwn(options, token.name)
       ? options[token.name]
       : undefined;
-    if (!flag) {
+    if (!flag && SECRET_FLAG.test(token.name)) {
+      problems.push(
+        `${token.rawName} is not accepted: a secret on the command line is visible to other users (ps) and stays in shell history (see --help for where it goes)`,
+      );
+      secretNext = token.value === undefined;
+    } else if (!flag) {
       problems.push(`unknown option ${token.rawName}`);
     } else if (token.name === 'help') {
       parsed.help = true;

@@ -166,3 +166,22 @@ describe('noArguments', () => {
     });
   });
 });
+
+describe('a secret on the command line', () => {
+  it.each([
+    [['--password', 's3cret-value'], '--password'],
+    [['--password=s3cret-value'], '--password'],
+    [['--db-pass', 's3cret-value'], '--db-pass'],
+    [['--client-secret', 's3cret-value', 'later'], '--client-secret'],
+  ])(
+    '%j is refused with the reason, and the secret is never echoed',
+    (argv, flag) => {
+      const parsed = parseFlags(argv, {}, {positionals: false});
+      expect(parsed.problems[0]).toBe(
+        `${flag} is not accepted: a secret on the command line is visible to other users (ps) and stays in shell history (see --help for where it goes)`,
+      );
+      expect(parsed.problems.join('\n')).not.toContain('s3cret-value');
+      expect(parsed.positionals).toEqual([]);
+    },
+  );
+});

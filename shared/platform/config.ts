@@ -436,10 +436,12 @@ export function parseConfig(env: Env = process.env): Config {
   if (problems.length > 0) throw new ConfigError(problems);
   const {main, login, cron, notify} = parsed;
   const emulated = main.fcmEmulatorHost !== undefined;
+  // The emulator's stand-in sender id, which also names its project's device groups.
+  const senderId = main.fcmSenderId ?? (emulated ? 'emulator' : undefined);
   const {appEngineCompat, ...cronRest} = cron;
   return {
     ...main,
-    fcmSenderId: main.fcmSenderId ?? (emulated ? 'emulator' : ''),
+    fcmSenderId: senderId ?? '',
     login,
     cron: {
       ...cronRest,
@@ -454,9 +456,7 @@ export function parseConfig(env: Env = process.env): Config {
       // The emulator knows a project's device groups by the sender id.
       fcmProjectId:
         notify.fcmProjectId ??
-        (emulated && main.fcmSenderId !== undefined
-          ? main.fcmSenderId
-          : main.projectId),
+        (emulated && senderId !== undefined ? senderId : main.projectId),
     },
   };
 }

@@ -98,7 +98,7 @@ export function createRuntime(
       log,
       cache: verified,
     }),
-    recognize: makeRecognizer(verified),
+    recognize: makeRecognizer(verified, config.login.forwardedForHops),
     devices,
     groups,
     accessToken,

@@ -15,6 +15,10 @@ export interface AddResult {
   created: boolean;
 }
 
+/** A removal the user asked for (removeDevice), not pruning or a dead token. */
+export const isSignOut = (options: RemoveOptions) =>
+  options.reason === undefined && options.onlyIfUpdatedBefore === undefined;
+
 export interface RemoveOptions {
   /** Remove only if the token's `updated_at` is older than this (a device that registered again is kept). */
   onlyIfUpdatedBefore?: Date;

@@ -10,14 +10,15 @@ import {TOKENS, USERS, tokenId, userData} from '../firestore/collections';
 import {firestoreSdk} from '../firestore/client';
 import type {Db} from '../firestore/db';
 import type {Logger} from '../platform/logger';
-import type {
-  Admitted,
-  AddResult,
-  DeliveryTarget,
-  Devices,
-  DevicesBackend,
-  RemoveOptions,
-  Verified,
+import {
+  isSignOut,
+  type Admitted,
+  type AddResult,
+  type DeliveryTarget,
+  type Devices,
+  type DevicesBackend,
+  type RemoveOptions,
+  type Verified,
 } from './devices';
 import {isRemovable, newToken, registration} from './rules';
 import {UserQueue} from './user-queue';
@@ -27,6 +28,7 @@ import {
   refreshIn,
   registrationIn,
   removalIn,
+  signedOutOfUnknownToken,
   storedToken,
   syncDevicesMapIn,
   userDevices,
@@ -152,20 +154,18 @@ export class FirestoreDevices implements Devices {
     const {Timestamp} = await firestoreSdk();
     const id = tokenId(registrationId);
     const verify = options.verify ?? admitAll;
+    const at = Timestamp.fromDate(this.deps.clock());
+    let unknown = false;
     const removed = await this.deps.db.transaction(async (tx, firestore) => {
       const [tokenSnap, userSnap] = await tx.getAll(
         firestore.collection(TOKENS).doc(id),
         firestore.collection(USERS).doc(userId),
       );
       if (!verify(userData(userSnap!))) return null;
+      const token = storedToken(tokenSnap!);
+      unknown = token === null;
       // Not theirs, or registered again since the cutoff: nothing to do, nothing revealed.
-      if (
-        !isRemovable(
-          storedToken(tokenSnap!),
-          userId,
-          options.onlyIfUpdatedBefore,
-        )
-      )
+      if (!isRemovable(token, userId, options.onlyIfUpdatedBefore))
         return false;
       await removalIn(
         tx,
@@ -174,12 +174,14 @@ export class FirestoreDevices implements Devices {
         {id},
         {
           reason: options.reason ?? 'removed',
-          at: Timestamp.fromDate(this.deps.clock()),
+          at,
           keepKey: true,
         },
       );
       return true;
     });
+    if (removed === false && unknown && isSignOut(options))
+      await signedOutOfUnknownToken(this.deps.db, userId, id, at);
     return removed === null
       ? {kind: 'not-admitted'}
       : {kind: 'admitted', result: removed};

@@ -40,7 +40,12 @@ import {
   type StoredToken,
   type UserDevices,
 } from './rules';
-import {clearTombstoneIn, tombstonesIn} from './tombstones';
+import {
+  clearTombstoneIn,
+  tombstoneRef,
+  tombstonesIn,
+  unknownTokenTombstone,
+} from './tombstones';
 
 export type {DeviceRef, StoredToken, UserDevices};
 
@@ -289,4 +294,22 @@ export function logDeviceChanges(
       tokenId: change.tokenId,
     });
   }
+}
+
+/**
+ * A sign-out (an API removal) of a token the new app holds no document for: the device
+ * registered in Laravel only. Its tombstone keeps a later import from bringing it back; one
+ * that is there already (an earlier removal's) is kept as it is.
+ */
+export async function signedOutOfUnknownToken(
+  db: Db,
+  userId: string,
+  tokenId: string,
+  at: Timestamp,
+): Promise<void> {
+  const firestore = await db.client();
+  await db.createIfAbsent(
+    tombstoneRef(firestore, tokenId),
+    await unknownTokenTombstone(userId, at),
+  );
 }

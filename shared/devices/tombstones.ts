@@ -5,6 +5,10 @@
  * database never brings the device back. A registration of the token through the API
  * deletes its tombstone in the same write: the device is back by the user's own action.
  *
+ * A user deleted in the new app leaves `user_tombstones/{userId}` the same way, and a sign-out
+ * of a token the new app never held (the device registered in Laravel only) leaves a device
+ * tombstone too, unless one is there already.
+ *
  * Firestore deletes a tombstone after `expires_at` (a TTL policy on
  * device_tombstones.expires_at; see firestore.ttl), which is TOMBSTONE_TTL_DAYS after the
  * removal: longer than any migration window, during which imports may still run.
@@ -16,8 +20,10 @@ import type {
 } from 'firebase-admin/firestore';
 import {
   DEVICE_TOMBSTONES,
+  USER_TOMBSTONES,
   type DeviceTombstoneDoc,
   type TombstoneReason,
+  type UserTombstoneDoc,
 } from '../firestore/collections';
 import {firestoreSdk} from '../firestore/client';
 
@@ -28,7 +34,10 @@ const DAY_MS = 86_400_000;
 
 /** What a tombstone is written or deleted with: the removal's transaction or batch. */
 interface Writer {
-  set(ref: DocumentReference, data: DeviceTombstoneDoc): unknown;
+  set(
+    ref: DocumentReference,
+    data: DeviceTombstoneDoc | UserTombstoneDoc,
+  ): unknown;
   delete(ref: DocumentReference): unknown;
 }
 
@@ -63,4 +72,44 @@ export function clearTombstoneIn(
   tokenId: string,
 ): void {
   writer.delete(firestore.collection(DEVICE_TOMBSTONES).doc(tokenId));
+}
+
+/** The tombstone of a token nobody holds, removed by `userId` through the API (a sign-out). */
+export async function unknownTokenTombstone(
+  userId: string,
+  at: Timestamp,
+): Promise<DeviceTombstoneDoc> {
+  const {Timestamp} = await firestoreSdk();
+  return {
+    user_id: userId,
+    removed_at: at,
+    reason: 'removed',
+    expires_at: Timestamp.fromMillis(
+      at.toMillis() + TOMBSTONE_TTL_DAYS * DAY_MS,
+    ),
+  };
+}
+
+/** The reference of a token's tombstone. */
+export function tombstoneRef(
+  firestore: Firestore,
+  tokenId: string,
+): DocumentReference {
+  return firestore.collection(DEVICE_TOMBSTONES).doc(tokenId);
+}
+
+/** Adds to `writer` the tombstone of a user deleted at `at` (the user command's delete). */
+export async function userTombstoneIn(
+  writer: Writer,
+  firestore: Firestore,
+  userId: string,
+  at: Timestamp,
+): Promise<void> {
+  const {Timestamp} = await firestoreSdk();
+  writer.set(firestore.collection(USER_TOMBSTONES).doc(userId), {
+    removed_at: at,
+    expires_at: Timestamp.fromMillis(
+      at.toMillis() + TOMBSTONE_TTL_DAYS * DAY_MS,
+    ),
+  });
 }

@@ -14,6 +14,8 @@
  *   device_tombstones/{tokenId}         { user_id, removed_at, reason, expires_at }: a device the new
  *                                       system removed, written with the removal (devices/tombstones.ts),
  *                                       so that the Laravel import never brings it back; no token in it
+ *   user_tombstones/{userId}            { removed_at, expires_at }: a user deleted in the new app, so
+ *                                       that the Laravel import never recreates them
  *   cron_tasks/{task}                   a scheduled task's lease and last due time (cron/task-lease.ts)
  *   cron_runs/{runId}                   one record per task run, `expire_at` for a TTL policy
  *   notification_requests/{hash}        an Idempotency-Key of notifyUser and its result (notify/idempotency.ts)
@@ -36,6 +38,8 @@ export const LOGIN_FAILURES = 'login_failures';
 
 /** Removed devices, one document per token id; `expires_at` carries a TTL policy. */
 export const DEVICE_TOMBSTONES = 'device_tombstones';
+/** Users deleted in the new app, one document per user id; `expires_at` carries a TTL policy. */
+export const USER_TOMBSTONES = 'user_tombstones';
 /** Scheduled tasks' leases and their run records (cron/). */
 export const CRON_TASKS = 'cron_tasks';
 export const CRON_RUNS = 'cron_runs';
@@ -45,6 +49,12 @@ export const NOTIFICATION_REQUESTS = 'notification_requests';
 /** Why a device was removed: the API, eviction at the maximum, pruning, FCM, the user's deletion. */
 export type TombstoneReason =
   'removed' | 'evicted' | 'pruned' | 'unregistered' | 'user-deleted';
+
+/** A user deleted in the new app (`npm run user -- delete`), so that an import does not recreate them. */
+export interface UserTombstoneDoc {
+  removed_at: Timestamp;
+  expires_at: Timestamp;
+}
 
 export interface DeviceTombstoneDoc {
   user_id: string;

@@ -9,6 +9,7 @@ import {
   TOKENS,
   USERS,
   USER_EMAILS,
+  USER_TOMBSTONES,
   emailId,
   normalizeEmail,
 } from '../../shared/firestore/collections';
@@ -44,6 +45,10 @@ export class Found {
   tombstone(id: string): boolean {
     return this.docs.get(path(DEVICE_TOMBSTONES, id)) !== undefined;
   }
+  /** Whether the user was deleted in the new app (a user tombstone). */
+  deleted(userId: string): boolean {
+    return this.docs.get(path(USER_TOMBSTONES, userId)) !== undefined;
+  }
   email(id: string): ExistingEmail | undefined {
     return this.docs.get(path(USER_EMAILS, id)) as ExistingEmail | undefined;
   }
@@ -52,6 +57,7 @@ export class Found {
 function firstRound(w: Wanted): string[] {
   return [
     path(USERS, w.userId),
+    path(USER_TOMBSTONES, w.userId),
     ...w.tokenIds.flatMap(id => [
       path(TOKENS, id),
       path(DEVICE_TOMBSTONES, id),

@@ -12,6 +12,7 @@ import {
   USER_EMAILS,
   USERS,
 } from '../../shared/firestore/collections';
+import {DEMO_USER} from '../local-stack/demo-user';
 import {currentUserHash, provenance, userHash} from './provenance';
 import {planTokens, type MapEntry} from './plan-tokens';
 import {emptyCounts, type Counts, type SkippedUser} from './report';
@@ -76,6 +77,18 @@ function skipped(
   return {kind: 'skipped', skipped: skip, counts, writes: []};
 }
 
+/**
+ * A user document no import wrote, under another email than Laravel's, that is not the
+ * local stack's demo user: a user the new app created (`npm run user -- create`) under an id
+ * Laravel uses too. Replacing it would hand that person's devices to the Laravel user.
+ */
+function createdInNewApp(before: ExistingUser, email: string): boolean {
+  if (before.imported !== undefined) return false;
+  const current =
+    typeof before.email === 'string' ? normalizeEmail(before.email) : null;
+  return current !== null && current !== email && current !== DEMO_USER.email;
+}
+
 export function planUser(input: UserInput): UserPlan {
   const {user, found} = input;
   const counts = emptyCounts();
@@ -95,6 +108,18 @@ export function planUser(input: UserInput): UserPlan {
       'skippedEmailTakenByLowerId',
     );
   const before = found.user(user.id);
+  if (!before && found.deleted(user.id))
+    return skipped(
+      {id: user.id, reason: 'deleted-in-new-app'},
+      counts,
+      'keptDeletedInNewApp',
+    );
+  if (before && createdInNewApp(before, email))
+    return skipped(
+      {id: user.id, reason: 'id-taken-in-new-app'},
+      counts,
+      'skippedIdTakenInNewApp',
+    );
   const fields = {email, password: user.password, name: user.name};
   const hash = userHash(fields);
   const decision = decide(before, hash);

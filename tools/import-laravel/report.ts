@@ -8,6 +8,8 @@ import {writeFileSync} from 'node:fs';
 export const MAX_LISTED = 1000;
 
 export type SkipReason =
+  | 'deleted-in-new-app'
+  | 'id-taken-in-new-app'
   | 'email-taken-by-lower-id'
   | 'email-owned-in-firestore'
   | 'missing-email-or-password';
@@ -26,6 +28,10 @@ export interface Counts {
     unchanged: number;
     /** Email, password or name changed in the new app since the last import: left as they are. */
     keptChangedInNewApp: number;
+    /** Deleted in the new app (a user tombstone): never recreated, with none of their devices. */
+    keptDeletedInNewApp: number;
+    /** The id holds a user the new app created (no import record, another email): left alone. */
+    skippedIdTakenInNewApp: number;
     skippedEmailTakenByLowerId: number;
     skippedEmailOwnedInFirestore: number;
     skippedMissingEmailOrPassword: number;
@@ -111,6 +117,8 @@ export function emptyCounts(): Counts {
       recorded: 0,
       unchanged: 0,
       keptChangedInNewApp: 0,
+      keptDeletedInNewApp: 0,
+      skippedIdTakenInNewApp: 0,
       skippedEmailTakenByLowerId: 0,
       skippedEmailOwnedInFirestore: 0,
       skippedMissingEmailOrPassword: 0,
@@ -169,8 +177,8 @@ export function formatReport(report: ImportReport): string {
     `Laravel import ${report.status}${report.dryRun ? ' (DRY RUN: nothing was written)' : ''}`,
     `  users      read ${u.read}, created ${u.created}, updated ${u.updated}, replaced ${u.replaced}, ` +
       `import record added ${u.recorded}, unchanged ${u.unchanged}`,
-    `             kept (changed in the new app) ${u.keptChangedInNewApp}`,
-    `             skipped: email taken by a lower id ${u.skippedEmailTakenByLowerId}, ` +
+    `             kept (changed in the new app) ${u.keptChangedInNewApp}, kept deleted (deleted in the new app) ${u.keptDeletedInNewApp}`,
+    `             skipped: id taken by a user of the new app ${u.skippedIdTakenInNewApp}, email taken by a lower id ${u.skippedEmailTakenByLowerId}, ` +
       `email owned by another user in Firestore ${u.skippedEmailOwnedInFirestore}, ` +
       `no email or password ${u.skippedMissingEmailOrPassword}`,
     `  tokens     created ${t.created}, updated ${t.updated}, import record added ${t.recorded}, unchanged ${t.unchanged}, ` +

@@ -1,6 +1,7 @@
 /**
  * `npm run user -- delete ID`, in this order:
- *  1. the user document: the user can no longer log in, so no device is added meanwhile;
+ *  1. the user document: the user can no longer log in, so no device is added meanwhile; a
+ *     tombstone (user_tombstones/{id}) keeps a later Laravel import from recreating them;
  *  2. their tokens, each through the runtime's Devices.remove (the path removeDevice takes),
  *     so that the FCM group and Firestore keep agreeing; a group goes with its last member;
  *  3. their group or device list: any operation left pending is settled (Devices.rebuild),
@@ -16,6 +17,8 @@ import {
   tokenData,
   userData,
 } from '../../shared/firestore/collections';
+import {userTombstoneIn} from '../../shared/devices/tombstones';
+import {firestoreSdk} from '../../shared/firestore/client';
 import type {Runtime} from '../../shared/runtime';
 
 export type DeleteOutcome =
@@ -56,7 +59,12 @@ export async function deleteUser(
   if (check.kind === 'refused') return check;
 
   out(`Deleting user ${id} (DEVICE_GROUPS=${config.deviceGroups}):\n`);
-  if (user.exists) await db.callWithDeadline(() => userRef.delete());
+  // With the user, its tombstone: a later Laravel import must not recreate the user.
+  const batch = client.batch();
+  if (user.exists) batch.delete(userRef);
+  const {Timestamp} = await firestoreSdk();
+  await userTombstoneIn(batch, client, id, Timestamp.now());
+  await db.callWithDeadline(() => batch.commit());
   out(
     `  1. user document: ${user.exists ? 'deleted; the user can no longer log in' : 'already gone'}\n`,
   );

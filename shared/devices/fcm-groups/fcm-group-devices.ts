@@ -23,13 +23,14 @@ import type {Db} from '../../firestore/db';
 import {GRPC, grpcCode} from '../../firestore/deadline';
 import {busy} from '../../platform/errors';
 import type {Logger} from '../../platform/logger';
-import type {
-  Admitted,
-  AddResult,
-  DeliveryTarget,
-  Devices,
-  RemoveOptions,
-  Verified,
+import {
+  isSignOut,
+  type Admitted,
+  type AddResult,
+  type DeliveryTarget,
+  type Devices,
+  type RemoveOptions,
+  type Verified,
 } from '../devices';
 import {
   evictionFor,
@@ -45,6 +46,7 @@ import {
   refreshIn,
   registrationIn,
   removalIn,
+  signedOutOfUnknownToken,
   storedToken,
   userDevices,
 } from '../state';
@@ -453,6 +455,15 @@ export class FcmGroupDevices implements Devices {
       throw new Error('a removal without verify was not admitted');
     }
     const before = storedToken(tokenSnap!);
+    if (before === null && isSignOut(options)) {
+      const {Timestamp} = await firestoreSdk();
+      await signedOutOfUnknownToken(
+        db,
+        userId,
+        tokenId(registrationId),
+        Timestamp.fromDate(this.deps.clock()),
+      );
+    }
     // Not theirs: nothing to do, and nothing revealed.
     const removed = isRemovable(before, userId)
       ? await this.removeUnderLease(userId, before!, options)

@@ -31,7 +31,13 @@ import {
 } from '../../support/mariadb';
 import {tombstones} from '../../support/tombstones';
 import {describeWithMariaDb} from './describe-with-mariadb';
-import {runImporter, runUserCommand, startImporter} from './run-command';
+import {
+  USER_COMMAND,
+  runImporter,
+  runUserCommand,
+  startCommand,
+  startImporter,
+} from './run-command';
 
 jest.setTimeout(180_000);
 
@@ -49,6 +55,8 @@ const FULL_COUNTS = {
     recorded: 0,
     unchanged: 0,
     keptChangedInNewApp: 0,
+    keptDeletedInNewApp: 0,
+    skippedIdTakenInNewApp: 0,
     skippedEmailTakenByLowerId: 1,
     skippedEmailOwnedInFirestore: 1,
     skippedMissingEmailOrPassword: 0,
@@ -449,7 +457,9 @@ describeWithMariaDb('npm run import-laravel', () => {
       });
       expect(counts.userEmails).toEqual({written: 1, unchanged: 4, freed: 1});
       expect(counts.reconcile).toEqual({rebuilt: 6, failed: 0});
-      expect(result.stdout).toContain('kept (changed in the new app) 1\n');
+      expect(result.stdout).toContain(
+        'kept (changed in the new app) 1, kept deleted (deleted in the new app) 0\n',
+      );
       expect(result.stdout).toContain(
         'kept (changed in the new app) 0, kept removed (removed in the new app) 2, kept (added in the new app) 2,',
       );
@@ -506,6 +516,50 @@ describeWithMariaDb('npm run import-laravel', () => {
         keptAddedInNewApp: 2,
       });
       expect(await documents()).toEqual(before);
+    });
+
+    it('never recreates a user deleted in the new app, nor a Laravel-only device signed out there', async () => {
+      // Laravel: bob registers a watch, which no import has brought over yet.
+      await maria.sql(
+        `INSERT INTO fcm_registration_tokens (user_id, registration_id, created_at, updated_at)
+           VALUES (2, 'bob-watch', '2024-06-05 08:00:00', '2024-06-05 08:00:00');`,
+        'laravel',
+      );
+      // The new app: bob signs the watch out (a token Firestore never held: 204, and a
+      // tombstone), and an operator deletes frank.
+      expect(
+        (
+          await stack.send('DELETE', devicesPath('2'), {
+            auth: basic('bob@example.com', 'bob-password'),
+            body: {registration_id: 'bob-watch'},
+          })
+        ).status,
+      ).toBe(204);
+      const deleted = await startCommand(USER_COMMAND, ['delete', '6']).done;
+      expect(deleted).toMatchObject({code: 0});
+
+      const result = await run('after-deletes');
+
+      expect(result.code).toBe(0);
+      const counts = report('after-deletes').counts;
+      expect(counts.users).toMatchObject({keptDeletedInNewApp: 1, created: 0});
+      expect(counts.tokens).toMatchObject({created: 0, keptRemovedInNewApp: 3});
+      expect(result.stdout).toContain(
+        'kept deleted (deleted in the new app) 1\n',
+      );
+      expect(await userDoc('6')).toBeUndefined();
+      const state = await stack.snapshot();
+      expect(state.tokens['2']).toEqual([
+        'bob-laptop',
+        'bob-phone',
+        'bob-tablet',
+      ]);
+      expect(state.tokens['6']).toBeUndefined();
+      expect(violations(state)).toEqual([]);
+      expect(await tombstones(stack.db)).toMatchObject({
+        [tokenId('bob-watch')]: '2:removed',
+        [tokenId('frank-phone')]: '6:user-deleted',
+      });
     });
   });
 });

@@ -65,6 +65,20 @@ const phoneEntry = {
   },
 };
 
+/** The plan of one user, whatever it says (skipped or imported). */
+function planOf(docs: Record<string, Record<string, unknown>>): UserPlan {
+  return planUser({
+    user: USER,
+    rows: [ROW],
+    found: new Found(new Map(Object.entries(docs))),
+    collisions: new Map(),
+    lookedUpKey: undefined,
+    maxDevices: 20,
+    importTime: new Date('2025-06-01T00:00:00Z'),
+    timeZone: 'UTC',
+  });
+}
+
 function plan(
   docs: Record<string, Record<string, unknown>>,
   options: {
@@ -167,12 +181,10 @@ describe('the import of one user', () => {
   });
 
   it('replaces a user document no import wrote (the demo user), and frees its email', () => {
+    const demoEmail = 'support@thinkbitsolutions.com';
     const demo = {
-      'users/1': {email: 'support@example.com', password: 'x'},
-      [`user_emails/${emailId('support@example.com')}`]: {
-        user_id: '1',
-        email: 'support@example.com',
-      },
+      'users/1': {email: demoEmail, password: 'x'},
+      [`user_emails/${emailId(demoEmail)}`]: {user_id: '1', email: demoEmail},
     };
     const {writes, counts} = plan(demo);
     expect(targets(writes)).toEqual([
@@ -181,9 +193,33 @@ describe('the import of one user', () => {
       'set user_emails',
       'delete user_emails',
     ]);
-    expect(writes[3]).toMatchObject({id: emailId('support@example.com')});
+    expect(writes[3]).toMatchObject({id: emailId(demoEmail)});
     expect(counts.users.replaced).toBe(1);
     expect(counts.userEmails.freed).toBe(1);
+  });
+
+  it('leaves alone a user the new app created under the same id, with none of the Laravel devices', () => {
+    const result = planOf({
+      'users/1': {email: 'someone@example.com', password: 'x'},
+    });
+    expect(result).toMatchObject({
+      kind: 'skipped',
+      skipped: {id: '1', reason: 'id-taken-in-new-app'},
+      writes: [],
+    });
+    expect(result.counts.users.skippedIdTakenInNewApp).toBe(1);
+  });
+
+  it('never recreates a user deleted in the new app, nor their devices', () => {
+    const result = planOf({
+      'user_tombstones/1': {removed_at: 1, expires_at: 2},
+    });
+    expect(result).toMatchObject({
+      kind: 'skipped',
+      skipped: {id: '1', reason: 'deleted-in-new-app'},
+      writes: [],
+    });
+    expect(result.counts.users.keptDeletedInNewApp).toBe(1);
   });
 
   it('only records what an import from before records wrote, when it is still as in Laravel', () => {

@@ -121,6 +121,7 @@ describe('deploy.sh', () => {
       'gcloud firestore fields ttls update expires_at --project=my-proj-1 --collection-group=login_failures --enable-ttl --async --quiet',
       'gcloud firestore fields ttls update expires_at --project=my-proj-1 --collection-group=notification_requests --enable-ttl --async --quiet',
       'gcloud firestore fields ttls update expires_at --project=my-proj-1 --collection-group=device_tombstones --enable-ttl --async --quiet',
+      'gcloud firestore fields ttls update expires_at --project=my-proj-1 --collection-group=user_tombstones --enable-ttl --async --quiet',
       `npm run --silent scheduler -- ${SCHEDULER_ARGS}`,
       ...['add-device', 'remove-device', 'cron', 'notify-user'].map(
         fn =>

@@ -132,7 +132,7 @@ describe('deploy.sh app settings', () => {
       '  DEVICE_GROUPS=firestore  (flags)',
       '  FCM_SENDER_ID=123456789012  (deployed)',
       '  GOOGLE_CLOUD_PROJECT=my-proj-1  (flags)',
-      '  LOG_EXECUTION_ID=true  (deployed; not read by the app, kept)',
+      '  LOG_EXECUTION_ID=****  (deployed; not read by the app, kept)',
       '  LOG_LEVEL=WARNING  (prod.env)',
       // A name that a secret would have: never printed.
       '  SENTRY_TOKEN=****  (deployed; not read by the app, kept)',

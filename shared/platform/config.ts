@@ -210,7 +210,7 @@ const LOGIN = {
     1,
     1,
     10,
-    'which `X-Forwarded-For` entry, from the right, is the client (2 behind an external load balancer)',
+    "which `X-Forwarded-For` entry, from the right, is the client: 1 when the function URLs are called, 2 behind an external load balancer (deploy.sh's `--devices-ingress internal-and-gclb`, else a client forges its address)",
   ),
   bcryptCost: int(
     'BCRYPT_COST',

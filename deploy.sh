@@ -68,6 +68,11 @@ Service accounts (--print-iam-setup prints the commands that create them)
 
 Runtime and schedule
   --runtime RUNTIME                  RUNTIME           (default nodejs22)
+  --devices-ingress all|internal-and-gclb
+                                     DEVICES_INGRESS   who reaches addDevice and removeDevice:
+                                     all (their URLs, default), or only an external Application
+                                     Load Balancer. Goes with FORWARDED_FOR_HOPS: 1 with all, 2
+                                     behind the load balancer (else a client forges its address)
   --time-zone TZ                     TIME_ZONE         the Scheduler job's IANA zone (default Etc/UTC)
 
 Capacity, per group of functions (flags only): devices = addDevice and removeDevice,
@@ -138,6 +143,7 @@ declare -A opt=(
   [cron-runtime-service-account]=${CRON_RUNTIME_SERVICE_ACCOUNT:-}
   [scheduler-service-account]=${SCHEDULER_SERVICE_ACCOUNT:-}
   [runtime]=${RUNTIME:-nodejs22}
+  [devices-ingress]=${DEVICES_INGRESS:-all}
   [time-zone]=${TIME_ZONE:-Etc/UTC}
   [devices-concurrency]=16
   [devices-cpu]=1
@@ -291,6 +297,7 @@ for group in "${ACCOUNT_GROUPS[@]}"; do
 done
 check scheduler-service-account '' "$email" 'a service account email'
 check runtime '' '^nodejs[0-9]+$' 'a Node.js runtime such as nodejs22'
+check devices-ingress DEVICES_INGRESS '^(all|internal-and-gclb)$' 'all or internal-and-gclb'
 optional device-group-prefix '^[A-Za-z0-9_.-]{1,64}$' '1-64 letters, digits, dots, dashes or underscores'
 check time-zone '' '^[A-Za-z0-9_+/-]+$' 'an IANA time zone such as Europe/Amsterdam'
 check cron-url '' '^https://[^[:space:]]+$' 'an https URL'
@@ -601,6 +608,20 @@ if ! node dist/tools/deploy/plan-env.js "${plan[@]}"; then
   echo "deploy.sh: the functions' environment is refused (above); nothing was changed" >&2
   exit 1
 fi
+# The login throttle counts a client by an X-Forwarded-For entry, counted from the right: the
+# last one (hops 1) is the address Google's front end saw, the one before it (hops 2) the one a
+# load balancer saw. With 2 and the function URL open, a client sends its own entry and chooses
+# its address; with 1 behind a load balancer, every client is the load balancer.
+hops=$(sed -n 's/^FORWARDED_FOR_HOPS: *"\{0,1\}\([0-9]*\)"\{0,1\}$/\1/p' "$tmp/add-device.yaml")
+hops=${hops:-1}
+if [ "${opt[devices-ingress]}" = all ] && [ "$hops" -gt 1 ]; then
+  echo "deploy.sh: FORWARDED_FOR_HOPS=$hops needs --devices-ingress internal-and-gclb: with the function URLs open, a client would choose the address it is counted under; nothing was changed" >&2
+  exit 1
+fi
+if [ "${opt[devices-ingress]}" = internal-and-gclb ] && [ "$hops" -lt 2 ]; then
+  echo "deploy.sh: --devices-ingress internal-and-gclb needs FORWARDED_FOR_HOPS=2 (in the env file): behind the load balancer, the last X-Forwarded-For entry is the load balancer itself; nothing was changed" >&2
+  exit 1
+fi
 
 # ---- Changes: from here on, a dry run prints the commands instead ----
 if [ ${#missing_apis[@]} -gt 0 ]; then
@@ -622,6 +643,7 @@ for row in "${FUNCTIONS[@]}"; do
   access_flag=--allow-unauthenticated
   [ "$access" = public ] || access_flag=--no-allow-unauthenticated
   mapfile -t group_capacity < <(capacity "$group")
+  [ "$group" = devices ] && group_capacity+=("--ingress-settings=${opt[devices-ingress]}")
   run gcloud functions deploy "$fn" --gen2 "--region=$region" "--project=$project" "--runtime=${opt[runtime]}" \
     --source=. --trigger-http "--entry-point=$entry" "$access_flag" "--timeout=$timeout" \
     "--service-account=${account[$group]}" "${group_capacity[@]}" "--env-vars-file=$tmp/$fn.yaml" --quiet
@@ -678,9 +700,11 @@ while IFS=$'\t' read -r -a parts; do
       "${parts[@]:3}" --async --quiet
   fi
 done <<<"$index_lines"
-run gcloud firestore fields ttls update expire_at "--project=$project" --collection-group=cron_runs --enable-ttl --async --quiet
-run gcloud firestore fields ttls update expires_at "--project=$project" --collection-group=login_failures --enable-ttl --async --quiet
-run gcloud firestore fields ttls update expires_at "--project=$project" --collection-group=notification_requests --enable-ttl --async --quiet
+# The TTL policies: one "collection-group field" pair per line of firestore.ttl.
+while read -r group field; do
+  [[ -z $group || $group == \#* ]] && continue
+  run gcloud firestore fields ttls update "$field" "--project=$project" "--collection-group=$group" --enable-ttl --async --quiet
+done <firestore.ttl
 
 echo '==> Cloud Scheduler job'
 run npm run --silent scheduler -- "${scheduler_args[@]}"

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {measureColdStarts, measureImport, median} from './cold-start';
 import {BENCH_AUDIENCE, BENCH_CALLER, benchOidc} from './oidc';
+import type {GeneratedRequest} from './load';
 import {coldStartTable, costTable, throughputTable} from './report';
 import {
   NOTIFY_DEVICES,
@@ -424,7 +425,7 @@ async function notifyRow(
       return `notify: registering the user's devices answered ${r.status}`;
   }
   // One token for the whole row: verifying it is part of each request, signing it is not.
-  const request = {
+  const request: GeneratedRequest = {
     method: 'POST',
     path: notifyPath,
     headers: {authorization: `Bearer ${idToken()}`},

@@ -5,7 +5,7 @@
 import autocannon from 'autocannon';
 
 export interface GeneratedRequest {
-  method: string;
+  method: NonNullable<autocannon.Request['method']>;
   path: string;
   headers?: Record<string, string>;
   body?: unknown;
@@ -33,7 +33,7 @@ export interface LoadResult {
 }
 
 export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
-  const instance = autocannon({
+  const options: autocannon.Options = {
     url: opts.url,
     connections: opts.connections,
     duration: opts.durationS,
@@ -61,21 +61,24 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
           : {}),
       },
     ],
-  });
-  // `amount` overrides duration in autocannon: keep such a run bounded all the same.
-  const guard =
-    opts.amount !== undefined
-      ? setTimeout(() => instance.stop(), opts.durationS * 3000)
-      : undefined;
-  const result = await instance;
-  if (guard) clearTimeout(guard);
+  };
+  // The callback form returns the instance, whose stop() the promise form's type leaves out.
+  let guard: NodeJS.Timeout | undefined;
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(options, (err: unknown, done) =>
+      err ? reject(err) : resolve(done),
+    );
+    // `amount` overrides duration in autocannon: keep such a run bounded all the same.
+    if (opts.amount !== undefined)
+      guard = setTimeout(() => instance.stop(), opts.durationS * 3000);
+  }).finally(() => clearTimeout(guard));
   const statuses: Record<string, number> = {};
   let answered = 0;
   for (const [status, {count}] of Object.entries(
     result.statusCodeStats ?? {},
   )) {
-    statuses[status] = Number(count);
-    answered += Number(count);
+    statuses[status] = count ?? 0;
+    answered += count ?? 0;
   }
   return {
     requests: answered,

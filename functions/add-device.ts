@@ -13,7 +13,7 @@ export type AddDeviceRuntime = Pick<
   Runtime,
   'config' | 'log' | 'authenticate' | 'recognize'
 > & {
-  devices: Pick<Runtime['devices'], 'add' | 'addAdmitted'>;
+  devices: Pick<Runtime['devices'], 'add'>;
 };
 
 export const addDevice: Endpoint<AddDeviceRuntime> = async (
@@ -27,8 +27,8 @@ export const addDevice: Endpoint<AddDeviceRuntime> = async (
     userId,
     result: {token, created},
   } = await runDeviceRequest(req, 'POST', runtime, {
-    admitted: (user, registrationId, admit) =>
-      devices.addAdmitted(user, registrationId, admit),
+    verified: (user, registrationId, options) =>
+      devices.add(user, registrationId, options),
     authenticated: (user, registrationId) => devices.add(user, registrationId),
   });
   log.info(created ? 'device registered' : 'device registration refreshed', {

@@ -13,7 +13,7 @@ export type RemoveDeviceRuntime = Pick<
   Runtime,
   'config' | 'log' | 'authenticate' | 'recognize'
 > & {
-  devices: Pick<Runtime['devices'], 'remove' | 'removeAdmitted'>;
+  devices: Pick<Runtime['devices'], 'remove'>;
 };
 
 export const removeDevice: Endpoint<RemoveDeviceRuntime> = async (
@@ -28,8 +28,7 @@ export const removeDevice: Endpoint<RemoveDeviceRuntime> = async (
     'DELETE',
     runtime,
     {
-      admitted: (user, token, admit) =>
-        devices.removeAdmitted(user, token, admit),
+      verified: (user, token, options) => devices.remove(user, token, options),
       authenticated: (user, token) => devices.remove(user, token),
     },
   );

@@ -4,19 +4,17 @@
  */
 import {makeAuthenticator, type Authenticate} from './auth/authenticator';
 import {parseConfig, type Config} from './platform/config';
-import type {Devices} from './devices/devices';
-import {FirestoreDevices} from './devices/firestore-registry';
-import {DeviceRegistry} from './devices/registry';
+import type {Devices, DevicesBackend, GroupDirectory} from './devices/devices';
+import {firestoreBackend} from './devices/firestore-devices';
+import {fcmGroupBackend} from './devices/fcm-groups';
 import {
   emulatorTokenSource,
   credentialTokenSource,
   type AccessTokenSource,
 } from './fcm/access-token';
-import {createFcmDeviceGroups, fcmBaseUrl} from './fcm/device-groups';
 import {lazyApp, lazyFirestore} from './firestore/client';
 import {createDb, type Db} from './firestore/db';
 import {createLogger, type Logger} from './platform/logger';
-import {UserLeases} from './devices/leases';
 import {firestoreUsers} from './auth/users';
 import {dummyHash} from './auth/dummy-hash';
 import {firestoreLoginThrottle} from './auth/login-throttle';
@@ -40,6 +38,8 @@ export interface Runtime {
   /** Authentication without a read, for credentials this instance verified moments ago. */
   recognize: Recognize;
   devices: Devices;
+  /** The FCM group of a user by name, for the tools; null with the `firestore` backend. */
+  groups: GroupDirectory | null;
   /** OAuth2 access tokens for FCM (firebase-admin's credential, or the emulator's placeholder). */
   accessToken: AccessTokenSource;
   /** Checks who triggers cron (OIDC, or the App Engine compatibility check). */
@@ -71,16 +71,18 @@ export function createRuntime(
   const accessToken = config.fcmEmulatorHost
     ? emulatorTokenSource
     : credentialTokenSource(app);
-  const devices: Devices =
-    config.deviceGroups === 'firestore'
-      ? new FirestoreDevices({
+  // The one place that knows both backends; the device-group one goes on 2027-09-29.
+  const backend: DevicesBackend =
+    config.deviceGroups === 'fcm'
+      ? fcmGroupBackend({config, db, accessToken, clock, log})
+      : firestoreBackend({
           db,
           maxDevices: config.maxDevicesPerUser,
           maxWaiting: config.leaseMaxWaiters,
           clock,
           log,
-        })
-      : fcmDevices(config, db, accessToken, clock, log);
+        });
+  const {devices, groups} = backend;
   const verifyIdToken = googleIdTokenVerifier(overrides.fetchCerts);
   const verified = createVerificationCache(
     config.authCacheTtlMs,
@@ -99,12 +101,13 @@ export function createRuntime(
       log,
       cache: verified,
     }),
-    recognize: makeRecognizer(verified),
+    recognize: makeRecognizer(verified, config.login.forwardedForHops),
     devices,
+    groups,
     accessToken,
     cronAuth: makeCronAuth(config.cron, verifyIdToken),
     cron: new CronRunner({
-      tasks: overrides.tasks ?? TASKS,
+      tasks: overrides.tasks ?? [...TASKS, ...backend.tasks],
       leases: new TaskLeases(db, config.cron.leaseTtlMs),
       taskDeps: {db, devices, config},
       leaseTtlMs: config.cron.leaseTtlMs,
@@ -130,45 +133,12 @@ export function createRuntime(
   };
 }
 
-/** The `fcm` backend: device groups over FCM's HTTP API, changed under per-user leases. */
-function fcmDevices(
-  config: Config,
-  db: Db,
-  accessToken: AccessTokenSource,
-  clock: () => Date,
-  log: Logger,
-): Devices {
-  const groups = createFcmDeviceGroups({
-    baseUrl: fcmBaseUrl(config.fcmEmulatorHost),
-    senderId: config.fcmSenderId,
-    timeoutMs: config.fcmTimeoutMs,
-    accessToken,
-    log,
-  });
-  const leases = new UserLeases(db, {
-    ttlMs: config.leaseTtlMs,
-    waitMs: config.leaseWaitMs,
-    maxWaiters: config.leaseMaxWaiters,
-    maxPending: config.leaseMaxPending,
-    // The commit that ends a lease must fit in it after the last FCM call.
-    commitMarginMs: config.firestoreTimeoutMs,
-  });
-  return new DeviceRegistry({
-    db,
-    groups,
-    leases,
-    groupPrefix: config.deviceGroupPrefix,
-    maxDevices: config.maxDevicesPerUser,
-    clock,
-    log,
-  });
-}
-
 let current: Runtime | null = null;
 
 /**
- * The instance's runtime, from process.env on first use. A configuration error is
- * thrown on every call (and answered 500 by the handler), so a bad deploy fails closed.
+ * The instance's runtime, from process.env on first use. The entry module checked the
+ * configuration when it loaded (functions/check-config.ts); a process that skipped that
+ * check gets the ConfigError here, on every call (answered 500 by the handler).
  */
 export function productionRuntime(): Runtime {
   current ??= createRuntime(parseConfig(process.env));

@@ -77,10 +77,14 @@ export function makeAuthenticator(deps: AuthenticatorDeps): Authenticate {
         ? {}
         : {device: request.deviceTokenId}),
     };
-    // Credentials this instance verified moments ago against the same stored hash are
-    // no guess: they skip the throttle (and bcrypt). Credentials it does not know will
-    // need the throttle's counters: they are read together with the user.
-    const verifiedHash = cache?.verifiedHash(request.userId, password);
+    // Credentials this instance verified moments ago, from this client, against the same
+    // stored hash are no guess: they skip the throttle (and bcrypt). Credentials it does not
+    // know will need the throttle's counters: they are read together with the user.
+    const verifiedHash = cache?.verifiedHash(
+      request.userId,
+      password,
+      keys.client,
+    );
     const [pathUser, early] = await Promise.all([
       users.get(request.userId),
       verifiedHash === undefined ? throttle.read(keys) : undefined,
@@ -88,13 +92,13 @@ export function makeAuthenticator(deps: AuthenticatorDeps): Authenticate {
     const isPathUser =
       pathUser !== null && normalizeEmail(pathUser.email) === keys.email;
     if (isPathUser && pathUser.passwordHash === verifiedHash) return pathUser;
-    const user = isPathUser ? pathUser : await users.findByEmail(email);
-    if (user && cache?.has(user.id, password, user.passwordHash)) return user;
     // The app re-registering a token the user holds: its own counter, out of an attacker's reach.
     const knownDevice =
       isPathUser &&
       keys.device !== undefined &&
       pathUser.deviceIds.includes(keys.device);
+    // Decided before the email is looked up, so a refused request costs the same whether
+    // or not the email is the path user's (its timing tells nothing).
     const admission = await throttle.admit(
       keys,
       early ?? (await throttle.read(keys)),
@@ -107,13 +111,20 @@ export function makeAuthenticator(deps: AuthenticatorDeps): Authenticate {
     };
     if (admission.kind === 'throttled') {
       log.info('login throttled', {...logged, by: admission.by});
+      if (isPathUser) cache?.forget(pathUser.id);
       throw tooManyLoginAttempts(admission.retryAfterSeconds);
     }
-    const matches = await bcrypt.compare(
-      password,
-      user?.passwordHash ?? (await deps.dummyHash()),
-    );
+    const user = isPathUser ? pathUser : await users.findByEmail(email);
+    const matches =
+      user !== null &&
+      cache?.has(user.id, password, keys.client, user.passwordHash)
+        ? true
+        : await bcrypt.compare(
+            password,
+            user?.passwordHash ?? (await deps.dummyHash()),
+          );
     if (!user || !matches) {
+      if (user) cache?.forget(user.id);
       // Logged first, so the attempt is on record even if counting it fails (503).
       log.warn('login failed', {
         ...logged,
@@ -130,7 +141,7 @@ export function makeAuthenticator(deps: AuthenticatorDeps): Authenticate {
       .catch((err: unknown) =>
         log.warn('could not return a login reservation', {error: err}),
       );
-    cache?.remember(user.id, password, user.passwordHash);
+    cache?.remember(user.id, password, keys.client, user.passwordHash);
     // The dummy hash is made a moment after a first success, not during it (it costs as
     // much as a compare, and a cold start's first request should not pay it); only an
     // unknown email in an instance's first second could still find it unmade.

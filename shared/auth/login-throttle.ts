@@ -73,7 +73,7 @@ export type Admission =
   | {kind: 'admitted'; attempt: Attempt}
   | {kind: 'throttled'; by: ThrottledBy; retryAfterSeconds: number};
 
-/** The counters as an operator sees them (`npm run user -- show`). */
+/** A counter as an operator sees it (`npm run user -- show`). */
 export interface CounterState {
   kind: string;
   count: number;
@@ -92,10 +92,6 @@ export interface LoginThrottle {
   ): Promise<Admission>;
   /** After bcrypt: counts a failure, or returns the reservation of a success. */
   settle(attempt: Attempt, outcome: 'failed' | 'succeeded'): Promise<void>;
-  /** Deletes every counter of `email` (any window); returns how many there were. */
-  clear(email: string): Promise<number>;
-  /** The counters of `email` that still exist. */
-  state(email: string): Promise<CounterState[]>;
 }
 
 export interface LoginThrottleOptions extends LoginLimits {
@@ -135,7 +131,6 @@ export function firestoreLoginThrottle(
 ): LoginThrottle {
   const {windowMs, clock = () => new Date()} = options;
   const windowOf = (now: Date) => Math.floor(now.getTime() / windowMs);
-  const collection = async () => (await db.client()).collection(LOGIN_FAILURES);
   const ref = (client: Firestore, kind: Kind, keys: LoginKeys, w: number) => {
     const value = keyValue(kind, keys);
     return value === undefined
@@ -235,41 +230,64 @@ export function firestoreLoginThrottle(
       }
       await db.callWithDeadline(() => batch.commit());
     },
-
-    async clear(email) {
-      const found = await db.callWithDeadline(async () =>
-        (await collection()).where('email_id', '==', emailId(email)).get(),
-      );
-      const client = await db.client();
-      // A batch holds 500 writes; an attacked email may have a counter per address.
-      for (let i = 0; i < found.size; i += 500) {
-        const batch = client.batch();
-        for (const doc of found.docs.slice(i, i + 500)) batch.delete(doc.ref);
-        await db.callWithDeadline(() => batch.commit());
-      }
-      return found.size;
-    },
-
-    async state(email) {
-      const found = await db.callWithDeadline(async () =>
-        (await collection()).where('email_id', '==', emailId(email)).get(),
-      );
-      return found.docs
-        .map(doc => {
-          const data = doc.data() as {
-            kind: string;
-            count: number;
-            window_start: {toDate(): Date};
-            expires_at: {toDate(): Date};
-          };
-          return {
-            kind: data.kind,
-            count: data.count,
-            windowStart: data.window_start.toDate(),
-            expiresAt: data.expires_at.toDate(),
-          };
-        })
-        .sort((a, b) => a.windowStart.getTime() - b.windowStart.getTime());
-    },
   };
+}
+
+/** The counters of one email (every kind but the address's, any window still kept). */
+async function countersOf(db: Db, email: string) {
+  return db.callWithDeadline(async () =>
+    (await db.client())
+      .collection(LOGIN_FAILURES)
+      .where('email_id', '==', emailId(email))
+      .get(),
+  );
+}
+
+/** The counters of `email` that still exist, oldest window first (`npm run user -- show`). */
+export async function loginCounterState(
+  db: Db,
+  email: string,
+): Promise<CounterState[]> {
+  const found = await countersOf(db, email);
+  return found.docs
+    .map(doc => {
+      const data = doc.data() as {
+        kind: string;
+        count: number;
+        window_start: {toDate(): Date};
+        expires_at: {toDate(): Date};
+      };
+      return {
+        kind: data.kind,
+        count: data.count,
+        windowStart: data.window_start.toDate(),
+        expiresAt: data.expires_at.toDate(),
+      };
+    })
+    .sort(
+      (a, b) =>
+        a.windowStart.getTime() - b.windowStart.getTime() ||
+        a.kind.localeCompare(b.kind),
+    );
+}
+
+/**
+ * Deletes every counter of `email` (`npm run user -- unthrottle EMAIL`): its budget across
+ * clients, its (email, client) and (email, device) counters, in every window. An address's
+ * own counter is shared by every email used from it and is left alone. Returns how many
+ * counters there were.
+ */
+export async function clearLoginCounters(
+  db: Db,
+  email: string,
+): Promise<number> {
+  const found = await countersOf(db, email);
+  const client = await db.client();
+  // A batch holds 500 writes; an attacked email may have a counter per address.
+  for (let i = 0; i < found.size; i += 500) {
+    const batch = client.batch();
+    for (const doc of found.docs.slice(i, i + 500)) batch.delete(doc.ref);
+    await db.callWithDeadline(() => batch.commit());
+  }
+  return found.size;
 }

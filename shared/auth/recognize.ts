@@ -11,18 +11,26 @@
 import {normalizeEmail, type UserDoc} from '../firestore/collections';
 import type {Admit} from './admit';
 import {parseBasicAuth} from './basic-auth';
+import {clientIp} from './client-ip';
 import type {AuthRequest} from './authenticator';
 import type {VerificationCache} from './verification-cache';
 
 /** The check that admits `request` on the path user's document; null when its credentials are not known here. */
 export type Recognize = (request: AuthRequest) => Admit | null;
 
-export function makeRecognizer(cache: VerificationCache | null): Recognize {
+export function makeRecognizer(
+  cache: VerificationCache | null,
+  forwardedForHops: number,
+): Recognize {
   return request => {
     if (!cache) return null;
     const credentials = parseBasicAuth(request.authorization);
     if (!credentials) return null;
-    const hash = cache.verifiedHash(request.userId, credentials.password);
+    const hash = cache.verifiedHash(
+      request.userId,
+      credentials.password,
+      clientIp(request, forwardedForHops),
+    );
     if (hash === undefined) return null;
     const email = normalizeEmail(credentials.email);
     return (user: UserDoc | undefined) =>

@@ -11,6 +11,7 @@ import {
   normalizeEmail,
   type UserDoc,
   type UserEmailDoc,
+  userData,
 } from '../firestore/collections';
 import type {Db} from '../firestore/db';
 import {GRPC, grpcCode, isContention} from '../firestore/deadline';
@@ -61,7 +62,7 @@ export function firestoreUsers(db: Db): UserStore {
       const snapshot = await db.callWithDeadline(async () =>
         (await db.client()).collection(USERS).doc(id).get(),
       );
-      return snapshot.exists ? record(id, snapshot.data() as UserDoc) : null;
+      return snapshot.exists ? record(id, userData(snapshot)!) : null;
     },
     async findByEmail(email) {
       const snapshot = await db.callWithDeadline(async () =>
@@ -72,7 +73,7 @@ export function firestoreUsers(db: Db): UserStore {
           .get(),
       );
       const doc = snapshot.docs[0];
-      return doc ? record(doc.id, doc.data() as UserDoc) : null;
+      return doc ? record(doc.id, userData(doc)!) : null;
     },
   };
 }

@@ -9,8 +9,7 @@
  * `expire_at` is meant for a Firestore TTL policy (deploy.sh enables it), so run
  * records do not accumulate forever.
  */
-export const CRON_TASKS = 'cron_tasks';
-export const CRON_RUNS = 'cron_runs';
+export {CRON_RUNS, CRON_TASKS} from '../firestore/collections';
 
 /** How long run records are kept (by the TTL policy on `expire_at`). */
 export const RUN_RECORD_DAYS = 30;

@@ -4,6 +4,12 @@
  * last due time that succeeded; a failed run leaves it unchanged, so the due time is run
  * again by the next delivery (Cloud Scheduler's retry, or the next minute). A crashed run
  * leaves the lease to expire after its TTL.
+ *
+ * Its expiry is judged on the invocation's clock, unlike a user's device lease
+ * (devices/fcm-groups/leases.ts, on Firestore's): due times come from that clock (and tests
+ * inject it), and a task lease lasts 10 minutes, against which instances' clock skew (well
+ * under a second on Google's hosts) is nothing. A device lease lasts a minute and guards FCM
+ * calls, so it takes no chance with skew.
  */
 import {randomUUID} from 'node:crypto';
 // Dates are written as Dates (Firestore stores them as timestamps), so importing this
@@ -11,6 +17,10 @@ import {randomUUID} from 'node:crypto';
 import type {DocumentReference, Timestamp} from 'firebase-admin/firestore';
 import type {Db} from '../firestore/db';
 import {CRON_RUNS, CRON_TASKS, RUN_RECORD_DAYS} from './collections';
+
+/** A task's document as stored ({} when there is none). */
+const taskData = (snapshot: {data(): unknown}) =>
+  (snapshot.data() ?? {}) as TaskDoc;
 
 interface TaskDoc {
   holder?: string | null;
@@ -64,7 +74,7 @@ export class TaskLeases {
     const ref = db.collection(CRON_TASKS).doc(task);
     return this.db.callWithDeadline(() =>
       db.runTransaction(async (tx): Promise<AcquireResult> => {
-        const doc = ((await tx.get(ref)).data() ?? {}) as TaskDoc;
+        const doc = taskData(await tx.get(ref));
         if (doc.last_due_at && doc.last_due_at.toMillis() >= dueAt.getTime())
           return {state: 'done'};
         const live =
@@ -125,7 +135,7 @@ export class TaskLeases {
     };
     return this.db.callWithDeadline(() =>
       db.runTransaction(async tx => {
-        const doc = ((await tx.get(ref)).data() ?? {}) as TaskDoc;
+        const doc = taskData(await tx.get(ref));
         const mine = doc.holder === lease.holder;
         tx.set(lease.runRef, record, {merge: true});
         if (mine) {

@@ -10,7 +10,7 @@ import type {Logger} from '../platform/logger';
 /** What tasks may use: our own interfaces, so tests can run tasks against the emulators. */
 export interface TaskDeps {
   db: Db;
-  devices: Pick<Devices, 'remove' | 'repair'>;
+  devices: Pick<Devices, 'remove'>;
   config: Config;
 }
 

@@ -1,11 +1,11 @@
 /**
- * Reads of one user's device state, done while holding the user's lease so that what is
- * read stays true until the holder's batch commits.
+ * A user's device state in Firestore, read and written for the rules of rules.ts.
  *
  * A user document carries `devices`, a map of the user's tokens (id → registration id and
- * `updated_at`), kept in the same batches as the token documents. It makes the common
- * path one batched read of two documents instead of a query over the user's tokens; the
- * token documents stay the source of truth, and a reconcile rebuilds the map from them.
+ * `updated_at`), written in the same transaction or batch as the token documents. It makes
+ * the common path one batched read of two documents instead of a query over the user's
+ * tokens; the token documents stay the source of truth, and a repair (`syncDevicesMapIn`)
+ * rewrites the map from them, entry by entry.
  */
 import type {
   DocumentReference,
@@ -13,79 +13,60 @@ import type {
   Firestore,
   SetOptions,
   Timestamp,
+  Transaction,
+  WriteBatch,
 } from 'firebase-admin/firestore';
 import type {Logger} from '../platform/logger';
 import {
   TOKENS,
   USERS,
   tokenId,
-  type DeviceEntry,
-  type TokenDoc,
+  type TombstoneReason,
   type UserDoc,
+  userData,
+  tokenData,
 } from '../firestore/collections';
 import {firestoreSdk} from '../firestore/client';
 import type {Db} from '../firestore/db';
+import {
+  byAge,
+  devicesOf,
+  entryOf,
+  isEmptyChange,
+  mapDiff,
+  type DeviceRef,
+  type DevicesChange,
+  type Registration,
+  type StoredToken,
+  type UserDevices,
+} from './rules';
+import {
+  clearTombstoneIn,
+  tombstoneRef,
+  tombstonesIn,
+  unknownTokenTombstone,
+} from './tombstones';
 
-export interface StoredToken extends TokenDoc {
-  id: string;
-}
+export type {DeviceRef, StoredToken, UserDevices};
 
-/** One of a user's devices, as the user document lists it. */
-export interface DeviceRef {
-  id: string;
-  registration_id: string;
-  updated_at: Timestamp;
-}
-
-export interface UserDevices {
-  userId: string;
-  /** The notification key stored for the user's group, if any. */
-  notificationKey: string | null;
-  /** The user's devices, least recently registered first. */
-  tokens: DeviceRef[];
-}
+/** What the writes go into: a transaction or a batch. */
+export type Writer = Transaction | WriteBatch;
 
 export function storedToken(snapshot: DocumentSnapshot): StoredToken | null {
-  return snapshot.exists
-    ? {id: snapshot.id, ...(snapshot.data() as TokenDoc)}
-    : null;
+  return snapshot.exists ? {id: snapshot.id, ...tokenData(snapshot)!} : null;
 }
 
 export function userDevices(
   userId: string,
   snapshot: DocumentSnapshot,
 ): UserDevices {
-  const data = snapshot.data() as UserDoc | undefined;
+  const data = userData(snapshot);
   const key = data?.notification_key;
-  const tokens = Object.entries(data?.devices ?? {})
-    .map(([id, entry]: [string, DeviceEntry]) => ({
-      id,
-      registration_id: entry.registration_id,
-      updated_at: entry.updated_at,
-    }))
-    .sort(
-      (a, b) =>
-        a.updated_at.toMillis() - b.updated_at.toMillis() ||
-        a.id.localeCompare(b.id),
-    );
   return {
     userId,
     notificationKey: typeof key === 'string' && key !== '' ? key : null,
-    tokens,
+    tokens: devicesOf(data?.devices),
   };
-}
-
-/** The token document of `registrationId`, whoever owns it. */
-export async function readToken(
-  db: Db,
-  registrationId: string,
-): Promise<StoredToken | null> {
-  const client = await db.client();
-  return storedToken(
-    await db.callWithDeadline(() =>
-      client.collection(TOKENS).doc(tokenId(registrationId)).get(),
-    ),
-  );
 }
 
 /**
@@ -111,6 +92,15 @@ export async function readDeviceState(
   };
 }
 
+const deviceOf = (doc: DocumentSnapshot): DeviceRef => {
+  const data = tokenData(doc)!;
+  return {
+    id: doc.id,
+    registration_id: data.registration_id,
+    updated_at: data.updated_at,
+  };
+};
+
 /** A user's devices per the token documents themselves (the source of truth), for repairs. */
 export async function readUserDevicesFromTokens(
   db: Db,
@@ -120,45 +110,144 @@ export async function readUserDevicesFromTokens(
   const [user, tokens] = await db.callWithDeadline(() =>
     Promise.all([
       client.collection(USERS).doc(userId).get(),
-      client
-        .collection(TOKENS)
-        .where('user_id', '==', userId)
-        .orderBy('updated_at', 'asc')
-        .get(),
+      client.collection(TOKENS).where('user_id', '==', userId).get(),
     ]),
   );
   return {
     ...userDevices(userId, user),
-    tokens: tokens.docs.map(doc => {
-      const data = doc.data() as TokenDoc;
-      return {
-        id: doc.id,
-        registration_id: data.registration_id,
-        updated_at: data.updated_at,
-      };
-    }),
+    tokens: tokens.docs.map(deviceOf).sort(byAge),
   };
+}
+
+/** The user's document and token documents (least recently registered first), read in `tx`. */
+export async function readDevicesIn(
+  tx: Transaction,
+  firestore: Firestore,
+  userId: string,
+): Promise<{user: DocumentSnapshot; tokens: DeviceRef[]}> {
+  const user = await tx.get(firestore.collection(USERS).doc(userId));
+  const tokens = await tx.get(
+    firestore.collection(TOKENS).where('user_id', '==', userId),
+  );
+  return {user, tokens: tokens.docs.map(deviceOf).sort(byAge)};
 }
 
 /**
- * The user-document change that drops devices from its `devices` map, and the group's
- * key with the last one (FCM deletes an emptied group) unless `keepKey`.
+ * Adds a devices change of `userId` to `writer`, entry by entry (a merge of the map's
+ * entries, never a replacement of the map), with `fields` (the group's key) alongside.
  */
-export async function withoutDevices(
-  devices: UserDevices,
-  ids: readonly string[],
-  {keepKey = false} = {},
-): Promise<Record<string, unknown>> {
+export async function changeIn(
+  writer: Writer,
+  firestore: Firestore,
+  userId: string,
+  change: DevicesChange,
+  fields: Partial<Pick<UserDoc, 'notification_key'>> = {},
+): Promise<void> {
   const {FieldValue} = await firestoreSdk();
-  const remaining = devices.tokens.filter(t => !ids.includes(t.id)).length;
-  return {
-    devices: Object.fromEntries(ids.map(id => [id, FieldValue.delete()])),
-    ...(remaining === 0 && !keepKey ? {notification_key: null} : {}),
+  const devices: Record<string, unknown> = {...change.set};
+  for (const id of change.drop) devices[id] = FieldValue.delete();
+  // An empty map in a merge would replace the whole map: name `devices` only with entries.
+  const data: Record<string, unknown> = {
+    ...(Object.keys(devices).length > 0 ? {devices} : {}),
+    ...fields,
   };
+  if (change.clearKey && !('notification_key' in fields))
+    data.notification_key = null;
+  if (Object.keys(data).length === 0) return;
+  (writer as WriteBatch).set(firestore.collection(USERS).doc(userId), data, {
+    merge: true,
+  });
+}
+
+/**
+ * Adds the writes of a registration (rules.ts `registration`) at `at`: the evicted devices
+ * and their tombstones, the token (created, so a racing registration of the same token by
+ * another user fails the commit, unless it `moves` a token we read), its tombstone cleared,
+ * both users' device lists, and `fields` on the registering user.
+ */
+export async function registrationIn(
+  writer: Writer,
+  firestore: Firestore,
+  reg: Registration,
+  {
+    moves,
+    fields = {},
+  }: {moves: boolean; fields?: Partial<Pick<UserDoc, 'notification_key'>>},
+): Promise<void> {
+  const {token} = reg;
+  const {id, ...data} = token;
+  for (const old of reg.evicted)
+    writer.delete(firestore.collection(TOKENS).doc(old.id));
+  await tombstonesIn(writer, firestore, {
+    userId: token.user_id,
+    tokenIds: reg.evicted.map(t => t.id),
+    reason: 'evicted',
+    at: token.created_at,
+  });
+  clearTombstoneIn(writer, firestore, id);
+  const ref = firestore.collection(TOKENS).doc(id);
+  if (moves) (writer as WriteBatch).set(ref, data);
+  else writer.create(ref, data);
+  await changeIn(writer, firestore, token.user_id, reg.mine, fields);
+  if (reg.theirs)
+    await changeIn(writer, firestore, reg.theirs.userId, reg.theirs.change);
+}
+
+/** Adds the removal of `token` from its owner `mine` at `at`, with its tombstone. */
+export async function removalIn(
+  writer: Writer,
+  firestore: Firestore,
+  mine: UserDevices,
+  token: {id: string},
+  {
+    reason,
+    at,
+    keepKey,
+  }: {reason: TombstoneReason; at: Timestamp; keepKey: boolean},
+): Promise<void> {
+  writer.delete(firestore.collection(TOKENS).doc(token.id));
+  await tombstonesIn(writer, firestore, {
+    userId: mine.userId,
+    tokenIds: [token.id],
+    reason,
+    at,
+  });
+  const remaining = mine.tokens.filter(t => t.id !== token.id).length;
+  await changeIn(writer, firestore, mine.userId, {
+    set: {},
+    drop: [token.id],
+    clearKey: !keepKey && remaining === 0,
+  });
+}
+
+/**
+ * Adds to `tx` the writes that make the user's `devices` map list exactly `tokens`, entry by
+ * entry, with `fields` (such as the notification key) set alongside. Nothing is written when
+ * the document already says all of it, and no user document is created for a user without
+ * tokens.
+ */
+export async function syncDevicesMapIn(
+  tx: Transaction,
+  firestore: Firestore,
+  user: DocumentSnapshot,
+  tokens: readonly DeviceRef[],
+  fields: Partial<Pick<UserDoc, 'notification_key'>> = {},
+): Promise<void> {
+  const data = userData(user);
+  const change = mapDiff(data?.devices, tokens);
+  const changedFields = Object.fromEntries(
+    Object.entries(fields).filter(
+      ([name, value]) =>
+        (data as Record<string, unknown> | undefined)?.[name] !== value,
+    ),
+  );
+  if (isEmptyChange(change) && Object.keys(changedFields).length === 0) return;
+  if (!user.exists && tokens.length === 0) return;
+  await changeIn(tx, firestore, user.id, change, changedFields);
 }
 
 /** What a refresh writes with: a transaction or a batch. */
-interface Writer {
+interface RefreshWriter {
   update(ref: DocumentReference, data: {updated_at: Timestamp}): unknown;
   set(
     ref: DocumentReference,
@@ -172,22 +261,19 @@ interface Writer {
  * `updated_at`, and its entry in the owner's device list. Returns the refreshed token.
  */
 export function refreshIn(
-  writer: Writer,
-  db: Firestore,
+  writer: RefreshWriter,
+  firestore: Firestore,
   token: StoredToken,
   at: Timestamp,
 ): StoredToken {
-  writer.update(db.collection(TOKENS).doc(token.id), {updated_at: at});
+  const refreshed = {...token, updated_at: at};
+  writer.update(firestore.collection(TOKENS).doc(token.id), {updated_at: at});
   writer.set(
-    db.collection(USERS).doc(token.user_id),
-    {
-      devices: {
-        [token.id]: {registration_id: token.registration_id, updated_at: at},
-      },
-    },
+    firestore.collection(USERS).doc(token.user_id),
+    {devices: {[token.id]: entryOf(refreshed)}},
     {merge: true},
   );
-  return {...token, updated_at: at};
+  return refreshed;
 }
 
 /** The log lines of a registration that evicted devices or moved a token between users. */
@@ -208,4 +294,22 @@ export function logDeviceChanges(
       tokenId: change.tokenId,
     });
   }
+}
+
+/**
+ * A sign-out (an API removal) of a token the new app holds no document for: the device
+ * registered in Laravel only. Its tombstone keeps a later import from bringing it back; one
+ * that is there already (an earlier removal's) is kept as it is.
+ */
+export async function signedOutOfUnknownToken(
+  db: Db,
+  userId: string,
+  tokenId: string,
+  at: Timestamp,
+): Promise<void> {
+  const firestore = await db.client();
+  await db.createIfAbsent(
+    tombstoneRef(firestore, tokenId),
+    await unknownTokenTombstone(userId, at),
+  );
 }

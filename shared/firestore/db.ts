@@ -3,9 +3,25 @@
  * deadline on every call. The runtime builds one `Db` from the configuration; nothing
  * else reads the deadline.
  */
-import type {Firestore, Transaction} from 'firebase-admin/firestore';
+import type {
+  DocumentData,
+  DocumentReference,
+  Firestore,
+  Timestamp,
+  Transaction,
+} from 'firebase-admin/firestore';
 import {busy, isAppError} from '../platform/errors';
-import {callWithDeadline, isContention, raceDeadline} from './deadline';
+import {
+  GRPC,
+  callWithDeadline,
+  grpcCode,
+  isContention,
+  raceDeadline,
+} from './deadline';
+
+/** How a create ended: written, or the document was there already (someone else's claim). */
+export type Created =
+  {kind: 'created'; writeTime: Timestamp} | {kind: 'exists'};
 
 export interface Db {
   /** The client, created on first use; a failure to create it is a 503. */
@@ -22,6 +38,11 @@ export interface Db {
   transaction<T>(
     work: (tx: Transaction, client: Firestore) => Promise<T>,
   ): Promise<T>;
+  /**
+   * Creates `ref` unless it exists: the one way a claim (a lease, an Idempotency-Key) is
+   * taken. "Exists" is an answer, not an error; any other failure is the 503.
+   */
+  createIfAbsent(ref: DocumentReference, data: DocumentData): Promise<Created>;
 }
 
 /** Attempts of one transaction under contention before answering the busy 503. */
@@ -49,6 +70,18 @@ export function createDb(
       } catch (err) {
         if (isAppError(err)) throw err;
         if (isContention(err)) throw busy();
+        return callWithDeadline(() => Promise.reject(err), deadlineMs);
+      }
+    },
+    async createIfAbsent(ref, data) {
+      try {
+        const {writeTime} = await raceDeadline(
+          () => ref.create(data),
+          deadlineMs,
+        );
+        return {kind: 'created', writeTime};
+      } catch (err) {
+        if (grpcCode(err) === GRPC.ALREADY_EXISTS) return {kind: 'exists'};
         return callWithDeadline(() => Promise.reject(err), deadlineMs);
       }
     },

@@ -6,7 +6,7 @@
 import type {Request} from '@google-cloud/functions-framework';
 import type {Authenticate, AuthRequest} from '../auth/authenticator';
 import type {Recognize} from '../auth/recognize';
-import type {Admit, Admitted} from '../devices/devices';
+import type {Admitted, Verified} from '../devices/devices';
 import {AppError} from '../platform/errors';
 import {tokenId} from '../firestore/collections';
 import {parseRegistrationBody, type RegistrationBody} from './validation';
@@ -14,12 +14,12 @@ import {readBodyObject} from './body';
 import {methodNotAllowed, notFound} from './respond';
 import {matchDevicePath} from './routes';
 
-/** What a device endpoint does, with and without an `Admit` check of its own (see runDeviceRequest). */
+/** What a device endpoint does: with a check its own transaction makes, or authenticated already. */
 export interface DeviceEffect<T> {
-  admitted(
+  verified(
     userId: string,
     registrationId: string,
-    admit: Admit,
+    options: Verified,
   ): Promise<Admitted<T>>;
   authenticated(userId: string, registrationId: string): Promise<T>;
 }
@@ -70,14 +70,12 @@ export async function runDeviceRequest<T>(
   const body = readBody(req);
   const request = authRequest(req, route.userId, body);
   if (body.kind === 'valid') {
-    const admit = auth.recognize(request);
+    const verify = auth.recognize(request);
     const registrationId = body.body.registration_id;
-    if (admit) {
-      const outcome = await effect.admitted(
-        route.userId,
-        registrationId,
-        admit,
-      );
+    if (verify) {
+      const outcome = await effect.verified(route.userId, registrationId, {
+        verify,
+      });
       if (outcome.kind === 'admitted')
         return {userId: route.userId, registrationId, result: outcome.result};
     }

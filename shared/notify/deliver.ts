@@ -11,7 +11,7 @@ import {AppError} from '../platform/errors';
 import type {Logger} from '../platform/logger';
 import type {Db} from '../firestore/db';
 import {USERS, tokenId} from '../firestore/collections';
-import {userDevices, type DeviceRef} from '../devices/state';
+import {userDevices, type DeviceRef, type UserDevices} from '../devices/state';
 import type {Devices} from '../devices/devices';
 import {forEachLimit} from '../platform/pool';
 import type {SendAttempt, SendOnce} from './fcm-v1';
@@ -35,11 +35,10 @@ export type Delivery =
   | {kind: 'quota'; result: NotifyResult; retryAfterMs: number};
 
 export interface DeliverDeps {
-  config: Pick<Config, 'deviceGroups'> & {
-    notify: Pick<Config['notify'], 'concurrency'>;
-  };
+  config: {notify: Pick<Config['notify'], 'concurrency'>};
   db: Db;
-  devices: Pick<Devices, 'remove'>;
+  /** The backend: how a user is reached, and dead tokens' removal. */
+  devices: Pick<Devices, 'remove' | 'deliveryTarget'>;
   sendOnce: SendOnce;
   retry: RetryPolicy;
   retryDeps?: RetryDeps;
@@ -148,13 +147,13 @@ export function createDeliver(deps: DeliverDeps): Deliver {
   }
 
   async function toGroup(
-    userId: string,
+    {userId, tokens}: UserDevices,
+    notificationKey: string | null,
     message: NotificationMessage,
     log: Logger,
     previous: NotifyResult | undefined,
     claim: ClaimTargets | undefined,
   ): Promise<Delivery> {
-    const {notificationKey, tokens} = await readDevices(userId);
     // A group send reaches all or none: an earlier one that got through is the answer.
     if (previous !== undefined && previous.sent > 0)
       return answer(previous.results, []);
@@ -198,7 +197,8 @@ export function createDeliver(deps: DeliverDeps): Deliver {
   }
 
   async function toEachToken(
-    userId: string,
+    {userId, tokens}: UserDevices,
+    sendStartedAt: Date,
     message: NotificationMessage,
     log: Logger,
     previous: NotifyResult | undefined,
@@ -209,9 +209,6 @@ export function createDeliver(deps: DeliverDeps): Deliver {
         .filter(r => r.outcome === 'sent')
         .map(r => r.token_id),
     );
-    // Taken before the devices are read: a device that registers again after this is kept.
-    const sendStartedAt = deps.clock();
-    const {tokens} = await readDevices(userId);
     const decided =
       (await claim?.(tokens.map(t => ({id: t.id, devices: [t.id]})))) ??
       new Map<string, DeliveryOutcome>();
@@ -260,6 +257,7 @@ export function createDeliver(deps: DeliverDeps): Deliver {
     try {
       const removed = await deps.devices.remove(userId, token.registration_id, {
         onlyIfUpdatedBefore: sendStartedAt,
+        reason: 'unregistered',
       });
       log.info(
         removed
@@ -279,8 +277,13 @@ export function createDeliver(deps: DeliverDeps): Deliver {
     }
   }
 
-  return (userId, message, log, previous, claim) =>
-    deps.config.deviceGroups === 'fcm'
-      ? toGroup(userId, message, log, previous, claim)
-      : toEachToken(userId, message, log, previous, claim);
+  return async (userId, message, log, previous, claim) => {
+    // Taken before the devices are read: a device that registers again after this is kept.
+    const sendStartedAt = deps.clock();
+    const devices = await readDevices(userId);
+    const target = deps.devices.deliveryTarget(devices);
+    return target.kind === 'group'
+      ? toGroup(devices, target.notificationKey, message, log, previous, claim)
+      : toEachToken(devices, sendStartedAt, message, log, previous, claim);
+  };
 }

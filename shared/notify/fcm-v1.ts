@@ -6,7 +6,7 @@
  * time-out is UNAVAILABLE, so it is retried like FCM's own.
  */
 import type {AccessTokenSource} from '../fcm/access-token';
-import {redactTokens} from '../fcm/device-groups';
+import {redactTokens} from '../fcm/endpoints';
 import type {NotificationMessage} from './message';
 
 /** FCM's documented v1 error codes (FcmError.errorCode), plus what an unknown answer becomes. */

@@ -5,18 +5,23 @@
  * first is done. A request cut short by FCM's quota leaves a `partial` record: its retry
  * sends only to the devices not reached yet. Records carry `expires_at` for a TTL policy.
  *
+ * A `pending` claim is judged abandoned on the instance's clock (after PENDING_CLAIM_MS, 15
+ * minutes, far beyond any skew between instances), and is taken over with a precondition on
+ * the record's update time, so of two takeovers only one wins.
+ *
  *   notification_requests/{sha256(user, key)}
  *     { user_id, fingerprint, state: 'pending'|'partial'|'done', result, claimed_at, expires_at }
  */
 import {createHash} from 'node:crypto';
 import type {DocumentReference} from 'firebase-admin/firestore';
 import {firestoreSdk} from '../firestore/client';
+import {NOTIFICATION_REQUESTS} from '../firestore/collections';
 import type {Db} from '../firestore/db';
 import {GRPC, grpcCode} from '../firestore/deadline';
 import {isAppError, unavailable} from '../platform/errors';
 import type {NotifyResult} from './result';
 
-export const NOTIFICATION_REQUESTS = 'notification_requests';
+export {NOTIFICATION_REQUESTS};
 
 /** How long a key answers with its first result. */
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -103,14 +108,8 @@ export function firestoreIdempotency(
         claimed_at: Timestamp.fromDate(now),
         expires_at: Timestamp.fromMillis(now.getTime() + IDEMPOTENCY_WINDOW_MS),
       };
-      try {
-        await db.raceDeadline(() => ref.create(fresh));
+      if ((await db.createIfAbsent(ref, fresh)).kind === 'created')
         return claimed(ref, undefined);
-      } catch (err) {
-        if (isAppError(err)) throw err;
-        if (grpcCode(err) !== GRPC.ALREADY_EXISTS)
-          throw unavailable('Firestore', err);
-      }
       const snapshot = await db.callWithDeadline(() => ref.get());
       const doc = snapshot.data() as RequestDoc | undefined;
       // TTL deletion runs up to a day late: an expired record is as good as none.

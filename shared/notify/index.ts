@@ -6,7 +6,7 @@ import type {Config} from '../platform/config';
 import type {Db} from '../firestore/db';
 import type {Devices} from '../devices/devices';
 import type {AccessTokenSource} from '../fcm/access-token';
-import {fcmBaseUrl} from '../fcm/device-groups';
+import {fcmBaseUrl} from '../fcm/endpoints';
 import type {VerifyIdToken} from '../auth/oidc';
 import {makeNotifyAuth} from './auth';
 import {createDeliver, type Deliver} from './deliver';
@@ -27,7 +27,7 @@ export const MAX_DELAY_MS = 8000;
 export interface NotifyPartDeps {
   config: Config;
   db: Db;
-  devices: Pick<Devices, 'remove'>;
+  devices: Pick<Devices, 'remove' | 'deliveryTarget'>;
   accessToken: AccessTokenSource;
   verify: VerifyIdToken;
   clock: () => Date;

@@ -110,32 +110,40 @@ const MAIN = {
     "devices kept per user (1–20 with `fcm`, FCM's limit; 1–500 with `firestore`, the multicast limit)",
   ),
   leaseTtlMs: int(
-    'LOCK_TTL_MS',
+    'LEASE_TTL_MS',
     60000,
     1000,
     600000,
     'validity of a per-user lease before another instance may take it over; must hold the longest chain, 6 × `FCM_TIMEOUT_MS` + `FIRESTORE_TIMEOUT_MS`, and every FCM call under a lease ends before it does',
+
+    {alias: 'LOCK_TTL_MS'},
   ),
   leaseWaitMs: int(
-    'LOCK_WAIT_MS',
+    'LEASE_WAIT_MS',
     30000,
     0,
     120000,
     'how long a request waits for a busy lease before answering 503',
+
+    {alias: 'LOCK_WAIT_MS'},
   ),
   leaseMaxWaiters: int(
-    'LOCK_MAX_WAITERS',
+    'LEASE_MAX_WAITERS',
     8,
     0,
     1000,
     "requests of one instance that may wait for one user's lease (or queue, with `firestore`); more answer 503 at once",
+
+    {alias: 'LOCK_MAX_WAITERS'},
   ),
   leaseMaxPending: int(
-    'LOCK_MAX_PENDING',
+    'LEASE_MAX_PENDING',
     50,
     1,
     1000,
     'failed operations a lease may carry until a repair; beyond it new changes answer 503',
+
+    {alias: 'LOCK_MAX_PENDING'},
   ),
   authRealm: text(
     'AUTH_REALM',
@@ -202,7 +210,7 @@ const LOGIN = {
     1,
     1,
     10,
-    'which `X-Forwarded-For` entry, from the right, is the client (2 behind an external load balancer)',
+    "which `X-Forwarded-For` entry, from the right, is the client: 1 when the function URLs are called, 2 behind an external load balancer (deploy.sh's `--devices-ingress internal-and-gclb`, else a client forges its address)",
   ),
   bcryptCost: int(
     'BCRYPT_COST',
@@ -399,7 +407,7 @@ const CHECKS: Array<(c: Parsed) => Problem[]> = [
     return main.leaseTtlMs < chain
       ? [
           {
-            variable: 'LOCK_TTL_MS',
+            variable: 'LEASE_TTL_MS',
             problem: `must be at least ${LONGEST_FCM_CHAIN} × FCM_TIMEOUT_MS + FIRESTORE_TIMEOUT_MS (${chain}), got ${main.leaseTtlMs}`,
           },
         ]
@@ -464,10 +472,12 @@ export function parseConfig(env: Env = process.env): Config {
   if (problems.length > 0) throw new ConfigError(problems);
   const {main, login, cron, notify} = parsed;
   const emulated = main.fcmEmulatorHost !== undefined;
+  // The emulator's stand-in sender id, which also names its project's device groups.
+  const senderId = main.fcmSenderId ?? (emulated ? 'emulator' : undefined);
   const {appEngineCompat, ...cronRest} = cron;
   return {
     ...main,
-    fcmSenderId: main.fcmSenderId ?? (emulated ? 'emulator' : ''),
+    fcmSenderId: senderId ?? '',
     login,
     cron: {
       ...cronRest,
@@ -482,9 +492,7 @@ export function parseConfig(env: Env = process.env): Config {
       // The emulator knows a project's device groups by the sender id.
       fcmProjectId:
         notify.fcmProjectId ??
-        (emulated && main.fcmSenderId !== undefined
-          ? main.fcmSenderId
-          : main.projectId),
+        (emulated && senderId !== undefined ? senderId : main.projectId),
     },
   };
 }

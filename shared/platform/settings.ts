@@ -8,7 +8,7 @@
 /** One environment variable. `T` is the parsed value's type. */
 export interface Setting<T> {
   env: string;
-  /** Read when `env` is unset (GCLOUD_PROJECT for GOOGLE_CLOUD_PROJECT). */
+  /** Read when `env` is unset: another name for the same setting (GCLOUD_PROJECT, an older name). */
   alias?: string;
   /** Parses a non-blank value; throws an Error whose message completes "ENV …". */
   parse: (raw: string) => T;
@@ -52,14 +52,16 @@ export function readTable<T extends Table>(
 ): Values<T> {
   const values: Record<string, unknown> = {};
   for (const [key, row] of Object.entries(table)) {
-    const value =
-      raw(env, row.env) ?? (row.alias ? raw(env, row.alias) : undefined);
+    // The problem names the variable the value came from (the row's, or its old alias).
+    const name =
+      raw(env, row.env) === undefined && row.alias ? row.alias : row.env;
+    const value = raw(env, name);
     values[key] = row.fallback;
     if (value === undefined) continue;
     try {
       values[key] = row.parse(value);
     } catch (err) {
-      problems.push({variable: row.env, problem: (err as Error).message});
+      problems.push({variable: name, problem: (err as Error).message});
     }
   }
   return values as Values<T>;

@@ -76,6 +76,8 @@ export async function startMariaDb(): Promise<RunningMariaDb> {
     [
       '--no-defaults',
       `--datadir=${data}`,
+      // Its own temporary files: two servers bootstrapping at once in /tmp collide.
+      `--tmpdir=${dir}`,
       '--auth-root-authentication-method=normal',
       '--skip-test-db',
       ...asRoot(),
@@ -88,6 +90,7 @@ export async function startMariaDb(): Promise<RunningMariaDb> {
     [
       '--no-defaults',
       `--datadir=${data}`,
+      `--tmpdir=${dir}`,
       `--socket=${socket}`,
       `--port=${port}`,
       '--bind-address=127.0.0.1',

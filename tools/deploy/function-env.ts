@@ -114,11 +114,16 @@ export function checkEnv(plan: EnvPlan): EnvCheck {
   return {kind: 'invalid', problems};
 }
 
-/** The plan as printed: one `NAME=value (source)` line per variable, secrets masked. */
+/**
+ * The plan as printed: one `NAME=value (source)` line per variable, secrets masked. A
+ * variable the app does not read (set by hand, say a database URL with its password) is
+ * masked too: nothing says what it holds.
+ */
 export function describePlan(plan: EnvPlan): string[] {
   const known = appSettingNames();
   const lines = plan.entries.map(e => {
-    const value = isSecretName(e.name) ? '****' : printable(e.value);
+    const value =
+      isSecretName(e.name) || !known.has(e.name) ? '****' : printable(e.value);
     const source =
       e.source === 'deployed' && !known.has(e.name)
         ? 'deployed; not read by the app, kept'

@@ -14,8 +14,9 @@
  */
 import {readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
-import {parseArgs} from 'node:util';
 import {exitWith, stdio} from '../cli/exit';
+import {parseFlags} from '../cli/flags';
+import {answerUsage, type CommandLine} from '../cli/usage';
 import {parseEnvFile} from './env-file';
 import {
   checkEnv,
@@ -47,22 +48,15 @@ const OPTIONS = {
   function: {type: 'string'},
   'entry-point': {type: 'string'},
   deployed: {type: 'string'},
-  set: {type: 'string'},
-  default: {type: 'string'},
+  set: {type: 'string', multiple: true},
+  default: {type: 'string', multiple: true},
 } as const;
 
 /** Reads the arguments in order: options after `--function` belong to that function. */
-export function parsePlanArgs(
-  argv: readonly string[],
-): {kind: 'ok'; args: PlanArgs} | {kind: 'invalid'; problems: string[]} {
-  const {tokens} = parseArgs({
-    args: [...argv],
-    options: OPTIONS,
-    strict: false,
-    allowPositionals: true,
-    tokens: true,
-  });
-  const problems: string[] = [];
+export function parsePlanArgs(argv: readonly string[]): CommandLine<PlanArgs> {
+  const parsed = parseFlags(argv, OPTIONS, {positionals: false});
+  if (parsed.help) return {kind: 'help'};
+  const problems = [...parsed.problems];
   const args: PlanArgs = {
     out: '',
     envFile: undefined,
@@ -70,22 +64,9 @@ export function parsePlanArgs(
     functions: [],
   };
   let current: FunctionArgs | undefined;
-  for (const token of tokens) {
-    if (token.kind === 'positional') {
-      problems.push(`unexpected argument "${token.value}"`);
-      continue;
-    }
-    if (token.kind !== 'option') continue;
-    const value = token.value;
-    if (!(token.name in OPTIONS)) {
-      problems.push(`unknown option ${token.rawName}`);
-      continue;
-    }
-    if (value === undefined || value === '') {
-      problems.push(`${token.rawName} needs a value`);
-      continue;
-    }
-    switch (token.name) {
+  for (const {name, value} of parsed.given) {
+    if (typeof value !== 'string') continue;
+    switch (name as keyof typeof OPTIONS) {
       case 'out':
         args.out = value;
         break;
@@ -106,13 +87,13 @@ export function parsePlanArgs(
       case 'deployed':
       case 'default':
         if (!current) {
-          problems.push(`${token.rawName} must follow a --function`);
-        } else if (token.name === 'entry-point') {
+          problems.push(`--${name} must follow a --function`);
+        } else if (name === 'entry-point') {
           current.entryPoint = value;
-        } else if (token.name === 'deployed') {
+        } else if (name === 'deployed') {
           current.deployedFile = value;
         } else {
-          addPair(current.defaults, value, token.rawName, problems);
+          addPair(current.defaults, value, '--default', problems);
         }
         break;
       case 'set':
@@ -125,7 +106,9 @@ export function parsePlanArgs(
   for (const fn of args.functions)
     if (fn.entryPoint === '')
       problems.push(`--function ${fn.name} needs an --entry-point`);
-  return problems.length > 0 ? {kind: 'invalid', problems} : {kind: 'ok', args};
+  return problems.length > 0
+    ? {kind: 'invalid', problems}
+    : {kind: 'run', args};
 }
 
 function addPair(
@@ -166,17 +149,9 @@ export interface MainDeps {
 
 /** Runs the command; resolves with the exit code. */
 export async function main(argv: string[], deps: MainDeps): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    deps.out(`${USAGE}\n`);
-    return 0;
-  }
   const parsed = parsePlanArgs(argv);
-  if (parsed.kind === 'invalid') {
-    deps.err(
-      `${parsed.problems.map(p => `plan-env: ${p}\n`).join('')}\n${USAGE}\n`,
-    );
-    return 2;
-  }
+  if (parsed.kind !== 'run')
+    return answerUsage(parsed, USAGE, deps, 'plan-env: ');
   const {args} = parsed;
   const problems: string[] = [];
   let file: EnvLayers['file'];

@@ -8,6 +8,7 @@ import {createHash} from 'node:crypto';
 import {readFileSync} from 'node:fs';
 import {exitWith, stdio} from '../cli/exit';
 import {parseFlags, stringFlag} from '../cli/flags';
+import {answerUsage} from '../cli/usage';
 import {
   FIRESTORE_RELEASE,
   RULES_API,
@@ -42,16 +43,12 @@ export interface MainDeps {
 
 /** Runs the command; resolves with the exit code. */
 export async function main(argv: string[], deps: MainDeps): Promise<number> {
-  const parsed = parseFlags(argv, FLAGS);
-  if (parsed.help) {
-    deps.out(`${USAGE}\n`);
-    return 0;
-  }
+  const parsed = parseFlags(argv, FLAGS, {positionals: false});
+  if (parsed.help) return answerUsage({kind: 'help'}, USAGE, deps);
   const problems = [...parsed.problems];
-  for (const p of parsed.positionals)
-    problems.push(`unexpected argument "${p}"`);
   const project = stringFlag(parsed, 'project');
-  if (project === undefined) problems.push('--project is required');
+  if (project === undefined && !parsed.valueless.includes('project'))
+    problems.push('--project is required');
   const file = stringFlag(parsed, 'rules') ?? 'firestore.rules';
   const baseUrl = stringFlag(parsed, 'base-url') ?? RULES_API;
   let source = '';
@@ -62,12 +59,13 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
   } catch (err) {
     problems.push(`cannot read ${file}: ${(err as Error).message}`);
   }
-  if (problems.length > 0 || project === undefined) {
-    deps.err(
-      `${problems.map(p => `release-rules: ${p}\n`).join('')}\n${USAGE}\n`,
+  if (problems.length > 0 || project === undefined)
+    return answerUsage(
+      {kind: 'invalid', problems},
+      USAGE,
+      deps,
+      'release-rules: ',
     );
-    return 2;
-  }
   const release = `projects/${project}/releases/${FIRESTORE_RELEASE}`;
   if (parsed.values['dry-run'] === true) {
     const sha = createHash('sha256').update(source).digest('hex').slice(0, 12);

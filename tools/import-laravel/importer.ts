@@ -1,11 +1,11 @@
 /**
- * The import loop: page by page of users (keyset pagination by id), read their winning
- * token rows, read what Firestore holds, plan, write, optionally rebuild their device
- * groups, and move on. Only one page is ever in memory.
+ * The import loop: page by page of users (keyset pagination by id, page.ts for one page),
+ * and the report. Only one page is ever in memory.
  */
 import type {ImportArgs} from './args';
-import {needsKeyLookup, planPage} from './plan';
-import type {Progress} from './progress';
+import {importPage} from './page';
+import type {Progress} from '../cli/progress';
+import type {Ramp} from './ramp';
 import {
   addCounts,
   emptyCounts,
@@ -14,37 +14,23 @@ import {
   type SkippedUser,
 } from './report';
 import type {LaravelSource} from './source';
-import type {FirestoreTarget} from './target';
-
-/** Concurrent FCM calls (key lookups, group rebuilds): enough to overlap round trips, no more. */
-const FCM_CONCURRENCY = 8;
+import type {ImportWriter} from './writer';
 
 export interface ImporterDeps {
   source: LaravelSource;
-  target: FirestoreTarget;
+  writer: ImportWriter;
   /** Looks a user's notification key up by group name; null when no key is needed. */
   lookupKey: ((userId: string) => Promise<string | null>) | null;
-  /** Rebuilds a user's device group from Firestore (`--reconcile`). */
-  rebuild: (userId: string) => Promise<void>;
+  /** Rebuilds a user's device group from Firestore; `strays` leave it (Devices.rebuild). */
+  rebuild: (userId: string, strays: readonly string[]) => Promise<void>;
+  /** Whether users have FCM device groups (DEVICE_GROUPS=fcm) that deletions must reach. */
+  deviceGroups: boolean;
   maxDevices: number;
-  progress: (totals: {users: number; tokens: number}) => Progress;
+  /** Waits until a user's writes fit Firestore's ramp-up (ramp.ts). */
+  ramp: Ramp;
+  /** The progress printer of a run of `total` rows (users and tokens). */
+  progress: (total: number) => Progress;
   clock?: () => Date;
-}
-
-/** Runs `work` on every item, at most `limit` at a time. */
-async function eachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const lanes = Array.from(
-    {length: Math.min(limit, items.length)},
-    async () => {
-      while (next < items.length) await work(items[next++]!);
-    },
-  );
-  await Promise.all(lanes);
 }
 
 /** Imports every user above `args.sinceUserId`; never throws, a failure is in the report. */
@@ -62,61 +48,39 @@ export async function runImport(
   let error: string | undefined;
   let progress: Progress | undefined;
   try {
-    const {source, target} = deps;
+    const {source} = deps;
     counts.tokens.invalidRows = await source.invalidTokenRows();
     const collisions = await source.collisions();
-    progress = deps.progress(await source.totals(args.sinceUserId.toString()));
+    const totals = await source.totals(args.sinceUserId.toString());
+    progress = deps.progress(totals.users + totals.tokens);
     let after = args.sinceUserId.toString();
     let usersDone = 0;
     let tokensDone = 0;
     for (;;) {
       const users = await source.users(after, args.pageSize);
-      const upTo = users.at(-1)?.id ?? null;
-      const [tokens, tallies] = await Promise.all([
-        upTo === null ? [] : source.tokens(after, upTo, deps.maxDevices),
-        source.tallies(after, upTo),
-      ]);
-      const existing = await target.read(users, tokens);
-      const lookedUp = new Map<string, string | null>();
-      if (deps.lookupKey) {
-        const lookup = deps.lookupKey;
-        await eachLimited(
-          needsKeyLookup(users, tokens, existing),
-          FCM_CONCURRENCY,
-          async id => void lookedUp.set(id, await lookup(id)),
-        );
-      }
-      const plan = planPage({
+      const page = await importPage(
         users,
-        tokens,
-        tallies,
+        after,
         collisions,
-        existing,
-        lookedUp,
-        maxDevices: deps.maxDevices,
-        importTime: started,
-        timeZone: args.timeZone,
-      });
-      if (!args.dryRun) await target.write(plan.writes);
-      if (args.reconcile && !args.dryRun)
-        await eachLimited(plan.imported, FCM_CONCURRENCY, async id => {
-          try {
-            await deps.rebuild(id);
-            plan.counts.reconcile.rebuilt++;
-          } catch {
-            // Counted and left for cron's repair or another --reconcile run.
-            plan.counts.reconcile.failed++;
-          }
-        });
-      addCounts(counts, plan.counts);
-      for (const s of plan.skipped)
+        started,
+        args,
+        deps,
+      );
+      addCounts(counts, page.counts);
+      for (const s of page.skipped)
         if (skippedUsers.length < MAX_LISTED) skippedUsers.push(s);
         else notListed++;
+      const upTo = users.at(-1)?.id ?? null;
       usersDone += users.length;
-      tokensDone += tallies.reduce((n, t) => n + t.winners, 0);
+      tokensDone += page.winners;
       rows = usersDone + tokensDone;
       if (upTo !== null) lastUserWritten = upTo;
-      progress.update(usersDone, tokensDone, lastUserWritten);
+      // The last user written is where an interrupted run resumes (--since-user-id).
+      progress.update(
+        rows,
+        `users ${usersDone}/${totals.users}, tokens ${tokensDone}/${totals.tokens}, ` +
+          `last user written ${lastUserWritten ?? 'none'}`,
+      );
       if (upTo === null) break;
       after = upTo;
     }

@@ -1,24 +1,23 @@
 /**
- * `npm run import-laravel -- --mysql mysql://USER:PASS@HOST:PORT/DB [--dry-run] …`: imports
+ * `npm run import-laravel -- --mysql mysql://USER@HOST:PORT/DB [--dry-run] …`: imports
  * the Laravel app's users and FCM registration tokens into the Firestore the environment
- * names (FIRESTORE_EMULATOR_HOST, else GOOGLE_CLOUD_PROJECT). See
+ * names (FIRESTORE_EMULATOR_HOST, else GOOGLE_CLOUD_PROJECT). The MySQL password comes
+ * from LARAVEL_DB_PASSWORD, else from a prompt that does not echo. See
  * docs/migration-from-laravel.md for the rules and the runbook.
  */
-import {groupName} from '../../shared/devices/device-groups';
-import {
-  createFcmDeviceGroups,
-  fcmBaseUrl,
-} from '../../shared/fcm/device-groups';
 import {ConfigError, parseConfig} from '../../shared/platform/config';
 import {createLogger} from '../../shared/platform/logger';
 import {createRuntime} from '../../shared/runtime';
-import {parseImportArgs, USAGE} from './args';
+import {parseImportArgs, USAGE, type MysqlTarget} from './args';
 import {runImport} from './importer';
-import {createProgress} from './progress';
+import {writeRamp} from './ramp';
 import {formatReport, writeReport} from './report';
 import {openLaravelSource} from './source';
-import {firestoreTarget} from './target';
+import {importWriter} from './writer';
 import {unreachableEmulators} from '../cli/emulator-check';
+import {promptHidden} from '../cli/hidden-prompt';
+import {createProgress} from '../cli/progress';
+import {answerUsage} from '../cli/usage';
 import {exitWith, stdio} from '../cli/exit';
 
 export interface MainIo {
@@ -26,20 +25,38 @@ export interface MainIo {
   out: (text: string) => void;
   err: (text: string) => void;
   stderrIsTty: boolean;
+  /** Asks for a line without echo; absent when stdin is not a terminal. */
+  prompt?: (question: string) => Promise<string | null>;
+}
+
+/** The MySQL password: LARAVEL_DB_PASSWORD, else the prompt; null when none was given. */
+async function mysqlPassword(
+  target: MysqlTarget,
+  io: MainIo,
+): Promise<string | null> {
+  const fromEnv = io.env.LARAVEL_DB_PASSWORD;
+  if (fromEnv !== undefined) return fromEnv;
+  if (!io.prompt) {
+    io.err(
+      'LARAVEL_DB_PASSWORD is not set and stdin is not a terminal (no prompt): connecting without a password\n',
+    );
+    return '';
+  }
+  return io.prompt(
+    `MySQL password of ${target.user}@${target.host}:${target.port} (LARAVEL_DB_PASSWORD is not set): `,
+  );
 }
 
 /** Runs the command; resolves with the exit code (0 done, 1 failed, 2 bad usage). */
 export async function main(argv: string[], io: MainIo): Promise<number> {
-  const parsed = parseImportArgs(argv, io.env);
-  if (parsed.kind === 'help') {
-    io.out(`${USAGE}\n`);
-    return 0;
-  }
-  if (parsed.kind === 'usage') {
-    io.err(`${parsed.problems.map(p => `error: ${p}`).join('\n')}\n${USAGE}\n`);
+  const parsed = parseImportArgs(argv);
+  if (parsed.kind !== 'run') return answerUsage(parsed, USAGE, io);
+  const {args} = parsed;
+  const password = await mysqlPassword(args.mysql, io);
+  if (password === null) {
+    io.err('No password given: nothing was imported.\n');
     return 2;
   }
-  const {args} = parsed;
   let config;
   try {
     config = parseConfig(io.env);
@@ -62,26 +79,17 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
   const log = createLogger(config.logLevel);
   const runtime = createRuntime(config, log);
   // DEVICE_GROUPS=firestore keeps no FCM groups, so no key is looked up.
-  const fcm =
-    config.deviceGroups === 'firestore'
-      ? null
-      : createFcmDeviceGroups({
-          baseUrl: fcmBaseUrl(config.fcmEmulatorHost),
-          senderId: config.fcmSenderId,
-          timeoutMs: config.fcmTimeoutMs,
-          accessToken: runtime.accessToken,
-          log,
-        });
+  const {groups} = runtime;
   io.err(
     `Importing from mysql://${args.mysql.user}@${args.mysql.host}:${args.mysql.port}/${args.mysql.database} ` +
       `into ${io.env.FIRESTORE_EMULATOR_HOST ? `the Firestore emulator ${io.env.FIRESTORE_EMULATOR_HOST}` : 'Firestore'}` +
       `, project ${config.projectId ?? '(default)'}${args.dryRun ? ' (dry run)' : ''}\n`,
   );
   const db = await runtime.db.client();
-  const target = firestoreTarget(db, !io.env.FIRESTORE_EMULATOR_HOST);
+  const writer = importWriter(db);
   let source;
   try {
-    source = await openLaravelSource(args.mysql);
+    source = await openLaravelSource(args.mysql, password);
   } catch (err) {
     io.err(`Could not read the Laravel database: ${(err as Error).message}\n`);
     await db.terminate();
@@ -89,26 +97,25 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
   }
   const report = await runImport(args, {
     source,
-    target,
-    lookupKey: fcm
-      ? id =>
-          fcm.lookup(
-            groupName(config.deviceGroupPrefix, id),
-            AbortSignal.timeout(config.fcmTimeoutMs),
-          )
+    writer,
+    lookupKey: groups
+      ? id => groups.lookupKey(id, AbortSignal.timeout(config.fcmTimeoutMs))
       : null,
-    rebuild: id => runtime.devices.rebuild(id),
+    rebuild: (id, strays) => runtime.devices.rebuild(id, strays),
+    deviceGroups: groups !== null,
     maxDevices: config.maxDevicesPerUser,
-    progress: totals =>
+    // Firestore asks live databases for a ramp-up; the emulator has no such limit.
+    ramp: writeRamp(!io.env.FIRESTORE_EMULATOR_HOST),
+    progress: total =>
       createProgress({
-        totalUsers: totals.users,
-        totalTokens: totals.tokens,
-        every: args.progressEvery,
-        tty: io.stderrIsTty,
         write: io.err,
+        isTTY: io.stderrIsTty,
+        total,
+        unit: 'rows',
+        every: args.progressEvery,
       }),
   });
-  await Promise.allSettled([target.close(), source.close()]);
+  await source.close().catch(() => undefined);
   await db.terminate();
   writeReport(args.reportPath, report);
   io.out(formatReport(report));
@@ -117,11 +124,17 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
 }
 
 if (require.main === module) {
+  // Against the emulators there is no metadata server to find (Google's SDKs warn when they look).
+  if (process.env.FIRESTORE_EMULATOR_HOST)
+    process.env.METADATA_SERVER_DETECTION ??= 'none';
   exitWith(
     main(process.argv.slice(2), {
       env: process.env,
       ...stdio,
       stderrIsTty: process.stderr.isTTY === true,
+      prompt: process.stdin.isTTY
+        ? question => promptHidden(question, process.stdin, process.stderr)
+        : undefined,
     }),
   );
 }

@@ -10,6 +10,8 @@ export interface SourceUser {
   email: string | null;
   password: string | null;
   fcmNotificationKey: string | null;
+  /** The row's `updated_at` (wall-clock text), kept in the import record. */
+  updatedAt: string | null;
 }
 
 /**
@@ -37,12 +39,18 @@ export interface Instant {
   toMillis(): number;
 }
 
+/** The `imported` field a document may carry (ImportRecord), as read: anything. */
+export interface ExistingRecord {
+  hash?: unknown;
+}
+
 export interface ExistingUser {
   email?: unknown;
   password?: unknown;
   name?: unknown;
   notification_key?: unknown;
   devices?: Record<string, {registration_id?: unknown; updated_at?: Instant}>;
+  imported?: ExistingRecord;
 }
 
 export interface ExistingToken {
@@ -50,16 +58,10 @@ export interface ExistingToken {
   registration_id?: unknown;
   created_at?: Instant;
   updated_at?: Instant;
+  imported?: ExistingRecord;
 }
 
 export interface ExistingEmail {
   user_id?: unknown;
   email?: unknown;
-}
-
-/** What Firestore holds for one page, by document id. */
-export interface ExistingState {
-  users: Map<string, ExistingUser>;
-  tokens: Map<string, ExistingToken>;
-  emails: Map<string, ExistingEmail>;
 }

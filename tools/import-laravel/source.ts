@@ -50,13 +50,14 @@ function range(afterId: string, upToId: string | null): string {
 /** Connects and builds the table of winning token rows. */
 export async function openLaravelSource(
   target: MysqlTarget,
+  password: string,
 ): Promise<LaravelSource> {
   const mysql = await import('mysql2/promise');
   const db: Connection = await mysql.createConnection({
     host: target.host,
     port: target.port,
     user: target.user,
-    password: target.password,
+    password,
     database: target.database,
     charset: 'utf8mb4',
     dateStrings: true,
@@ -124,7 +125,7 @@ export async function openLaravelSource(
     },
     async users(afterId, limit) {
       const found = await rows(
-        `SELECT id, name, email, password, fcm_notification_key FROM users
+        `SELECT id, name, email, password, fcm_notification_key, updated_at FROM users
          WHERE id > CAST(? AS UNSIGNED) ORDER BY id LIMIT ?`,
         [afterId, limit],
       );
@@ -134,6 +135,7 @@ export async function openLaravelSource(
         email: r.email ?? null,
         password: r.password ?? null,
         fcmNotificationKey: r.fcm_notification_key ?? null,
+        updatedAt: r.updated_at ?? null,
       }));
     },
     async tokens(afterId, upToId, maxPos) {

@@ -16,18 +16,31 @@ export function isTimeZone(zone: string): boolean {
 const WALL_CLOCK =
   /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d+)?$/;
 
+/** One formatter per zone: creating one costs far more than using it (every timestamp is read). */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(zone: string): Intl.DateTimeFormat {
+  let found = formatters.get(zone);
+  if (!found) {
+    found = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    formatters.set(zone, found);
+  }
+  return found;
+}
+
 /** How far `zone` is ahead of UTC at `instantMs`, in milliseconds. */
 function offsetMs(zone: string, instantMs: number): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(instantMs));
+  if (zone === 'UTC') return 0;
+  const parts = formatter(zone).formatToParts(new Date(instantMs));
   const get = (type: string) =>
     Number(parts.find(p => p.type === type)?.value ?? 0);
   const asUtc = Date.UTC(

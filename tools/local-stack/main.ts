@@ -10,6 +10,7 @@ import {parseStackArgs, USAGE} from './args';
 import {StackError} from './emulators';
 import {watchParent} from './parent-watch';
 import {busyPorts} from './ports';
+import {checkFunctionsConfig} from './settings';
 import {DEMO_USER} from './seed';
 import {startLocalStack, type LocalStack, type StopOutcome} from './stack';
 import {stopSignals} from './stop-signals';
@@ -53,6 +54,8 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const {options} = command;
+  // A configuration the functions would refuse is named before anything else is looked at.
+  checkFunctionsConfig(process.env);
   const taken = await busyPorts([
     {port: options.port, role: 'router'},
     ...(process.env.FIRESTORE_EMULATOR_HOST

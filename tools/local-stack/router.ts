@@ -5,7 +5,8 @@
  */
 import http from 'node:http';
 import {getTestServer} from '@google-cloud/functions-framework/testing';
-import '../../functions/index';
+// Not the entry module: its configuration check would run before the emulators are known.
+import '../../functions/all';
 import {routesFor, type FunctionName} from '../../shared/http/routes';
 
 export type ExtraRoute = (

@@ -6,11 +6,9 @@ import {Firestore} from 'firebase-admin/firestore';
 import {upsertUser} from '../../shared/auth/users';
 import {USERS} from '../../shared/firestore/collections';
 
-export const DEMO_USER = {
-  id: '1',
-  email: 'support@thinkbitsolutions.com',
-  password: 's3cRe+',
-} as const;
+import {DEMO_USER} from './demo-user';
+
+export {DEMO_USER};
 
 export type SeedResult = {kind: 'created'} | {kind: 'kept'};
 

@@ -1,8 +1,8 @@
 /**
- * Command line of `npm run retire-device-groups`: node:util's parseArgs, read in its
- * non-strict token form so that every bad flag is reported at once, not only the first.
+ * Command line of `npm run retire-device-groups`; every bad flag is reported at once.
  */
-import {parseArgs} from 'node:util';
+import {parseFlags, stringFlag, wholeFlag} from '../cli/flags';
+import type {CommandLine} from '../cli/usage';
 
 export const USAGE = `Usage: npm run retire-device-groups -- [options]
 Retires the FCM device groups after a switch to DEVICE_GROUPS=firestore: for each user with a
@@ -19,7 +19,8 @@ and run again. See docs/switching-backends.md.
   --force               run although DEVICE_GROUPS names the other backend
   -h, --help            this text
 
-Exit status: 0 done, 1 some users failed, 2 bad usage or refused, 130 stopped.`;
+Exit status: 0 done, 1 some users failed or their group was not found under
+DEVICE_GROUP_PREFIX, 2 bad usage or refused, 130 stopped.`;
 
 /** Which way the command switches. */
 export type Mode = 'retire' | 'rebuild';
@@ -35,10 +36,7 @@ export interface RetireArgs {
   reportFile: string | null;
 }
 
-export type ParsedArgs =
-  | {kind: 'run'; args: RetireArgs}
-  | {kind: 'help'}
-  | {kind: 'invalid'; problems: string[]};
+export type ParsedArgs = CommandLine<RetireArgs>;
 
 const OPTIONS = {
   rebuild: {type: 'boolean'},
@@ -47,7 +45,6 @@ const OPTIONS = {
   'since-user-id': {type: 'string'},
   concurrency: {type: 'string'},
   report: {type: 'string'},
-  help: {type: 'boolean', short: 'h'},
 } as const;
 
 /** User ids as the user command creates them (and as Firestore document ids allow). */
@@ -57,80 +54,31 @@ const MAX_CONCURRENCY = 100;
 
 /** Parses `argv`; `-h`/`--help` anywhere wins over every problem. */
 export function parseRetireArgs(argv: readonly string[]): ParsedArgs {
-  const {tokens} = parseArgs({
-    args: [...argv],
-    options: OPTIONS,
-    strict: false,
-    allowPositionals: true,
-    tokens: true,
-  });
-  const problems: string[] = [];
-  const values = new Map<string, string | true>();
-  for (const token of tokens) {
-    if (token.kind === 'option-terminator') continue;
-    if (token.kind === 'positional') {
-      problems.push(`unexpected argument "${token.value}"`);
-      continue;
-    }
-    const {name, rawName, value, inlineValue} = token;
-    if (name === 'help') return {kind: 'help'};
-    const spec = Object.hasOwn(OPTIONS, name)
-      ? OPTIONS[name as keyof typeof OPTIONS]
-      : undefined;
-    if (!spec) problems.push(`unknown option ${rawName}`);
-    else if (spec.type === 'boolean') {
-      if (value !== undefined) problems.push(`${rawName} takes no value`);
-      else values.set(name, true);
-    } else if (
-      value === undefined ||
-      value === '' ||
-      // `--concurrency --dry-run` is a missing value, not the value "--dry-run".
-      (!inlineValue && value.startsWith('-'))
-    ) {
-      problems.push(`${rawName} needs a value`);
-      if (value?.startsWith('-')) problems.push(...recheck(value));
-    } else values.set(name, value);
-  }
-
-  const since = values.get('since-user-id');
-  if (typeof since === 'string' && !USER_ID.test(since))
+  const parsed = parseFlags(argv, OPTIONS, {positionals: false});
+  if (parsed.help) return {kind: 'help'};
+  const problems = [...parsed.problems];
+  const since = stringFlag(parsed, 'since-user-id');
+  if (since !== undefined && !USER_ID.test(since))
     problems.push(
       `--since-user-id must be a user id (1-128 letters, digits, _ or -), got "${since}"`,
     );
-  const rawConcurrency = values.get('concurrency');
-  const concurrency =
-    typeof rawConcurrency === 'string'
-      ? Number(rawConcurrency)
-      : DEFAULT_CONCURRENCY;
-  if (
-    typeof rawConcurrency === 'string' &&
-    (!/^\d+$/.test(rawConcurrency) ||
-      concurrency < 1 ||
-      concurrency > MAX_CONCURRENCY)
-  )
-    problems.push(
-      `--concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}, got "${rawConcurrency}"`,
-    );
+  const concurrency = wholeFlag(
+    parsed,
+    'concurrency',
+    {min: 1, max: MAX_CONCURRENCY, fallback: DEFAULT_CONCURRENCY},
+    problems,
+  );
   if (problems.length > 0) return {kind: 'invalid', problems};
-  const report = values.get('report');
+  const on = (name: keyof typeof OPTIONS) => parsed.values[name] === true;
   return {
     kind: 'run',
     args: {
-      mode: values.has('rebuild') ? 'rebuild' : 'retire',
-      dryRun: values.has('dry-run'),
-      force: values.has('force'),
-      sinceUserId: typeof since === 'string' ? since : null,
+      mode: on('rebuild') ? 'rebuild' : 'retire',
+      dryRun: on('dry-run'),
+      force: on('force'),
+      sinceUserId: since ?? null,
       concurrency,
-      reportFile: typeof report === 'string' ? report : null,
+      reportFile: stringFlag(parsed, 'report') ?? null,
     },
   };
-}
-
-/** An option swallowed as another's value is still checked: an unknown one is named too. */
-function recheck(word: string): string[] {
-  const name = word.replace(/^--?/, '').split('=')[0]!;
-  const known = Object.entries(OPTIONS).some(
-    ([long, spec]) => long === name || ('short' in spec && spec.short === name),
-  );
-  return known ? [] : [`unknown option ${word.split('=')[0]}`];
 }

@@ -1,7 +1,7 @@
 /**
  * How handling one user ended, and the short reason a failure is counted under.
  */
-import {redactTokens} from '../../shared/fcm/device-groups';
+import {redactTokens} from '../../shared/fcm/endpoints';
 import {isAppError} from '../../shared/platform/errors';
 
 export type UserOutcome =
@@ -11,6 +11,11 @@ export type UserOutcome =
   | {kind: 'already-retired'}
   /** A key, or devices to rebuild, with no token to act on: a retire clears the key only. */
   | {kind: 'no-devices'}
+  /**
+   * No group by the user's name under DEVICE_GROUP_PREFIX: nothing was removed and the
+   * key is kept (a wrong prefix, or a group FCM deleted already).
+   */
+  | {kind: 'not-found'}
   /** The user's group was rebuilt from the token documents (or would be). */
   | {kind: 'rebuilt'; tokens: number}
   /** Nothing was finished for this user; a later run tries again. */

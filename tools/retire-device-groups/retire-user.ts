@@ -5,22 +5,32 @@
  * tokens of operations still pending on the user's lease, which a failed `fcm`-backend
  * change may have left in the group. Each step is idempotent: a run stopped half way, or
  * failed, is finished by the next.
+ *
+ * The group is looked up by name first: FCM answers a removal from a group it cannot find
+ * as done, so without the lookup a wrong DEVICE_GROUP_PREFIX would count every user as
+ * retired while the real groups keep their members. Such a user is `not found` and keeps
+ * its key. (So does a group an earlier run emptied, which FCM then deleted, if that run
+ * failed before clearing the key: harmless, as nothing sends to it with the firestore backend.)
  */
 import {
   LEASES,
   TOKENS,
   USERS,
-  type UserDoc,
+  userData,
 } from '../../shared/firestore/collections';
 import type {Db} from '../../shared/firestore/db';
-import {groupName, type DeviceGroups} from '../../shared/devices/device-groups';
-import type {PendingOp} from '../../shared/devices/leases';
+import {
+  groupName,
+  type FcmDeviceGroups,
+  type PendingOp,
+} from '../../shared/devices/fcm-groups';
 import {failureReason, UserFailure, type UserOutcome} from './outcome';
 import type {UserRow} from './walk';
 
 export interface RetireDeps {
   db: Db;
-  groups: DeviceGroups;
+  /** FCM's device groups, which can also look a group up by name. */
+  groups: FcmDeviceGroups;
   groupPrefix: string;
   dryRun: boolean;
 }
@@ -46,13 +56,17 @@ export async function retireUser(
   if (key === null) return {kind: 'already-retired'};
   try {
     const members = await knownMembers(deps.db, user);
+    const name = groupName(deps.groupPrefix, user.id);
+    // Not tied to the run's stop signal: a user once started is finished, not cut half way.
+    const signal = new AbortController().signal;
+    // FCM answers a remove from a group it cannot find as done: look the group up first,
+    // so that a wrong prefix is reported rather than counted as retired (a dry run too).
+    if (members.length > 0 && (await deps.groups.lookup(name, signal)) === null)
+      return {kind: 'not-found'};
     if (deps.dryRun)
       return members.length > 0
         ? {kind: 'retired', tokens: members.length}
         : {kind: 'no-devices'};
-    const name = groupName(deps.groupPrefix, user.id);
-    // Not tied to the run's stop signal: a user once started is finished, not cut half way.
-    const signal = new AbortController().signal;
     for (let i = 0; i < members.length; i += REMOVE_BATCH) {
       await deps.groups.remove(
         name,
@@ -108,8 +122,7 @@ async function clearKey(db: Db, userId: string, key: string): Promise<void> {
   await db.callWithDeadline(() =>
     client.runTransaction(async tx => {
       const snapshot = await tx.get(ref);
-      const current = (snapshot.data() as UserDoc | undefined)
-        ?.notification_key;
+      const current = userData(snapshot)?.notification_key;
       if (current === key) tx.update(ref, {notification_key: null});
       // Cleared meanwhile (another run): done all the same.
       else if (typeof current === 'string' && current !== '')

@@ -3,10 +3,8 @@
  * status. main.ts only wires it to the process (argv, environment, stdout/stderr, Ctrl-C).
  */
 import {writeFile} from 'node:fs/promises';
-import {
-  createFcmDeviceGroups,
-  fcmBaseUrl,
-} from '../../shared/fcm/device-groups';
+import {createFcmDeviceGroups} from '../../shared/devices/fcm-groups';
+import {fcmBaseUrl} from '../../shared/fcm/endpoints';
 import {
   ConfigError,
   parseConfig,
@@ -15,9 +13,10 @@ import {
 import {createLogger} from '../../shared/platform/logger';
 import {createRuntime, type Runtime} from '../../shared/runtime';
 import {unreachableEmulators} from '../cli/emulator-check';
+import {createProgress, type Progress} from '../cli/progress';
+import {answerUsage} from '../cli/usage';
 import {parseRetireArgs, USAGE, type RetireArgs} from './args';
 import {failureReason, type UserOutcome} from './outcome';
-import {createProgress, type Progress} from './progress';
 import {rebuildUser} from './rebuild-user';
 import {retireUser} from './retire-user';
 import {formatSummary, Tally} from './summary';
@@ -47,14 +46,7 @@ export async function run(
   io: Io,
 ): Promise<number> {
   const parsed = parseRetireArgs(argv);
-  if (parsed.kind === 'help') {
-    io.out(`${USAGE}\n`);
-    return EXIT.ok;
-  }
-  if (parsed.kind === 'invalid') {
-    io.err(`${parsed.problems.join('\n')}\n\n${USAGE}\n`);
-    return EXIT.usage;
-  }
+  if (parsed.kind !== 'run') return answerUsage(parsed, USAGE, io, '');
   const {args} = parsed;
   const config = checkedConfig(args, env, io);
   if (!config) return EXIT.usage;
@@ -81,8 +73,8 @@ export async function run(
     write: io.err,
     isTTY: io.isTTY,
     total,
-    tally,
-    mode: args.mode,
+    unit: 'users',
+    every: 1000,
   });
   const stop = io.stop ?? new AbortController().signal;
   const end = await walkUsers({
@@ -92,7 +84,7 @@ export async function run(
     stop,
     handle: async user => {
       tally.add(user.id, await handle(user));
-      progress?.update();
+      progress?.update(tally.users, tally.line(args.mode));
     },
   });
   progress.done();
@@ -126,7 +118,10 @@ export async function run(
   }
   if (end.error !== undefined || reportFailed) return EXIT.failed;
   if (end.stopped) return EXIT.stopped;
-  return report.counts.failed > 0 ? EXIT.failed : EXIT.ok;
+  // A group not found is not retired: the run did not do what it was asked for them.
+  return report.counts.failed > 0 || report.counts['not-found'] > 0
+    ? EXIT.failed
+    : EXIT.ok;
 }
 
 /** What to do with one user in this run. */

@@ -34,6 +34,7 @@ export class Tally {
     retired: 0,
     'already-retired': 0,
     'no-devices': 0,
+    'not-found': 0,
     rebuilt: 0,
     failed: 0,
   };
@@ -58,7 +59,7 @@ export class Tally {
   line(mode: Mode): string {
     const c = this.counts;
     return mode === 'retire'
-      ? `retired ${c.retired} · already retired ${c['already-retired']} · no devices ${c['no-devices']} · failed ${c.failed}`
+      ? `retired ${c.retired} · already retired ${c['already-retired']} · no devices ${c['no-devices']} · not found ${c['not-found']} · failed ${c.failed}`
       : `rebuilt ${c.rebuilt} · no devices ${c['no-devices']} · failed ${c.failed}`;
   }
 
@@ -108,6 +109,11 @@ export function formatSummary(report: Report): string {
             report.counts['no-devices'],
             `no token known: key ${report.dryRun ? 'to clear' : 'cleared'} only`,
           ],
+          [
+            'not found',
+            report.counts['not-found'],
+            'no group by that name under DEVICE_GROUP_PREFIX: nothing removed, key kept',
+          ],
         ]
       : [
           [
@@ -143,6 +149,12 @@ export function formatSummary(report: Report): string {
         : '  Run the command again (without --since-user-id) to retry them.',
     );
   }
+  if (report.mode === 'retire' && report.counts['not-found'] > 0)
+    lines.push(
+      "  Groups not found: check that DEVICE_GROUP_PREFIX is the deployment's (with another prefix no",
+      '  group is found and none is retired). If it is, those groups are gone already (FCM deletes an',
+      '  emptied group): their keys stay, and nothing sends to them with DEVICE_GROUPS=firestore.',
+    );
   lines.push(`Last user done: ${report.lastUserId ?? '(none)'}`);
   if (report.stopped && report.lastUserId !== null)
     lines.push(

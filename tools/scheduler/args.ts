@@ -2,7 +2,8 @@
  * Command-line options of `npm run scheduler`, with environment fallbacks. Every problem
  * is reported at once.
  */
-import {parseFlags, type FlagSpec} from './flags';
+import {parseFlags, stringFlag, wholeFlag, type FlagSpec} from '../cli/flags';
+import type {CommandLine} from '../cli/usage';
 import {JOB_DEFAULTS, type JobOptions} from './job';
 import {timeZoneProblem} from './time-zone';
 
@@ -27,28 +28,25 @@ environment variable read when the option is absent.
   -h, --help                   this text`;
 
 const FLAGS = {
-  project: 'value',
-  region: 'value',
-  url: 'value',
-  'service-account': 'value',
-  audience: 'value',
-  'time-zone': 'value',
-  'job-name': 'value',
-  schedule: 'value',
-  'attempt-deadline': 'value',
-  'retry-count': 'value',
-  'dry-run': 'switch',
-} as const satisfies FlagSpec;
+  project: {type: 'string'},
+  region: {type: 'string'},
+  url: {type: 'string'},
+  'service-account': {type: 'string'},
+  audience: {type: 'string'},
+  'time-zone': {type: 'string'},
+  'job-name': {type: 'string'},
+  schedule: {type: 'string'},
+  'attempt-deadline': {type: 'string'},
+  'retry-count': {type: 'string'},
+  'dry-run': {type: 'boolean'},
+} as const satisfies Record<string, FlagSpec>;
 
 export interface SchedulerArgs {
   job: JobOptions;
   dryRun: boolean;
 }
 
-export type ParsedSchedulerArgs =
-  | {kind: 'run'; args: SchedulerArgs}
-  | {kind: 'help'}
-  | {kind: 'invalid'; problems: string[]};
+export type ParsedSchedulerArgs = CommandLine<SchedulerArgs>;
 
 const URL_SHAPE = /^https?:\/\/\S+$/;
 const EMAIL_SHAPE = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
@@ -60,32 +58,20 @@ export function parseSchedulerArgs(
   argv: readonly string[],
   env: NodeJS.ProcessEnv = {},
 ): ParsedSchedulerArgs {
-  const parsed = parseFlags(argv, FLAGS);
-  if (parsed.kind === 'help') return parsed;
-  const {values} = parsed;
+  const parsed = parseFlags(argv, FLAGS, {positionals: false});
+  if (parsed.help) return {kind: 'help'};
+  const value = (name: keyof typeof FLAGS) => stringFlag(parsed, name);
   const problems = [...parsed.problems];
-  const flagged = (name: string) =>
-    problems.some(p => p.startsWith(`--${name} needs a value`));
 
-  const required = (name: string, envName: string): string => {
-    const found = values.get(name) ?? env[envName]?.trim();
-    if (!found && !flagged(name))
+  const required = (name: keyof typeof FLAGS, envName: string): string => {
+    const found = value(name) ?? env[envName]?.trim();
+    if (!found && !parsed.valueless.includes(name))
       problems.push(`--${name} (or ${envName}) is required`);
     return found ?? '';
   };
-  const shaped = (name: string, value: string, shape: RegExp, what: string) => {
-    if (value && !shape.test(value))
-      problems.push(`--${name} must be ${what}, got "${value}"`);
-  };
-  const whole = (name: string, fallback: number, min: number, max: number) => {
-    const raw = values.get(name);
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!/^\d+$/.test(raw) || value < min || value > max)
-      problems.push(
-        `--${name} must be a whole number from ${min} to ${max}, got "${raw}"`,
-      );
-    return value;
+  const shaped = (name: string, given: string, shape: RegExp, what: string) => {
+    if (given && !shape.test(given))
+      problems.push(`--${name} must be ${what}, got "${given}"`);
   };
 
   const project = required('project', 'GOOGLE_CLOUD_PROJECT');
@@ -102,32 +88,37 @@ export function parseSchedulerArgs(
     EMAIL_SHAPE,
     'a service account email',
   );
-  const audience = values.get('audience');
+  const audience = value('audience');
   shaped('audience', audience ?? '', URL_SHAPE, 'an http(s) URL');
   const timeZone =
-    values.get('time-zone') ?? (env.TIME_ZONE?.trim() || JOB_DEFAULTS.timeZone);
+    value('time-zone') ?? (env.TIME_ZONE?.trim() || JOB_DEFAULTS.timeZone);
   const zoneProblem = timeZoneProblem(timeZone);
   if (zoneProblem) problems.push(zoneProblem);
-  const jobName = values.get('job-name') ?? JOB_DEFAULTS.jobName;
+  const jobName = value('job-name') ?? JOB_DEFAULTS.jobName;
   shaped(
     'job-name',
     jobName,
     JOB_NAME_SHAPE,
     'letters, digits, hyphens or underscores',
   );
-  const attemptDeadlineSeconds = whole(
+  const attemptDeadlineSeconds = wholeFlag(
+    parsed,
     'attempt-deadline',
-    JOB_DEFAULTS.attemptDeadlineSeconds,
-    15,
-    1800,
+    {min: 15, max: 1800, fallback: JOB_DEFAULTS.attemptDeadlineSeconds},
+    problems,
   );
-  const retryCount = whole('retry-count', JOB_DEFAULTS.retryCount, 0, 5);
+  const retryCount = wholeFlag(
+    parsed,
+    'retry-count',
+    {min: 0, max: 5, fallback: JOB_DEFAULTS.retryCount},
+    problems,
+  );
 
   if (problems.length > 0) return {kind: 'invalid', problems};
   return {
     kind: 'run',
     args: {
-      dryRun: values.has('dry-run'),
+      dryRun: parsed.values['dry-run'] === true,
       job: {
         project,
         region,
@@ -136,7 +127,7 @@ export function parseSchedulerArgs(
         ...(audience ? {audience} : {}),
         timeZone,
         jobName,
-        schedule: values.get('schedule') ?? JOB_DEFAULTS.schedule,
+        schedule: value('schedule') ?? JOB_DEFAULTS.schedule,
         attemptDeadlineSeconds,
         retryCount,
       },

@@ -7,6 +7,7 @@ import {parseSchedulerArgs, USAGE} from './args';
 import {buildJob} from './job';
 import {upsertJob, type SchedulerClient} from './upsert';
 import {exitWith, stdio} from '../cli/exit';
+import {answerUsage} from '../cli/usage';
 
 export interface MainDeps {
   env: NodeJS.ProcessEnv;
@@ -22,14 +23,7 @@ const realClient = async () =>
 /** Runs the command; resolves with the exit code. */
 export async function main(argv: string[], deps: MainDeps): Promise<number> {
   const parsed = parseSchedulerArgs(argv, deps.env);
-  if (parsed.kind === 'help') {
-    deps.out(`${USAGE}\n`);
-    return 0;
-  }
-  if (parsed.kind === 'invalid') {
-    deps.err(`${parsed.problems.join('\n')}\n\n${USAGE}\n`);
-    return 2;
-  }
+  if (parsed.kind !== 'run') return answerUsage(parsed, USAGE, deps, '');
   const {args} = parsed;
   if (args.dryRun) {
     deps.out(

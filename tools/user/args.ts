@@ -3,12 +3,18 @@
  * flag: a command line is visible to every user of the machine (`ps`) and stays in shell
  * history.
  */
-import {parseFlags, stringFlag, type ParsedFlags} from '../cli/flags';
+import {
+  parseFlags,
+  stringFlag,
+  wholeFlag,
+  type ParsedFlags,
+} from '../cli/flags';
 
 export const USAGE = `Usage: npm run user -- create --id ID --email EMAIL [--name NAME] [--cost 10] [--password-stdin]
        npm run user -- list [--email PREFIX] [--limit 100]
        npm run user -- show ID
        npm run user -- delete ID [--force]
+       npm run user -- unthrottle EMAIL
 
 Commands:
   create   creates a user, or updates the user with this id. The password (at least 8
@@ -26,6 +32,11 @@ Commands:
            the user's group name although a notification key is stored (a wrong
            DEVICE_GROUP_PREFIX would leave the devices in their group); --force goes on
            when the group is known to be gone
+  unthrottle
+           clears the login throttle's counters of EMAIL (its budget across clients, and its
+           counters per client address and per registered device, in every window), so that
+           its owner can sign in from a new device at once; a client address's own counter
+           (shared by every email used from it) is left to expire
 
 Options:
   --id ID            (create) the user id of the API paths: 1-128 letters, digits, _ or -
@@ -70,9 +81,10 @@ export type UserCommand =
   | {kind: 'list'; args: ListUsersArgs}
   | {kind: 'show'; id: string}
   | {kind: 'delete'; id: string; force: boolean}
+  | {kind: 'unthrottle'; email: string}
   | {kind: 'invalid'; problems: string[]};
 
-const COMMANDS = ['create', 'list', 'show', 'delete'] as const;
+const COMMANDS = ['create', 'list', 'show', 'delete', 'unthrottle'] as const;
 type CommandName = (typeof COMMANDS)[number];
 
 /** The flags each command takes; any other is refused. */
@@ -81,9 +93,11 @@ const FLAGS: Record<CommandName, readonly string[]> = {
   list: ['email', 'limit'],
   show: [],
   delete: ['force'],
+  unthrottle: [],
 };
 
 const USER_ID = /^[A-Za-z0-9_-]{1,128}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
 
@@ -134,6 +148,17 @@ export function parseUserArgs(argv: readonly string[]): UserCommand {
         id,
         force: parsed.values.force === true,
       }));
+    case 'unthrottle': {
+      const [email, ...extra] = rest;
+      if (email === undefined) problems.push('an email is required');
+      else if (!EMAIL.test(email))
+        problems.push(`the email must be an email address, got "${email}"`);
+      if (extra.length)
+        problems.push(`unexpected argument(s): ${extra.join(' ')}`);
+      if (problems.length || email === undefined)
+        return {kind: 'invalid', problems};
+      return {kind: 'unthrottle', email: email.trim().toLowerCase()};
+    }
   }
 }
 
@@ -141,24 +166,23 @@ function parseCreate(parsed: ParsedFlags, problems: string[]): UserCommand {
   const id = stringFlag(parsed, 'id');
   const email = stringFlag(parsed, 'email');
   const name = stringFlag(parsed, 'name');
-  const rawCost = stringFlag(parsed, 'cost') ?? '10';
   if (id === undefined) {
-    if (!problems.includes('--id needs a value'))
-      problems.push('--id is required');
+    if (!parsed.valueless.includes('id')) problems.push('--id is required');
   } else if (!USER_ID.test(id)) {
     problems.push(`--id must be 1-128 letters, digits, _ or -, got "${id}"`);
   }
   if (email === undefined) {
-    if (!problems.includes('--email needs a value'))
+    if (!parsed.valueless.includes('email'))
       problems.push('--email is required');
-  } else if (!/^[^\s@]+@[^\s@]+$/.test(email)) {
+  } else if (!EMAIL.test(email)) {
     problems.push(`--email must be an email address, got "${email}"`);
   }
-  const cost = Number(rawCost);
-  if (!/^\d+$/.test(rawCost) || cost < 4 || cost > 15)
-    problems.push(
-      `--cost must be a whole number from 4 to 15, got "${rawCost}"`,
-    );
+  const cost = wholeFlag(
+    parsed,
+    'cost',
+    {min: 4, max: 15, fallback: 10},
+    problems,
+  );
   if (problems.length || id === undefined || email === undefined)
     return {kind: 'invalid', problems};
   return {
@@ -175,12 +199,12 @@ function parseCreate(parsed: ParsedFlags, problems: string[]): UserCommand {
 
 function parseList(parsed: ParsedFlags, problems: string[]): UserCommand {
   const prefix = stringFlag(parsed, 'email');
-  const rawLimit = stringFlag(parsed, 'limit') ?? String(DEFAULT_LIMIT);
-  const limit = Number(rawLimit);
-  if (!/^\d+$/.test(rawLimit) || limit < 1 || limit > MAX_LIMIT)
-    problems.push(
-      `--limit must be a whole number from 1 to ${MAX_LIMIT}, got "${rawLimit}"`,
-    );
+  const limit = wholeFlag(
+    parsed,
+    'limit',
+    {min: 1, max: MAX_LIMIT, fallback: DEFAULT_LIMIT},
+    problems,
+  );
   if (prefix !== undefined && prefix.trim() === '')
     problems.push('--email needs a prefix');
   if (problems.length) return {kind: 'invalid', problems};

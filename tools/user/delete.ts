@@ -1,26 +1,24 @@
 /**
  * `npm run user -- delete ID`, in this order:
- *  1. the user document: the user can no longer log in, so no device is added meanwhile;
+ *  1. the user document: the user can no longer log in, so no device is added meanwhile; a
+ *     tombstone (user_tombstones/{id}) keeps a later Laravel import from recreating them;
  *  2. their tokens, each through the runtime's Devices.remove (the path removeDevice takes),
  *     so that the FCM group and Firestore keep agreeing; a group goes with its last member;
- *  3. their group or device list: any operation left pending is settled (Devices.repair),
+ *  3. their group or device list: any operation left pending is settled (Devices.rebuild),
  *     and what the removals left of the user document (its empty device list) is deleted;
  *  4. their email entry (`user_emails`), which frees the email.
  * Every step finds its work from what is left (tokens and email entries are queried by
  * user id), so a delete that stopped half-way finishes when run again.
  */
-import {groupName} from '../../shared/devices/device-groups';
-import {
-  createFcmDeviceGroups,
-  fcmBaseUrl,
-} from '../../shared/fcm/device-groups';
 import {
   TOKENS,
   USERS,
   USER_EMAILS,
-  type TokenDoc,
-  type UserDoc,
+  tokenData,
+  userData,
 } from '../../shared/firestore/collections';
+import {userTombstoneIn} from '../../shared/devices/tombstones';
+import {firestoreSdk} from '../../shared/firestore/client';
 import type {Runtime} from '../../shared/runtime';
 
 export type DeleteOutcome =
@@ -51,7 +49,7 @@ export async function deleteUser(
   );
   if (!user.exists && tokens.empty && emails.empty)
     return {kind: 'nothing-left'};
-  const data = user.data() as Partial<UserDoc> | undefined;
+  const data = userData(user);
   const key =
     typeof data?.notification_key === 'string' && data.notification_key !== ''
       ? data.notification_key
@@ -61,16 +59,23 @@ export async function deleteUser(
   if (check.kind === 'refused') return check;
 
   out(`Deleting user ${id} (DEVICE_GROUPS=${config.deviceGroups}):\n`);
-  if (user.exists) await db.callWithDeadline(() => userRef.delete());
+  // With the user, its tombstone: a later Laravel import must not recreate the user.
+  const batch = client.batch();
+  if (user.exists) batch.delete(userRef);
+  const {Timestamp} = await firestoreSdk();
+  await userTombstoneIn(batch, client, id, Timestamp.now());
+  await db.callWithDeadline(() => batch.commit());
   out(
     `  1. user document: ${user.exists ? 'deleted; the user can no longer log in' : 'already gone'}\n`,
   );
 
   let removed = 0;
   for (const doc of tokens.docs) {
-    const token = doc.data() as TokenDoc;
+    const token = tokenData(doc)!;
     try {
-      await devices.remove(id, token.registration_id);
+      await devices.remove(id, token.registration_id, {
+        reason: 'user-deleted',
+      });
       removed += 1;
     } catch (err) {
       out(`  2. tokens: ${removed} of ${tokens.size} removed\n`);
@@ -84,7 +89,9 @@ export async function deleteUser(
   if (check.kind === 'unknown-group') out(`     ${check.warning}\n`);
 
   try {
-    await devices.repair(id);
+    // Whatever an earlier failure left pending is settled, and the group follows the
+    // (now empty) token documents.
+    await devices.rebuild(id);
     // The removals keep an (empty) device list on the user document: delete what is left.
     await db.callWithDeadline(() => userRef.delete());
   } catch (err) {
@@ -132,23 +139,16 @@ async function checkGroup(
   runtime: Runtime,
   force: boolean,
 ): Promise<GroupCheck> {
-  const {config} = runtime;
+  const {config, groups} = runtime;
   if (key === null) return {kind: 'ok'};
-  if (config.deviceGroups === 'firestore')
+  if (groups === null)
     return {
       kind: 'refused',
       problem: `User ${id} has an FCM device group (a notification key is stored), which DEVICE_GROUPS=firestore does not touch: run the delete with DEVICE_GROUPS=fcm (and FCM_EMULATOR_HOST or FCM_SENDER_ID) so that their devices leave the group too. Nothing was changed.`,
     };
-  const name = groupName(config.deviceGroupPrefix, id);
-  const groups = createFcmDeviceGroups({
-    baseUrl: fcmBaseUrl(config.fcmEmulatorHost),
-    senderId: config.fcmSenderId,
-    timeoutMs: config.fcmTimeoutMs,
-    accessToken: runtime.accessToken,
-    log: runtime.log,
-  });
-  const current = await groups.lookup(
-    name,
+  const name = groups.name(id);
+  const current = await groups.lookupKey(
+    id,
     AbortSignal.timeout(config.fcmTimeoutMs),
   );
   if (current === key) return {kind: 'ok'};

@@ -4,7 +4,11 @@
  * Read from the user documents' device lists, which every registration keeps current.
  */
 import type {Firestore} from 'firebase-admin/firestore';
-import {USERS, type UserDoc} from '../../shared/firestore/collections';
+import {
+  USERS,
+  userData,
+  type UserDoc,
+} from '../../shared/firestore/collections';
 import type {ListUsersArgs} from './args';
 import {latest, table, utc} from './table';
 
@@ -34,7 +38,7 @@ export async function listUsers(
       ? 'No users.\n'
       : `No user's email starts with "${args.emailPrefix}".\n`;
   const rows = docs.map(doc => {
-    const data = doc.data() as Partial<UserDoc>;
+    const data: Partial<UserDoc> = userData(doc) ?? {};
     const devices = Object.values(data.devices ?? {});
     return [
       doc.id,

@@ -13,12 +13,13 @@ import {
   type KnownTarget,
 } from './firestore';
 import {promptNewPassword, readPasswordFromStdin} from './password';
-import {firestoreTarget} from './target';
+import {firestoreFromEnv} from './target';
 import {
   unreachableEmulators,
   type EmulatorVariable,
 } from '../cli/emulator-check';
 import {exitWith, stdio} from '../cli/exit';
+import {answerUsage} from '../cli/usage';
 
 type Io = typeof stdio & {env: NodeJS.ProcessEnv};
 
@@ -104,17 +105,9 @@ async function remove(
 
 export async function main(argv: string[], io: Io): Promise<number> {
   const command = parseUserArgs(argv);
-  if (command.kind === 'help') {
-    io.out(`${USAGE}\n`);
-    return 0;
-  }
-  if (command.kind === 'invalid') {
-    io.err(
-      `${command.problems.map(p => `error: ${p}`).join('\n')}\n\n${USAGE}\n`,
-    );
-    return 2;
-  }
-  const target = firestoreTarget(io.env);
+  if (command.kind === 'help' || command.kind === 'invalid')
+    return answerUsage(command, USAGE, io);
+  const target = firestoreFromEnv(io.env);
   if (target.kind === 'unknown') throw new Failure(target.problem);
   const emulators: EmulatorVariable[] = ['FIRESTORE_EMULATOR_HOST'];
   const down = await unreachableEmulators(emulators, undefined, io.env);
@@ -140,6 +133,23 @@ export async function main(argv: string[], io: Io): Promise<number> {
       }
       case 'delete':
         return await remove(command, target, io);
+      case 'unthrottle':
+        return await read(target, async db => {
+          const [{clearLoginCounters}, {createDb}] = await Promise.all([
+            import('../../shared/auth/login-throttle'),
+            import('../../shared/firestore/db'),
+          ]);
+          const cleared = await clearLoginCounters(
+            createDb(async () => db, 60_000),
+            command.email,
+          );
+          io.out(
+            cleared === 0
+              ? `No login throttle counters for ${command.email}: nothing to clear.\n`
+              : `Cleared ${cleared} login throttle counter${cleared === 1 ? '' : 's'} of ${command.email}; its owner can sign in from any device now.\n`,
+          );
+          return 0;
+        });
     }
   } catch (err) {
     if (err instanceof ConfigError) {

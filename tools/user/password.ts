@@ -3,12 +3,7 @@
  * (`--password-stdin`) for scripts. Never from the command line.
  */
 import type {Readable, Writable} from 'node:stream';
-
-/** A terminal-like input: process.stdin, or a stream standing in for it in tests. */
-export type PasswordInput = Readable & {
-  isTTY?: boolean;
-  setRawMode?(mode: boolean): unknown;
-};
+import {promptHidden, type TerminalInput} from '../cli/hidden-prompt';
 
 export type PasswordResult =
   {kind: 'ok'; password: string} | {kind: 'refused'; reason: string};
@@ -17,9 +12,6 @@ export type PasswordResult =
 const MAX_BYTES = 72;
 /** Laravel's default password rule (`Password::defaults()`, `min:8`), in characters. */
 export const MIN_CHARACTERS = 8;
-const CTRL_C = '\u0003';
-const CTRL_D = '\u0004';
-const BACKSPACES = new Set(['\u007f', '\b']);
 
 /** Checks a password the way the API will use it. */
 export function checkPassword(password: string): PasswordResult {
@@ -53,43 +45,9 @@ export async function readPasswordFromStdin(
   return checkPassword(text.replace(/\r?\n$/, ''));
 }
 
-/** Asks for one line at the terminal with echo off; resolves null on Ctrl+C or Ctrl+D. */
-export function promptHidden(
-  question: string,
-  input: PasswordInput,
-  output: Writable,
-): Promise<string | null> {
-  return new Promise(resolve => {
-    let typed = '';
-    output.write(question);
-    input.setRawMode?.(true);
-    input.setEncoding('utf8');
-    const finish = (value: string | null) => {
-      input.off('data', onData);
-      input.setRawMode?.(false);
-      input.pause();
-      output.write('\n');
-      resolve(value);
-    };
-    const onData = (chunk: string) => {
-      // A paste arrives as one chunk: take it character by character.
-      for (const char of chunk) {
-        if (char === '\r' || char === '\n') return finish(typed);
-        if (char === CTRL_C || (char === CTRL_D && typed === ''))
-          return finish(null);
-        if (BACKSPACES.has(char))
-          typed = Array.from(typed).slice(0, -1).join('');
-        else if (char >= ' ') typed += char;
-      }
-    };
-    input.on('data', onData);
-    input.resume();
-  });
-}
-
 /** Prompts twice (a typo in a new password would lock its user out) and checks the result. */
 export async function promptNewPassword(
-  input: PasswordInput,
+  input: TerminalInput,
   output: Writable,
 ): Promise<PasswordResult> {
   if (!input.isTTY)

@@ -7,9 +7,15 @@ import type {Firestore} from 'firebase-admin/firestore';
 import {
   TOKENS,
   USERS,
-  type TokenDoc,
+  tokenData,
+  userData,
   type UserDoc,
 } from '../../shared/firestore/collections';
+import {
+  loginCounterState,
+  type CounterState,
+} from '../../shared/auth/login-throttle';
+import {createDb} from '../../shared/firestore/db';
 import {latest, table, utc} from './table';
 
 export type Shown =
@@ -22,29 +28,75 @@ function shortToken(token: string): string {
     : `${token.slice(0, 12)}… (${token.length} characters)`;
 }
 
-/**
- * The login throttle's state for the user's email.
- * PLACEHOLDER: the throttle is being redesigned (shared/auth/); its state goes here, and
- * `npm run user -- unthrottle EMAIL` comes with it. Until then, say so rather than guess.
- */
-function throttleLines(): string[][] {
-  return [
-    [
+/** The login throttle's counters of the user's email (docs/authentication.md). */
+function throttleLines(all: readonly CounterState[]): {
+  row: string[];
+  windows: string;
+} {
+  // A new device's sign-in leaves its email counter at 0 (a reservation given back).
+  const counters = all.filter(c => c.count > 0);
+  if (counters.length === 0)
+    return {
+      row: ['  login throttle', 'no failed logins in the kept windows'],
+      windows: '',
+    };
+  const byWindow = new Map<string, CounterState[]>();
+  for (const c of counters) {
+    const key = `${utc(c.windowStart)} to ${utc(c.expiresAt)}`;
+    byWindow.set(key, [...(byWindow.get(key) ?? []), c]);
+  }
+  const rows = [...byWindow].map(([window, list]) => {
+    const sum = (kind: string) =>
+      list.filter(c => c.kind === kind).reduce((n, c) => n + c.count, 0);
+    const keys = (kind: string) => list.filter(c => c.kind === kind).length;
+    return [
+      `    ${window}`,
+      String(sum('email')),
+      `${sum('email-client')} (${keys('email-client')})`,
+      `${sum('email-device')} (${keys('email-device')})`,
+    ];
+  });
+  return {
+    row: [
       '  login throttle',
-      'not shown yet: the login throttle is being redesigned',
+      'failed logins of this email below (clear with `npm run user -- unthrottle EMAIL`)',
     ],
-  ];
+    windows: table([
+      [
+        '    WINDOW',
+        'ALL CLIENTS',
+        'FROM ADDRESSES (HOW MANY)',
+        'FROM REGISTERED DEVICES (HOW MANY)',
+      ],
+      ...rows,
+    ]),
+  };
 }
 
-/** Reads the user and their tokens (one round trip) and renders them. */
+/** The throttle counters of user `id`'s email (none when there is no user). */
+async function counterState(
+  db: Firestore,
+  id: string,
+): Promise<CounterState[]> {
+  const email = (await db.collection(USERS).doc(id).get()).get('email');
+  if (typeof email !== 'string') return [];
+  // The caller bounds the whole command with its own deadline.
+  return loginCounterState(
+    createDb(async () => db, 60_000),
+    email,
+  );
+}
+
+/** Reads the user, their tokens and their throttle counters, and renders them. */
 export async function showUser(db: Firestore, id: string): Promise<Shown> {
-  const [user, tokens] = await Promise.all([
+  const [user, tokens, counters] = await Promise.all([
     db.collection(USERS).doc(id).get(),
     db
       .collection(TOKENS)
       .where('user_id', '==', id)
       .orderBy('updated_at', 'desc')
       .get(),
+    counterState(db, id),
   ]);
   if (!user.exists) {
     return {
@@ -54,15 +106,16 @@ export async function showUser(db: Firestore, id: string): Promise<Shown> {
         : `No user ${id}, but ${tokens.size} token document${tokens.size === 1 ? '' : 's'} still name${tokens.size === 1 ? 's' : ''} it (a delete that stopped half-way?): \`npm run user -- delete ${id}\` finishes it.\n`,
     };
   }
-  const data = user.data() as Partial<UserDoc>;
+  const data: Partial<UserDoc> = userData(user) ?? {};
   const devices = tokens.docs.map(doc => ({
     id: doc.id,
-    ...(doc.data() as TokenDoc),
+    ...tokenData(doc)!,
   }));
   const listed = Object.keys(data.devices ?? {}).sort();
   const agree =
     listed.length === devices.length &&
     devices.every(d => listed.includes(d.id));
+  const throttle = throttleLines(counters);
   const head = table([
     [`User ${id}`],
     ['  email', data.email ?? '(none: cannot log in)'],
@@ -86,7 +139,7 @@ export async function showUser(db: Firestore, id: string): Promise<Shown> {
           ? ''
           : `; the user document lists ${listed.length} (the token documents are the truth; a repair rewrites the list)`),
     ],
-    ...throttleLines(),
+    throttle.row,
   ]);
   const rows = devices.map(d => [
     `    ${d.id}`,
@@ -97,5 +150,5 @@ export async function showUser(db: Firestore, id: string): Promise<Shown> {
   const list = rows.length
     ? table([['    TOKEN ID', 'LAST SEEN', 'REGISTERED', 'TOKEN'], ...rows])
     : '';
-  return {kind: 'found', text: head + list};
+  return {kind: 'found', text: head + throttle.windows + list};
 }

@@ -25,8 +25,9 @@ export function table(rows: readonly (readonly string[])[]): string {
 }
 
 /** `2026-11-25 22:13:40 UTC`, or `-` for no time. */
-export function utc(at: Timestamp | undefined): string {
-  return at ? `${laravelTimestamp(at.toDate())} UTC` : '-';
+export function utc(at: Timestamp | Date | undefined): string {
+  if (at === undefined) return '-';
+  return `${laravelTimestamp(at instanceof Date ? at : at.toDate())} UTC`;
 }
 
 /** The latest of some times. */

@@ -16,7 +16,7 @@ export const UNKNOWN_TARGET =
   '(with application default credentials: `gcloud auth application-default login`).';
 
 /** Reads FIRESTORE_EMULATOR_HOST and GOOGLE_CLOUD_PROJECT (or GCLOUD_PROJECT). */
-export function firestoreTarget(
+export function firestoreFromEnv(
   env: NodeJS.ProcessEnv = process.env,
 ): FirestoreTarget {
   const host = env.FIRESTORE_EMULATOR_HOST?.trim();

@@ -8,7 +8,7 @@
  * firestore.indexes.json as a field override): its cost follows the stale tokens, not all.
  */
 import type {QueryDocumentSnapshot} from 'firebase-admin/firestore';
-import {TOKENS, type TokenDoc} from '../../firestore/collections';
+import {TOKENS, tokenData} from '../../firestore/collections';
 import {forEachLimit} from '../../platform/pool';
 import {startCounts, type CronTask, type TaskContext} from '../task';
 
@@ -53,7 +53,7 @@ async function prune({
     tally.stale += page.size;
     const byUser = new Map<string, QueryDocumentSnapshot[]>();
     for (const doc of page.docs) {
-      const userId = (doc.data() as TokenDoc).user_id;
+      const userId = tokenData(doc)!.user_id;
       byUser.set(userId, [...(byUser.get(userId) ?? []), doc]);
     }
     await forEachLimit(
@@ -64,7 +64,7 @@ async function prune({
           try {
             // Re-read: a device that registered again since the query is no longer stale.
             const fresh = await deps.db.callWithDeadline(() => doc.ref.get());
-            const token = fresh.data() as TokenDoc | undefined;
+            const token = tokenData(fresh);
             if (
               !token ||
               token.user_id !== userId ||
@@ -76,9 +76,7 @@ async function prune({
             const removed = await deps.devices.remove(
               userId,
               token.registration_id,
-              {
-                onlyIfUpdatedBefore: cutoff,
-              },
+              {onlyIfUpdatedBefore: cutoff, reason: 'pruned'},
             );
             tally[removed ? 'removed' : 'refreshed'] += 1;
           } catch (err) {

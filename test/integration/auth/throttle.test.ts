@@ -367,3 +367,69 @@ describeWithFirestore('login throttle across two instances', () => {
     expect(lines.filter(l => l.severity === 'WARNING')).toEqual([]);
   });
 });
+
+describeWithFirestore('login throttle with the verification cache on', () => {
+  const projectId = uniqueProjectId();
+  let url: string;
+  let server: Server;
+  let db: Firestore;
+
+  beforeAll(async () => {
+    const runtime = createRuntime(
+      parseConfig({
+        GOOGLE_CLOUD_PROJECT: projectId,
+        DEVICE_GROUPS: 'firestore',
+        LOGIN_WINDOW_MS: String(WINDOW_MS),
+        AUTH_CACHE_TTL_MS: '600000',
+        BCRYPT_COST: '4',
+      }),
+      createLogger('ERROR'),
+      {clock: () => NOW},
+    );
+    functions.http(
+      'removeDeviceCached',
+      makeRemoveDevice(() => runtime),
+    );
+    server = getTestServer('removeDeviceCached');
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    db = new Firestore({projectId});
+    await upsertUser(db, {
+      id: '1',
+      email: ALICE,
+      passwordHash: await bcrypt.hash('alice-pw', 4),
+    });
+  });
+  afterAll(async () => {
+    await new Promise(resolve => server.close(resolve));
+    await db.terminate();
+  });
+
+  const remove = async (password: string, client: string) =>
+    (
+      await fetch(`${url}/users/1/fcm_registration_tokens`, {
+        method: 'DELETE',
+        headers: {
+          Authorization: basic(ALICE, password),
+          'Content-Type': 'application/json',
+          'X-Forwarded-For': client,
+        },
+        body: JSON.stringify({registration_id: 'alice-phone'}),
+      })
+    ).status;
+
+  it("never tells a throttled guesser elsewhere that a guess is the password the owner's phone just used", async () => {
+    // The owner's phone: verified once, then answered from the cache.
+    expect(await remove('alice-pw', '198.51.100.1')).toBe(204);
+    expect(await remove('alice-pw', '198.51.100.1')).toBe(204);
+    // A guesser at another address, throttled after its own 10 failures...
+    for (let i = 0; i < 10; i++)
+      expect(await remove(`guess-${i}`, '203.0.113.7')).toBe(401);
+    // ...gets the same 429 for the right password: the owner's entry answers only the owner.
+    expect(await remove('alice-pw', '203.0.113.7')).toBe(429);
+    expect(await remove('guess-10', '203.0.113.7')).toBe(429);
+    // The owner still signs in, from a new address too.
+    expect(await remove('alice-pw', '198.51.100.1')).toBe(204);
+    expect(await remove('alice-pw', '100.64.0.9')).toBe(204);
+  });
+});

@@ -9,6 +9,7 @@ import {Timestamp} from 'firebase-admin/firestore';
 import {PRUNE_QUERY_INDEX} from '../../../shared/cron/tasks/prune-stale-tokens';
 import {tokenId} from '../../../shared/firestore/collections';
 import {describeWithFirestore} from '../../support/emulators';
+import {tombstones} from '../../support/tombstones';
 import {
   startDeviceStack,
   violations,
@@ -81,6 +82,12 @@ describeWithFirestore('cron tasks on the device stores', () => {
       ['test_users-2', ['edge-2']],
     ]);
     expect(violations(state)).toEqual([]);
+    expect(await tombstones(stack.db)).toEqual({
+      [tokenId('old-1a')]: '1:pruned',
+      [tokenId('old-1b')]: '1:pruned',
+      [tokenId('old-2')]: '2:pruned',
+      [tokenId('old-2b')]: '2:pruned',
+    });
     const run = (
       await stack.db
         .collection('cron_runs')

@@ -14,6 +14,7 @@ import {
   type StoresSnapshot,
 } from '../../support/device-stack';
 import {tokenId} from '../../../shared/firestore/collections';
+import {tombstones} from '../../support/tombstones';
 
 const PATH = '/api/users/1/fcm_registration_tokens';
 const EMAIL = 'support@thinkbitsolutions.com';
@@ -177,6 +178,9 @@ export function describeDeviceEndpoints(backend: Backend): void {
         expect(state.tokens['1']).toContain('token-00');
         expect(state.tokens['1']).toContain('token-20');
         expect(violations(state)).toEqual([]);
+        expect(await tombstones(stack.db)).toEqual({
+          [tokenId('token-01')]: '1:evicted',
+        });
       });
 
       it("moves a token registered to another user out of that user's group", async () => {
@@ -228,6 +232,24 @@ export function describeDeviceEndpoints(backend: Backend): void {
           groups: [],
           locks: [],
         });
+        expect(await tombstones(stack.db)).toEqual({
+          [tokenId('second')]: '1:removed',
+          [tokenId(TOKEN)]: '1:removed',
+        });
+      });
+
+      it('registering a removed token again deletes its tombstone in the same write', async () => {
+        await add(TOKEN);
+        await add('second');
+        expect((await remove(TOKEN)).status).toBe(204);
+        expect(await tombstones(stack.db)).toEqual({
+          [tokenId(TOKEN)]: '1:removed',
+        });
+        expect((await add(TOKEN)).status).toBe(201);
+        expect(await tombstones(stack.db)).toEqual({});
+        const state = await stack.snapshot();
+        expect(state.tokens).toEqual({'1': ['second', TOKEN].sort()});
+        expect(violations(state)).toEqual([]);
       });
 
       it("answers 204 and changes nothing for a token the user does not have, even another user's", async () => {
@@ -237,6 +259,16 @@ export function describeDeviceEndpoints(backend: Backend): void {
         expect((await remove('never-registered')).status).toBe(204);
         await expectUnchanged(before);
         expect(before.tokens).toEqual({'2': [TOKEN]});
+        // Another user's token is left alone; a token nobody holds (a device Laravel alone
+        // knew, signed out here) leaves a tombstone, so a re-import does not bring it back.
+        expect(await tombstones(stack.db)).toEqual({
+          [tokenId('never-registered')]: '1:removed',
+        });
+        // Signed out again: the first tombstone stays as it is.
+        expect((await remove('never-registered')).status).toBe(204);
+        expect(await tombstones(stack.db)).toEqual({
+          [tokenId('never-registered')]: '1:removed',
+        });
       });
     });
 

@@ -4,13 +4,13 @@
  */
 import {FieldValue, Timestamp} from 'firebase-admin/firestore';
 import {tokenId} from '../../../shared/firestore/collections';
-import {createFcmDeviceGroups} from '../../../shared/fcm/device-groups';
+import {createFcmDeviceGroups} from '../../../shared/devices/fcm-groups/group-client';
 import {createLogger} from '../../../shared/platform/logger';
 import {unavailable} from '../../../shared/platform/errors';
 import {createDb} from '../../../shared/firestore/db';
-import type {DeviceGroups} from '../../../shared/devices/device-groups';
-import {UserLeases} from '../../../shared/devices/leases';
-import {DeviceRegistry} from '../../../shared/devices/registry';
+import type {DeviceGroups} from '../../../shared/devices/fcm-groups/group-client';
+import {UserLeases} from '../../../shared/devices/fcm-groups/leases';
+import {FcmGroupDevices} from '../../../shared/devices/fcm-groups/fcm-group-devices';
 import {describeWithFirestore, fcmEmulatorUrl} from '../../support/emulators';
 import {
   PREFIX,
@@ -153,7 +153,7 @@ describeWithFirestore('per-user leases', () => {
       accessToken: async () => 'test',
       log,
     });
-    return new DeviceRegistry({
+    return new FcmGroupDevices({
       db,
       groups: wrap(groups),
       leases: new UserLeases(db, {
@@ -323,6 +323,64 @@ describeWithFirestore('per-user leases', () => {
     expect(lease.pending).toEqual([
       {op: 'add', token_id: tokenId('fails'), registration_id: 'fails'},
     ]);
+  });
+
+  it("a repair whose lease is taken over mid-way writes nothing over the new holder's devices", async () => {
+    expect((await add('kept')).status).toBe(201);
+    // An earlier holder failed, leaving a pending operation to repair.
+    await lockRef().set({
+      holder: null,
+      acquired_at: FieldValue.serverTimestamp(),
+      ttl_ms: 60000,
+      pending: [
+        {op: 'add', token_id: tokenId('stray'), registration_id: 'stray'},
+      ],
+    });
+    // The repairer stalls in FCM until its lease has been taken over by another holder,
+    // which writes the user's devices map meanwhile.
+    const newHolderMap = {
+      devices: {
+        [tokenId('kept')]: {
+          registration_id: 'kept',
+          updated_at: Timestamp.fromMillis(1),
+        },
+      },
+      notification_key: 'the-new-holders-key',
+    };
+    const stalling = (groups: DeviceGroups): DeviceGroups => ({
+      remove: groups.remove,
+      add: async (name, key, tokens, signal) => {
+        const answer = await groups.add(name, key, tokens, signal);
+        await lockRef().set({
+          holder: 'the-new-holder',
+          acquired_at: FieldValue.serverTimestamp(),
+          ttl_ms: 60000,
+          pending: [],
+        });
+        await stack.db
+          .collection('users')
+          .doc('1')
+          .set(newHolderMap, {merge: true});
+        return answer;
+      },
+    });
+    const registry = registryWith(
+      {ttlMs: 60000, commitMarginMs: 5000},
+      5000,
+      stalling,
+    );
+    await expect(registry.repair('1')).rejects.toMatchObject({
+      status: 503,
+      body: {
+        message:
+          "Another request took over this user's devices during a repair. Please retry.",
+      },
+    });
+    // The new holder's write stands, and its lease is untouched.
+    const user = (await stack.db.collection('users').doc('1').get()).data()!;
+    expect(user.notification_key).toBe('the-new-holders-key');
+    expect(user.devices).toEqual(newHolderMap.devices);
+    expect((await lockRef().get()).get('holder')).toBe('the-new-holder');
   });
 
   it('a lease at its cap of pending operations refuses new changes until a repair', async () => {

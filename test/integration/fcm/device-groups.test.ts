@@ -2,7 +2,7 @@
  * The FCM device-group client against the FCM emulator over HTTP: the documented
  * protocol, recovery where the remote state says how, and 503 for everything else.
  */
-import {createFcmDeviceGroups} from '../../../shared/fcm/device-groups';
+import {createFcmDeviceGroups} from '../../../shared/devices/fcm-groups/group-client';
 import {createLogger} from '../../../shared/platform/logger';
 import type {AppError} from '../../../shared/platform/errors';
 import {fcmControl} from '../../../tools/fcm-emulator/control';

@@ -43,7 +43,7 @@ describe('the configuration check at start', () => {
     const fn = startFunction(
       {
         DEVICE_GROUPS: 'fcm',
-        LOCK_TTL_MS: '1000',
+        LEASE_TTL_MS: '1000',
         LOG_LEVEL: 'LOUD',
         NOTIFY_OIDC_AUDIENCE: 'https://example.com/notify-user',
       },
@@ -63,12 +63,12 @@ describe('the configuration check at start', () => {
         message:
           'Invalid configuration: LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, got "LOUD"; ' +
           'FCM_SENDER_ID is required with DEVICE_GROUPS=fcm (the Firebase project number); ' +
-          'LOCK_TTL_MS must be at least 6 × FCM_TIMEOUT_MS + FIRESTORE_TIMEOUT_MS (40000), got 1000; ' +
+          'LEASE_TTL_MS must be at least 6 × FCM_TIMEOUT_MS + FIRESTORE_TIMEOUT_MS (40000), got 1000; ' +
           'NOTIFY_SERVICE_ACCOUNTS is required when NOTIFY_OIDC_AUDIENCE is set. The function does not start.',
         variables: [
           'LOG_LEVEL',
           'FCM_SENDER_ID',
-          'LOCK_TTL_MS',
+          'LEASE_TTL_MS',
           'NOTIFY_SERVICE_ACCOUNTS',
         ],
       },

@@ -1,21 +1,21 @@
 /**
  * The Laravel importer against a real MariaDB loaded with fixtures.sql (every defect the
- * importer handles), the Firestore emulator and the FCM emulator: the report's counts, the
- * documents left behind, a second run, an interrupted run resumed, --reconcile, and a
- * migrated user registering a device with their old Laravel password.
+ * importer handles), the Firestore emulator and the FCM emulator, with the local stack's
+ * demo user in place: the report's counts, the documents left behind, a second run, an
+ * interrupted run resumed, --reconcile, a migrated user registering a device with their
+ * old Laravel password, and a re-import while both apps serve (API calls and the user
+ * command between two imports, Laravel changing too).
  */
-import {readFileSync} from 'node:fs';
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {mkdtempSync, rmSync} from 'node:fs';
 import type {Timestamp} from 'firebase-admin/firestore';
 import {emailId, tokenId} from '../../../shared/firestore/collections';
-import {createFcmDeviceGroups} from '../../../shared/fcm/device-groups';
+import {createFcmDeviceGroups} from '../../../shared/devices/fcm-groups/group-client';
 import {emulatorTokenSource} from '../../../shared/fcm/access-token';
 import {createLogger} from '../../../shared/platform/logger';
-import {parseImportArgs} from '../../../tools/import-laravel/args';
 import type {ImportReport} from '../../../tools/import-laravel/report';
-import {wallClockToDate} from '../../../tools/import-laravel/wall-clock';
+import {DEMO_USER, seedDemoUser} from '../../../tools/local-stack/seed';
 import {
   basic,
   PREFIX,
@@ -24,9 +24,20 @@ import {
   type DeviceStack,
 } from '../../support/device-stack';
 import {fcmEmulatorUrl} from '../../support/emulators';
-import {startMariaDb, type RunningMariaDb} from '../../support/mariadb';
+import {
+  MARIADB_PASSWORD,
+  startMariaDb,
+  type RunningMariaDb,
+} from '../../support/mariadb';
+import {tombstones} from '../../support/tombstones';
 import {describeWithMariaDb} from './describe-with-mariadb';
-import {runImporter, startImporter} from './run-importer';
+import {
+  USER_COMMAND,
+  runImporter,
+  runUserCommand,
+  startCommand,
+  startImporter,
+} from './run-command';
 
 jest.setTimeout(180_000);
 
@@ -34,98 +45,40 @@ const FIXTURES = readFileSync(path.join(__dirname, 'fixtures.sql'), 'utf8');
 const OUT = mkdtempSync(path.join(os.tmpdir(), 'import-laravel-'));
 afterAll(() => rmSync(OUT, {recursive: true, force: true}));
 
-describe('npm run import-laravel: arguments', () => {
-  it('reports every bad flag at once and never the password', () => {
-    const parsed = parseImportArgs([
-      '--mysql',
-      'mysql://u:hunter2@db:3306/',
-      '--since-user-id',
-      'x',
-      '--time-zone',
-      'Mars/Base',
-      '--bogus',
-      'stray',
-    ]);
-    expect(parsed.kind).toBe('usage');
-    const problems = parsed.kind === 'usage' ? parsed.problems : [];
-    expect(problems).toEqual([
-      'unknown option --bogus',
-      'unexpected argument "stray"',
-      '--mysql must end with the database name (…/DB)',
-      '--since-user-id must be a whole number (a user id)',
-      '--time-zone must be an IANA time zone such as UTC or Europe/Paris, got "Mars/Base"',
-    ]);
-    expect(problems.join('\n')).not.toContain('hunter2');
-  });
-
-  it('takes the password from LARAVEL_DB_PASSWORD when the URL has none', () => {
-    const parsed = parseImportArgs(
-      [
-        '--mysql',
-        'mysql://laravel@127.0.0.1/app',
-        '--dry-run',
-        '--since-user-id',
-        '41',
-      ],
-      {LARAVEL_DB_PASSWORD: 'from-env'},
-    );
-    expect(parsed).toEqual({
-      kind: 'run',
-      args: {
-        mysql: {
-          host: '127.0.0.1',
-          port: 3306,
-          user: 'laravel',
-          password: 'from-env',
-          database: 'app',
-        },
-        dryRun: true,
-        sinceUserId: 41n,
-        timeZone: 'UTC',
-        reconcile: false,
-        reportPath: 'import-laravel-report.json',
-        pageSize: 1000,
-        progressEvery: 10000,
-      },
-    });
-  });
-
-  it('answers --help with the usage', () => {
-    expect(parseImportArgs(['--help', '--bogus'])).toEqual({kind: 'help'});
-  });
-
-  it('reads wall-clock timestamps in the app time zone', () => {
-    expect(
-      wallClockToDate('2024-07-01 12:00:00', 'Europe/Paris')?.toISOString(),
-    ).toBe('2024-07-01T10:00:00.000Z');
-    expect(wallClockToDate('2024-01-01 12:00:00', 'UTC')?.toISOString()).toBe(
-      '2024-01-01T12:00:00.000Z',
-    );
-    expect(wallClockToDate(null, 'UTC')).toBeNull();
-  });
-});
-
-/** The counts a full run of fixtures.sql gives here (heidi's email is taken in Firestore). */
+/** The counts a full run of fixtures.sql gives here (user 1 is the demo user, heidi's email is taken). */
 const FULL_COUNTS = {
   users: {
     read: 8,
-    written: 6,
+    created: 5,
+    updated: 0,
+    replaced: 1,
+    recorded: 0,
     unchanged: 0,
+    keptChangedInNewApp: 0,
+    keptDeletedInNewApp: 0,
+    skippedIdTakenInNewApp: 0,
     skippedEmailTakenByLowerId: 1,
     skippedEmailOwnedInFirestore: 1,
     skippedMissingEmailOrPassword: 0,
   },
   tokens: {
-    written: 28,
+    created: 28,
+    updated: 0,
+    recorded: 0,
     unchanged: 0,
+    removedInLaravel: 0,
+    keptChangedInNewApp: 0,
+    keptRemovedInNewApp: 0,
+    keptAddedInNewApp: 0,
+    ownedByAnotherUserInFirestore: 0,
     duplicateRowsDropped: 3,
     overLimitDropped: 2,
     ofMissingUsers: 3,
     ofSkippedUsers: 1,
-    ownedByAnotherUserInFirestore: 0,
     invalidRows: 1,
   },
-  userEmails: {written: 6, unchanged: 0},
+  ghostEntriesRemoved: 0,
+  userEmails: {written: 6, unchanged: 0, freed: 1},
   nullTimestampsFilled: 3,
   notificationKeys: {
     fromColumn: 1,
@@ -134,6 +87,8 @@ const FULL_COUNTS = {
     notFound: 4,
   },
   reconcile: {rebuilt: 0, failed: 0},
+  documentsWritten: 0,
+  transactionRetries: 0,
 };
 
 const CAROL = Array.from(
@@ -156,8 +111,9 @@ describeWithMariaDb('npm run import-laravel', () => {
   let frankKey: string;
   let env: Record<string, string>;
 
-  const run = (name: string, ...extra: string[]) =>
-    runImporter(
+  /** Runs the importer; nothing it prints may hold the database password. */
+  async function run(name: string, ...extra: string[]) {
+    const result = await runImporter(
       [
         '--mysql',
         maria.url('laravel', false),
@@ -167,16 +123,20 @@ describeWithMariaDb('npm run import-laravel', () => {
       ],
       env,
     );
+    expect(result.stdout + result.stderr).not.toContain(MARIADB_PASSWORD);
+    return result;
+  }
   const report = (name: string): ImportReport =>
     JSON.parse(readFileSync(path.join(OUT, `${name}.json`), 'utf8'));
 
-  /** Every imported document with its update time, to show that a run changed nothing. */
+  /** Every document the importer or the API may write, with its update time. */
   async function documents(): Promise<Record<string, string>> {
     const found: Record<string, string> = {};
     for (const collection of [
       'users',
       'fcm_registration_tokens',
       'user_emails',
+      'device_tombstones',
     ]) {
       for (const doc of (await stack.db.collection(collection).get()).docs)
         found[`${collection}/${doc.id}`] = doc.updateTime
@@ -185,17 +145,27 @@ describeWithMariaDb('npm run import-laravel', () => {
     }
     return found;
   }
+  const userDoc = async (id: string) =>
+    (await stack.db.collection('users').doc(id).get()).data();
+  const emailOwner = async (email: string) =>
+    (await stack.db.collection('user_emails').doc(emailId(email)).get()).get(
+      'user_id',
+    ) as string | undefined;
+  const devicesPath = (id: string) =>
+    `/api/users/${id}/fcm_registration_tokens`;
 
   beforeAll(async () => {
     [maria, stack] = await Promise.all([startMariaDb(), startDeviceStack()]);
     await maria.sql('CREATE DATABASE laravel');
     await maria.sql(FIXTURES, 'laravel');
     env = {
-      LARAVEL_DB_PASSWORD: 'laravel-secret',
+      LARAVEL_DB_PASSWORD: MARIADB_PASSWORD,
       GOOGLE_CLOUD_PROJECT: stack.projectId,
       FCM_SENDER_ID: stack.senderId,
       DEVICE_GROUP_PREFIX: PREFIX,
     };
+    // What `npm start` seeds: the demo user 1, whom Laravel's user 1 replaces.
+    expect(await seedDemoUser(stack.projectId)).toEqual({kind: 'created'});
     // The Laravel app made frank's group but left the column empty: the key is looked up.
     const groups = createFcmDeviceGroups({
       baseUrl: fcmEmulatorUrl(),
@@ -224,6 +194,27 @@ describeWithMariaDb('npm run import-laravel', () => {
     await Promise.all([stack?.close(), maria?.stop()]);
   });
 
+  it('refuses a password in the --mysql URL, naming LARAVEL_DB_PASSWORD and the prompt, and prints it nowhere', async () => {
+    const before = await documents();
+    const result = await runImporter(
+      [
+        '--mysql',
+        maria.url('laravel'),
+        '--report',
+        path.join(OUT, 'refused.json'),
+      ],
+      env,
+    );
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(
+      /^error: --mysql must not hold a password: .*LARAVEL_DB_PASSWORD.*prompt\n/,
+    );
+    expect(result.stdout + result.stderr).not.toContain(MARIADB_PASSWORD);
+    expect(() => report('refused')).toThrow(/ENOENT/);
+    expect(await documents()).toEqual(before);
+  });
+
   it('--dry-run writes nothing and prints the report a real run would', async () => {
     const before = await documents();
     const result = await run('dry', '--dry-run');
@@ -243,7 +234,7 @@ describeWithMariaDb('npm run import-laravel', () => {
     const first = startImporter(
       [
         '--mysql',
-        maria.url('laravel'),
+        maria.url('laravel', false),
         '--report',
         path.join(OUT, 'killed.json'),
         '--page-size',
@@ -284,9 +275,19 @@ describeWithMariaDb('npm run import-laravel', () => {
       '6',
       '7',
     ]);
-    const bob = (await stack.db.collection('users').doc('2').get()).data()!;
+    const bob = (await userDoc('2'))!;
     expect(bob).toMatchObject({email: 'bob@example.com', name: 'Bob'});
     expect(bob.password).toMatch(/^\$2y\$10\$/);
+    expect(bob.imported.hash).toMatch(/^[\w-]{43}$/);
+    expect(bob.imported.laravel_updated_at.toDate().toISOString()).toBe(
+      '2023-12-02T10:00:00.000Z',
+    );
+    // The demo user was replaced, and its email went with it.
+    expect(await userDoc('1')).toMatchObject({
+      email: 'alice@example.com',
+      name: 'Alice',
+    });
+    expect(await emailOwner(DEMO_USER.email)).toBeUndefined();
     const emails = await stack.db.collection('user_emails').get();
     expect(
       emails.docs
@@ -321,6 +322,7 @@ describeWithMariaDb('npm run import-laravel', () => {
       '2024-03-10T08:00:00.000Z',
     );
     expect(phone.user_id).toBe('1');
+    expect(phone.imported.hash).toMatch(/^[\w-]{43}$/);
     expect((await token('shared-token')).user_id).toBe('1');
     expect((await token('bob-laptop')).updated_at.toDate().toISOString()).toBe(
       '2024-04-04T08:00:00.000Z',
@@ -333,15 +335,21 @@ describeWithMariaDb('npm run import-laravel', () => {
     );
   });
 
-  it('a second run changes nothing and says so', async () => {
+  it('a second run with nothing changed writes nothing and says so', async () => {
     const before = await documents();
     const again = await run('again');
     expect(again.code).toBe(0);
     const counts = report('again').counts;
-    expect(counts.users).toMatchObject({written: 0, unchanged: 6});
-    expect(counts.tokens).toMatchObject({written: 0, unchanged: 28});
-    expect(counts.userEmails).toEqual({written: 0, unchanged: 6});
+    expect(counts.users).toMatchObject({
+      created: 0,
+      updated: 0,
+      replaced: 0,
+      unchanged: 6,
+    });
+    expect(counts.tokens).toMatchObject({created: 0, unchanged: 28});
+    expect(counts.userEmails).toEqual({written: 0, unchanged: 6, freed: 0});
     expect(counts.nullTimestampsFilled).toBe(0);
+    expect(counts.documentsWritten).toBe(0);
     expect(await documents()).toEqual(before);
   });
 
@@ -369,14 +377,10 @@ describeWithMariaDb('npm run import-laravel', () => {
   });
 
   it('a migrated user registers a device with their old Laravel ($2y$) password', async () => {
-    const reply = await stack.send(
-      'POST',
-      '/api/users/1/fcm_registration_tokens',
-      {
-        auth: basic('Alice@Example.com', 'alice-password'),
-        body: {registration_id: 'alice-new-phone'},
-      },
-    );
+    const reply = await stack.send('POST', devicesPath('1'), {
+      auth: basic('Alice@Example.com', 'alice-password'),
+      body: {registration_id: 'alice-new-phone'},
+    });
     expect(reply.status).toBe(201);
     const state = await stack.snapshot();
     expect(state.tokens['1']).toEqual([
@@ -384,14 +388,178 @@ describeWithMariaDb('npm run import-laravel', () => {
       ...EXPECTED_TOKENS['1']!,
     ]);
     expect(violations(state)).toEqual([]);
-    const wrong = await stack.send(
-      'POST',
-      '/api/users/1/fcm_registration_tokens',
-      {
-        auth: basic('alice@example.com', 'not-her-password'),
-        body: {registration_id: 'alice-new-phone'},
-      },
-    );
+    const wrong = await stack.send('POST', devicesPath('1'), {
+      auth: basic('alice@example.com', 'not-her-password'),
+      body: {registration_id: 'alice-new-phone'},
+    });
     expect(wrong.status).toBe(401);
+  });
+
+  describe('a re-import while both apps serve', () => {
+    const alice = basic('alice@example.com', 'alice-password');
+    const carolOld = basic('carol@example.com', 'alice-password');
+    const carolNew = basic('carol@example.com', 'carol-new-password');
+
+    it('keeps every change the new app made, brings over what Laravel changed, and counts each kept change', async () => {
+      // The new app: alice signs a phone out; carol's password is reset with the user
+      // command, then carol registers a phone (at 20 devices: carol-03 is evicted).
+      expect(
+        (
+          await stack.send('DELETE', devicesPath('1'), {
+            auth: alice,
+            body: {registration_id: 'alice-phone'},
+          })
+        ).status,
+      ).toBe(204);
+      const reset = await runUserCommand(
+        ['--id', '3', '--email', 'carol@example.com', '--cost', '4'],
+        'carol-new-password',
+      );
+      expect(reset).toMatchObject({code: 0, stderr: ''});
+      expect(
+        (
+          await stack.send('POST', devicesPath('3'), {
+            auth: carolNew,
+            body: {registration_id: 'carol-new-phone'},
+          })
+        ).status,
+      ).toBe(201);
+      // The Laravel app meanwhile: bob registers a tablet, dave changes his email, grace
+      // signs her phone out, carol changes her name (the new app's password stands).
+      await maria.sql(
+        `INSERT INTO fcm_registration_tokens (user_id, registration_id, created_at, updated_at)
+           VALUES (2, 'bob-tablet', '2024-06-01 08:00:00', '2024-06-01 08:00:00');
+         UPDATE users SET email = 'dave@new.example.com', updated_at = '2024-06-02 08:00:00' WHERE id = 4;
+         DELETE FROM fcm_registration_tokens WHERE registration_id = 'grace-phone';
+         UPDATE users SET name = 'Caroline', updated_at = '2024-06-03 08:00:00' WHERE id = 3;`,
+        'laravel',
+      );
+
+      const result = await run('live', '--reconcile');
+
+      expect(result.code).toBe(0);
+      const counts = report('live').counts;
+      expect(counts.users).toMatchObject({
+        updated: 1, // dave
+        unchanged: 4,
+        keptChangedInNewApp: 1, // carol
+        created: 0,
+        replaced: 0,
+      });
+      expect(counts.tokens).toMatchObject({
+        created: 1, // bob-tablet
+        updated: 0,
+        unchanged: 28 - 3, // all but alice-phone, carol-03 and grace-phone
+        removedInLaravel: 1, // grace-phone
+        keptRemovedInNewApp: 2, // alice-phone, carol-03
+        keptAddedInNewApp: 2, // alice-new-phone, carol-new-phone
+        keptChangedInNewApp: 0,
+      });
+      expect(counts.userEmails).toEqual({written: 1, unchanged: 4, freed: 1});
+      expect(counts.reconcile).toEqual({rebuilt: 6, failed: 0});
+      expect(result.stdout).toContain(
+        'kept (changed in the new app) 1, kept deleted (deleted in the new app) 0\n',
+      );
+      expect(result.stdout).toContain(
+        'kept (changed in the new app) 0, kept removed (removed in the new app) 2, kept (added in the new app) 2,',
+      );
+
+      const state = await stack.snapshot();
+      expect(state.tokens).toEqual({
+        '1': ['alice-new-phone', 'alice-tablet', 'shared-token'],
+        '2': ['bob-laptop', 'bob-phone', 'bob-tablet'],
+        '3': [...CAROL.slice(1), 'carol-new-phone'].sort(),
+        '4': ['dave-phone'],
+        '6': ['frank-phone'],
+      });
+      expect(state.devices).toEqual(state.tokens);
+      expect(violations(state)).toEqual([]);
+      expect(await tombstones(stack.db)).toEqual({
+        [tokenId('alice-phone')]: '1:removed',
+        [tokenId('carol-03')]: '3:evicted',
+      });
+      // Carol's reset password stands, and so does her name; dave's new email came over.
+      for (const [auth, status] of [
+        [carolOld, 401],
+        [carolNew, 200],
+      ] as const)
+        expect(
+          (
+            await stack.send('POST', devicesPath('3'), {
+              auth,
+              body: {registration_id: 'carol-new-phone'},
+            })
+          ).status,
+        ).toBe(status);
+      expect(await userDoc('3')).toMatchObject({name: 'Carol'});
+      expect(await userDoc('4')).toMatchObject({email: 'dave@new.example.com'});
+      expect(await emailOwner('dave@new.example.com')).toBe('4');
+      expect(await emailOwner('dave@example.com')).toBeUndefined();
+    });
+
+    it('a further import with nothing changed on either side writes nothing, and still reports the kept changes', async () => {
+      const before = await documents();
+      const again = await run('live-again');
+      expect(again.code).toBe(0);
+      const counts = report('live-again').counts;
+      expect(counts.documentsWritten).toBe(0);
+      expect(counts.users).toMatchObject({
+        unchanged: 5,
+        keptChangedInNewApp: 1,
+      });
+      expect(counts.tokens).toMatchObject({
+        created: 0,
+        updated: 0,
+        removedInLaravel: 0,
+        keptRemovedInNewApp: 2,
+        // carol-new-phone was registered again (refreshed) by the status check above
+        keptAddedInNewApp: 2,
+      });
+      expect(await documents()).toEqual(before);
+    });
+
+    it('never recreates a user deleted in the new app, nor a Laravel-only device signed out there', async () => {
+      // Laravel: bob registers a watch, which no import has brought over yet.
+      await maria.sql(
+        `INSERT INTO fcm_registration_tokens (user_id, registration_id, created_at, updated_at)
+           VALUES (2, 'bob-watch', '2024-06-05 08:00:00', '2024-06-05 08:00:00');`,
+        'laravel',
+      );
+      // The new app: bob signs the watch out (a token Firestore never held: 204, and a
+      // tombstone), and an operator deletes frank.
+      expect(
+        (
+          await stack.send('DELETE', devicesPath('2'), {
+            auth: basic('bob@example.com', 'bob-password'),
+            body: {registration_id: 'bob-watch'},
+          })
+        ).status,
+      ).toBe(204);
+      const deleted = await startCommand(USER_COMMAND, ['delete', '6']).done;
+      expect(deleted).toMatchObject({code: 0});
+
+      const result = await run('after-deletes');
+
+      expect(result.code).toBe(0);
+      const counts = report('after-deletes').counts;
+      expect(counts.users).toMatchObject({keptDeletedInNewApp: 1, created: 0});
+      expect(counts.tokens).toMatchObject({created: 0, keptRemovedInNewApp: 3});
+      expect(result.stdout).toContain(
+        'kept deleted (deleted in the new app) 1\n',
+      );
+      expect(await userDoc('6')).toBeUndefined();
+      const state = await stack.snapshot();
+      expect(state.tokens['2']).toEqual([
+        'bob-laptop',
+        'bob-phone',
+        'bob-tablet',
+      ]);
+      expect(state.tokens['6']).toBeUndefined();
+      expect(violations(state)).toEqual([]);
+      expect(await tombstones(stack.db)).toMatchObject({
+        [tokenId('bob-watch')]: '2:removed',
+        [tokenId('frank-phone')]: '6:user-deleted',
+      });
+    });
   });
 });

@@ -6,6 +6,7 @@
 import {tokenId} from '../../../shared/firestore/collections';
 import {main} from '../../../tools/notify/main';
 import {describeWithFirestore, uniqueProjectId} from '../../support/emulators';
+import {tombstones} from '../../support/tombstones';
 import {startNotifyStack, type NotifyStack} from './notify-stack';
 
 const MESSAGE = {
@@ -191,6 +192,9 @@ describeWithFirestore('notifyUser, firestore backend', () => {
     });
     expect(await stack.tokensOf('1')).toEqual([alive, revived].sort());
     expect(await stack.devicesOf('1')).toEqual([alive, revived].sort());
+    expect(await tombstones(stack.db)).toEqual({
+      [tokenId(dead!)]: '1:unregistered',
+    });
   });
 
   describe('Idempotency-Key', () => {

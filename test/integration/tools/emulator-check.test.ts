@@ -124,9 +124,10 @@ describe('a stale emulator variable', () => {
         'import-laravel',
         '--',
         '--mysql',
-        'mysql://importer:secret@127.0.0.1:1/laravel',
+        'mysql://importer@127.0.0.1:1/laravel',
       ],
       env: port => ({
+        LARAVEL_DB_PASSWORD: 'secret',
         DEVICE_GROUPS: 'fcm',
         FIRESTORE_EMULATOR_HOST: `127.0.0.1:${port}`,
         FCM_EMULATOR_HOST: `127.0.0.1:${port + 1}`,

@@ -40,6 +40,7 @@ const COMMANDS: Array<[string[], RegExp]> = [
   [['run', 'retire-device-groups'], /^Usage: npm run retire-device-groups /],
   [['run', 'scheduler'], /^Usage: npm run scheduler -- --project ID/],
   [['run', 'bench'], /^Usage: npm run bench\n/],
+  [['run', 'bench:login'], /^Usage: npm run bench:login\n/],
   [['run', 'docs'], /^Usage: npm run docs\n/],
 ];
 

@@ -2,14 +2,17 @@
  * `npm start` refuses a configuration the functions would refuse, with the functions' own
  * sentence, before it starts any emulator (so nothing is left holding a port).
  */
+import {findFreePort} from '../../../tools/firestore-emulator/free-port';
 import {buildOnce, cleanEnv, isListening, npmRun} from './stack-process';
 
 describe('npm start with an invalid configuration', () => {
   beforeAll(() => buildOnce(), 120_000);
 
   it('exits 1 naming every problem, and starts nothing', async () => {
+    // The configuration is refused before the ports are even looked at.
+    const port = await findFreePort();
     const env = cleanEnv({
-      PORT: '40350',
+      PORT: String(port),
       LOG_LEVEL: 'LOUD',
       MAX_DEVICES_PER_USER: '0',
     });
@@ -20,7 +23,7 @@ describe('npm start with an invalid configuration', () => {
         'LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, got "LOUD". ' +
         'The functions would not start; fix the environment and run npm start again.',
     );
-    for (const port of [40350, 40351, 40352])
-      expect(await isListening(port)).toBe(false);
+    for (const p of [port, port + 1, port + 2])
+      expect(await isListening(p)).toBe(false);
   });
 });

@@ -7,7 +7,7 @@ import {mkdtemp, readFile, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {run, type Io} from '../../../tools/retire-device-groups/run';
-import {createProgress} from '../../../tools/retire-device-groups/progress';
+import {createProgress} from '../../../tools/cli/progress';
 import {Tally, type Report} from '../../../tools/retire-device-groups/summary';
 import {describeWithFirestore} from '../../support/emulators';
 import {
@@ -77,11 +77,11 @@ describe('npm run retire-device-groups: usage', () => {
 
   it('names a bad environment variable with exit 2', async () => {
     const result = await runCommand([], {DEVICE_GROUPS: 'firebase'});
-    expect(result).toEqual({
-      code: 2,
-      out: '',
-      err: 'Invalid configuration: DEVICE_GROUPS must be fcm or firestore, got "firebase"\n',
-    });
+    expect(result).toEqual({code: 2, out: '', err: expect.any(String)});
+    // The rest of the message is parseConfig's, whose wording is its own tests' business.
+    expect(result.err).toMatch(
+      /^Invalid configuration: DEVICE_GROUPS must be one of fcm, firestore, got "firebase"[;\n]/,
+    );
   });
 });
 
@@ -89,12 +89,13 @@ describe('npm run retire-device-groups: progress', () => {
   function drive(isTTY: boolean, users: number) {
     let written = '';
     const tally = new Tally();
+    // As run.ts wires it: a line per 1000 users, labelled with the tally.
     const progress = createProgress({
       write: text => (written += text),
       isTTY,
       total: users,
-      tally,
-      mode: 'retire',
+      unit: 'users',
+      every: 1000,
       redrawMs: 0,
     });
     for (let i = 1; i <= users; i++) {
@@ -104,7 +105,7 @@ describe('npm run retire-device-groups: progress', () => {
           ? {kind: 'failed', reason: 'x'}
           : {kind: 'retired', tokens: 1},
       );
-      progress.update();
+      progress.update(tally.users, tally.line('retire'));
     }
     progress.done();
     return written;
@@ -112,8 +113,8 @@ describe('npm run retire-device-groups: progress', () => {
 
   it('writes a line per 1000 users when stderr is not a terminal', () => {
     expect(drive(false, 2500)).toBe(
-      '1000 users · retired 900 · already retired 0 · no devices 0 · failed 100\n' +
-        '2000 users · retired 1800 · already retired 0 · no devices 0 · failed 200\n',
+      '1000 users · retired 900 · already retired 0 · no devices 0 · not found 0 · failed 100\n' +
+        '2000 users · retired 1800 · already retired 0 · no devices 0 · not found 0 · failed 200\n',
     );
   });
 
@@ -122,7 +123,7 @@ describe('npm run retire-device-groups: progress', () => {
     const frames = written.split('\r\x1b[K').filter(Boolean);
     expect(frames).toHaveLength(5);
     expect(frames[4]).toBe(
-      '[########################] 100% 4/4 · retired 4 · already retired 0 · no devices 0 · failed 0\n',
+      '[########################] 100% 4/4 · retired 4 · already retired 0 · no devices 0 · not found 0 · failed 0\n',
     );
   });
 });
@@ -191,6 +192,7 @@ describeWithFirestore('npm run retire-device-groups', () => {
     retired: 0,
     'already-retired': 0,
     'no-devices': 0,
+    'not-found': 0,
     rebuilt: 0,
     failed: 0,
     ...c,
@@ -237,6 +239,7 @@ describeWithFirestore('npm run retire-device-groups', () => {
         '  retired                 3   6 registration ids removed from their groups',
         '  already retired         1   no key stored',
         '  no devices              0   no token known: key cleared only',
+        '  not found               0   no group by that name under DEVICE_GROUP_PREFIX: nothing removed, key kept',
         '  failed                  0',
         'Last user done: 4',
         '',
@@ -244,7 +247,7 @@ describeWithFirestore('npm run retire-device-groups', () => {
     );
   });
 
-  it('changes nothing on a dry run, and says what it would do', async () => {
+  it('changes nothing on a dry run (FCM is only asked whether the groups exist), and says what it would do', async () => {
     const before = await stack.snapshot();
     const calls = (await stack.fcm.calls(stack.senderId)).length;
 
@@ -252,13 +255,48 @@ describeWithFirestore('npm run retire-device-groups', () => {
 
     expect(result.code).toBe(0);
     expect(await stack.snapshot()).toEqual(before);
-    expect(await stack.fcm.calls(stack.senderId)).toHaveLength(calls);
+    expect(
+      (await stack.fcm.calls(stack.senderId))
+        .slice(calls)
+        .map(c => `${c.method} ${c.notification_key_name}`)
+        .sort(),
+    ).toEqual(['GET test_users-1', 'GET test_users-2', 'GET test_users-3']);
     expect(result.report.counts).toEqual(
       counts({retired: 3, 'already-retired': 1}),
     );
     expect(result.out).toContain('(dry run: nothing changed)');
     expect(result.out).toContain(
       '  would be retired        3   6 registration ids to remove from their groups',
+    );
+  });
+
+  it('reports groups it cannot find under DEVICE_GROUP_PREFIX as not found, keeping their keys and members, with exit 1', async () => {
+    const before = await stack.snapshot();
+    const file = path.join(reportDir, 'wrong-prefix.json');
+
+    const result = await runCommand(['--report', file], {
+      ...env('firestore'),
+      DEVICE_GROUP_PREFIX: 'wrong',
+    });
+
+    expect(result.code).toBe(1);
+    const report = JSON.parse(await readFile(file, 'utf8')) as Report;
+    expect(report.counts).toEqual(
+      counts({'not-found': 3, 'already-retired': 1}),
+    );
+    expect(report.tokens).toBe(0);
+    expect(await stack.snapshot()).toEqual(before);
+    expect(result.out).toContain(
+      '  not found               3   no group by that name under DEVICE_GROUP_PREFIX: nothing removed, key kept\n',
+    );
+    expect(result.out).toContain(
+      "Groups not found: check that DEVICE_GROUP_PREFIX is the deployment's",
+    );
+    // With the right prefix, the same run retires them.
+    const right = await retire();
+    expect(right.code).toBe(0);
+    expect(right.report.counts).toEqual(
+      counts({retired: 3, 'already-retired': 1}),
     );
   });
 

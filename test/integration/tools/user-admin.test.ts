@@ -153,7 +153,7 @@ describeWithFirestore('npm run user: list, show and delete', () => {
         '  password          set (a bcrypt hash, not shown)',
         '  FCM device group  notification key stored (not shown)',
         `  devices           2, last seen ${await lastSeen(ALICE_TOKENS[1]!)}`,
-        '  login throttle    not shown yet: the login throttle is being redesigned',
+        '  login throttle    no failed logins in the kept windows',
         '    TOKEN ID                                     LAST SEEN                REGISTERED               TOKEN',
         ...rows,
         '',
@@ -169,6 +169,37 @@ describeWithFirestore('npm run user: list, show and delete', () => {
       code: 1,
       stderr: 'No user 99.\n',
     });
+  });
+
+  it("shows a user's login throttle counters, and unthrottle clears them", async () => {
+    const guess = () =>
+      stack.send('DELETE', '/api/users/10/fcm_registration_tokens', {
+        auth: `Basic ${Buffer.from('alice@example.com:wrong guess').toString('base64')}`,
+        body: {registration_id: 'any-token'},
+        headers: {'X-Forwarded-For': '203.0.113.50'},
+      });
+    for (let i = 0; i < 10; i++) expect((await guess()).status).toBe(401);
+    expect((await guess()).status).toBe(429);
+    const shown = await user(['show', '10']);
+    expect(shown.stdout).toContain(
+      '  login throttle    failed logins of this email below (clear with `npm run user -- unthrottle EMAIL`)\n',
+    );
+    expect(shown.stdout).toMatch(
+      /\n {4}WINDOW +ALL CLIENTS +FROM ADDRESSES \(HOW MANY\) +FROM REGISTERED DEVICES \(HOW MANY\)\n {4}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC to \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC +10 +10 \(1\) +0 \(0\)\n/,
+    );
+    const cleared = await user(['unthrottle', 'Alice@Example.com']);
+    expect(cleared.code).toBe(0);
+    expect(cleared.stdout).toMatch(
+      /^Cleared \d+ login throttle counters of alice@example\.com; its owner can sign in from any device now\.\n$/,
+    );
+    // The address may try again: its own counter for this email is gone.
+    expect((await guess()).status).toBe(401);
+    expect(await user(['unthrottle', 'nobody@example.com'])).toMatchObject({
+      code: 0,
+      stdout:
+        'No login throttle counters for nobody@example.com: nothing to clear.\n',
+    });
+    expect((await user(['unthrottle', 'not-an-email'])).code).toBe(2);
   });
 
   it('refuses, changing nothing, a delete that would leave the devices in their FCM group', async () => {

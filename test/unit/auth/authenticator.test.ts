@@ -72,8 +72,6 @@ function fakeThrottle(refusal?: Throttled) {
       settled.push(outcome);
       if (outcome === 'failed') failures.push(attempt.keys);
     },
-    clear: async () => 0,
-    state: async () => [],
   };
   return {throttle, failures, settled, admitted};
 }

@@ -4,17 +4,21 @@ import {createVerificationCache} from '../../../shared/auth/verification-cache';
 
 const basic = (email: string, password: string) =>
   `Basic ${Buffer.from(`${email}:${password}`).toString('base64')}`;
-const request = (authorization: string | undefined, userId = '7') => ({
+const request = (
+  authorization: string | undefined,
+  userId = '7',
+  remoteAddress = '127.0.0.1',
+) => ({
   authorization,
   userId,
   forwardedFor: undefined,
-  remoteAddress: '127.0.0.1',
+  remoteAddress,
 });
 
 describe('makeRecognizer', () => {
   const cache = createVerificationCache(60_000, 10)!;
-  cache.remember('7', 'pw', 'hash-1');
-  const recognize = makeRecognizer(cache);
+  cache.remember('7', 'pw', '127.0.0.1', 'hash-1');
+  const recognize = makeRecognizer(cache, 1);
 
   it('admits the verified credentials on a user document with the same email and hash', () => {
     const admit = recognize(request(basic('U1@Example.com ', 'pw')))!;
@@ -35,9 +39,15 @@ describe('makeRecognizer', () => {
     expect(recognize(request('Basic !!!'))).toBeNull();
   });
 
+  it('does not recognize the right credentials from another client', () => {
+    expect(
+      recognize(request(basic('u1@example.com', 'pw'), '7', '198.51.100.9')),
+    ).toBeNull();
+  });
+
   it('recognizes nothing with the cache off', () => {
     expect(
-      makeRecognizer(null)(request(basic('u1@example.com', 'pw'))),
+      makeRecognizer(null, 1)(request(basic('u1@example.com', 'pw'))),
     ).toBeNull();
   });
 });

@@ -47,8 +47,6 @@ describe('login timing', () => {
           attempt: {keys, knownDevice, window: 0, reserved: null},
         }),
         settle: async () => undefined,
-        clear: async () => 0,
-        state: async () => [],
       },
       dummyHash: dummy,
       forwardedForHops: 1,

@@ -1,5 +1,9 @@
 import {latestDueTime, validateSchedule} from '../../../shared/cron/schedule';
 import {referenceTime} from '../../../shared/cron/schedule-time';
+import {fcmGroupBackend} from '../../../shared/devices/fcm-groups';
+import {createDb} from '../../../shared/firestore/db';
+import {parseConfig} from '../../../shared/platform/config';
+import {createLogger} from '../../../shared/platform/logger';
 import {TASKS} from '../../../shared/cron/tasks';
 
 describe('due times', () => {
@@ -25,12 +29,27 @@ describe('due times', () => {
 });
 
 describe('the task registry', () => {
-  it('has the two tasks, with unique names and valid schedules', async () => {
+  const fcmTasks = fcmGroupBackend({
+    config: parseConfig({FCM_EMULATOR_HOST: '127.0.0.1:1'}),
+    db: createDb(() => Promise.reject(new Error('not used')), 1000),
+    accessToken: async () => 'unused',
+    clock: () => new Date(),
+    log: createLogger('ERROR'),
+  }).tasks;
+
+  it("has the app's task, and the device-group backend adds its repair", () => {
     expect(TASKS.map(t => [t.name, t.schedule])).toEqual([
       ['prune-stale-tokens', '17 3 * * *'],
+    ]);
+    expect(fcmTasks.map(t => [t.name, t.schedule])).toEqual([
       ['repair-device-groups', '*/5 * * * *'],
     ]);
-    for (const task of TASKS) {
+  });
+
+  it('gives every task a unique lowercase name and a valid schedule', async () => {
+    const all = [...TASKS, ...fcmTasks];
+    expect(new Set(all.map(t => t.name)).size).toBe(all.length);
+    for (const task of all) {
       expect(task.name).toMatch(/^[a-z]+(-[a-z]+)*$/);
       await validateSchedule(task.schedule);
     }

@@ -18,7 +18,12 @@ import {parseConfig} from '../../../shared/platform/config';
 import {unauthenticated} from '../../../shared/auth/authenticator';
 import {unavailable} from '../../../shared/platform/errors';
 import {createLogger} from '../../../shared/platform/logger';
-import type {Admit} from '../../../shared/devices/devices';
+import type {
+  Admitted,
+  AddResult,
+  Devices,
+  Verified,
+} from '../../../shared/devices/devices';
 import type {UserDoc} from '../../../shared/firestore/collections';
 
 const at = Timestamp.fromDate(new Date('2020-03-18T06:35:22Z'));
@@ -43,6 +48,44 @@ const added = async (userId: string, token: string) => {
   };
 };
 
+/** The devices backend as the handlers see it: calls recorded, `verify` applied to `storedUser`. */
+class FakeDevices implements Pick<Devices, 'add' | 'remove'> {
+  add(userId: string, token: string): Promise<AddResult>;
+  add(
+    userId: string,
+    token: string,
+    options: Verified,
+  ): Promise<Admitted<AddResult>>;
+  async add(
+    userId: string,
+    token: string,
+    options?: Verified,
+  ): Promise<AddResult | Admitted<AddResult>> {
+    calls.push(`add ${userId} ${token}${options ? ' verified' : ''}`);
+    if (options && !options.verify(storedUser))
+      return {kind: 'not-admitted' as const};
+    const result = await added(userId, token);
+    return options ? {kind: 'admitted' as const, result} : result;
+  }
+
+  remove(userId: string, token: string): Promise<boolean>;
+  remove(
+    userId: string,
+    token: string,
+    options: Verified,
+  ): Promise<Admitted<boolean>>;
+  async remove(
+    userId: string,
+    token: string,
+    options?: Verified,
+  ): Promise<boolean | Admitted<boolean>> {
+    calls.push(`remove ${userId} ${token}${options ? ' verified' : ''}`);
+    if (options && !options.verify(storedUser))
+      return {kind: 'not-admitted' as const};
+    return options ? {kind: 'admitted' as const, result: true} : true;
+  }
+}
+
 const fakeRuntime = {
   config: parseConfig({FCM_EMULATOR_HOST: '127.0.0.1:1'}),
   log: createLogger('ERROR'),
@@ -55,26 +98,7 @@ const fakeRuntime = {
     recognized && authorization === 'Basic dTE6cHc='
       ? (user: UserDoc | undefined) => user?.password === 'x'
       : null,
-  devices: {
-    add: async (userId: string, token: string) => {
-      calls.push(`add ${userId} ${token}`);
-      return added(userId, token);
-    },
-    addAdmitted: async (userId: string, token: string, admit: Admit) => {
-      calls.push(`addAdmitted ${userId} ${token}`);
-      if (!admit(storedUser)) return {kind: 'not-admitted' as const};
-      return {kind: 'admitted' as const, result: await added(userId, token)};
-    },
-    remove: async (userId: string, token: string) => {
-      calls.push(`remove ${userId} ${token}`);
-      return true;
-    },
-    removeAdmitted: async (userId: string, token: string, admit: Admit) => {
-      calls.push(`removeAdmitted ${userId} ${token}`);
-      if (!admit(storedUser)) return {kind: 'not-admitted' as const};
-      return {kind: 'admitted' as const, result: true};
-    },
-  },
+  devices: new FakeDevices(),
 } satisfies AddDeviceRuntime & RemoveDeviceRuntime;
 
 functions.http(
@@ -161,7 +185,7 @@ describe('device handlers with fake dependencies', () => {
     ).toBe('new');
     const removed = await send(1, 'DELETE', {registration_id: 'gone'});
     expect(removed.status).toBe(204);
-    expect(calls).toEqual(['addAdmitted 7 new', 'removeAdmitted 7 gone']);
+    expect(calls).toEqual(['add 7 new verified', 'remove 7 gone verified']);
   });
 
   it('goes the full way when the stored user no longer admits the recognized credentials', async () => {
@@ -169,7 +193,7 @@ describe('device handlers with fake dependencies', () => {
     storedUser = {email: 'u1', password: 'changed'};
     const reply = await send(0, 'POST', {registration_id: 'new'});
     expect(reply.status).toBe(201);
-    expect(calls).toEqual(['addAdmitted 7 new', 'authenticate', 'add 7 new']);
+    expect(calls).toEqual(['add 7 new verified', 'authenticate', 'add 7 new']);
   });
 
   it('keeps the contract order on the short way: a bad body is refused after authentication', async () => {

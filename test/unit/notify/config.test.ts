@@ -23,6 +23,8 @@ describe('notify settings', () => {
     [{FCM_PROJECT_ID: 'fb-project'}, 'fb-project'],
     [{FCM_EMULATOR_HOST: '127.0.0.1:9099'}, '123456'],
     [{FCM_EMULATOR_HOST: '127.0.0.1:9099', FCM_PROJECT_ID: 'x'}, 'x'],
+    // The emulator without a sender id: its stand-in, as npm start runs it.
+    [{FCM_EMULATOR_HOST: '127.0.0.1:9099', FCM_SENDER_ID: ''}, 'emulator'],
   ])('FCM project of %j is %s', (env, project) => {
     expect(parseConfig({...BASE, ...env}).notify.fcmProjectId).toBe(project);
   });

@@ -50,11 +50,12 @@ describe('parseConfig', () => {
       'FCM_EMULATOR_HOST',
     ],
     [{...base, DEVICE_GROUP_PREFIX: 'has space'}, 'DEVICE_GROUP_PREFIX'],
-    [{...base, LOCK_TTL_MS: '10000', FCM_TIMEOUT_MS: '5000'}, 'LOCK_TTL_MS'],
+    [{...base, LOCK_TTL_MS: '10000', FCM_TIMEOUT_MS: '5000'}, 'LEASE_TTL_MS'],
     // Six FCM calls and the commit must fit in a lease: 6 × 5000 + 10000 > 39999.
-    [{...base, LOCK_TTL_MS: '39999'}, 'LOCK_TTL_MS'],
+    [{...base, LEASE_TTL_MS: '39999'}, 'LEASE_TTL_MS'],
     [{...base, LOCK_MAX_WAITERS: '-1'}, 'LOCK_MAX_WAITERS'],
     [{...base, LOCK_MAX_PENDING: '0'}, 'LOCK_MAX_PENDING'],
+    [{...base, LEASE_MAX_PENDING: '0'}, 'LEASE_MAX_PENDING'],
     [{...base, FIRESTORE_TIMEOUT_MS: '50'}, 'FIRESTORE_TIMEOUT_MS'],
   ])('rejects %j naming %s', (env, variable) => {
     let error: unknown;
@@ -102,6 +103,16 @@ describe('parseConfig', () => {
       parseConfig({DEVICE_GROUPS: 'firestore', MAX_DEVICES_PER_USER: '500'})
         .maxDevicesPerUser,
     ).toBe(500);
+  });
+
+  it('reads the lease settings under their old LOCK_* names too, the new name first', () => {
+    expect(
+      parseConfig({...base, LOCK_WAIT_MS: '1000', LOCK_MAX_WAITERS: '2'}),
+    ).toMatchObject({leaseWaitMs: 1000, leaseMaxWaiters: 2});
+    expect(
+      parseConfig({...base, LOCK_WAIT_MS: '1000', LEASE_WAIT_MS: '2000'})
+        .leaseWaitMs,
+    ).toBe(2000);
   });
 
   it('accepts lower-case log levels and blank values as unset', () => {

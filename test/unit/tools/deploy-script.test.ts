@@ -77,8 +77,9 @@ describe('deploy.sh', () => {
       capacity: string,
     ) =>
       `gcloud functions deploy ${name} ${COMMON} --entry-point=${entry} ${access} --timeout=${timeout} --service-account=${sa} ${capacity} --env-vars-file=TMP/${name}.yaml --quiet`;
-    const devices =
+    const capacity =
       '--concurrency=16 --cpu=1 --memory=512Mi --min-instances=0 --max-instances=20';
+    const devices = `${capacity} --ingress-settings=all`;
     expect(normal(commands)).toEqual([
       'npm run --silent release-rules -- --project=my-proj-1 --rules=firestore.rules',
       deployFn(
@@ -113,13 +114,15 @@ describe('deploy.sh', () => {
         '--no-allow-unauthenticated',
         '60s',
         NOTIFY_SA,
-        devices,
+        capacity,
       ),
       'gcloud firestore indexes composite create --project=my-proj-1 --collection-group=fcm_registration_tokens --query-scope=collection --field-config=field-path=user_id\\,order=ascending --field-config=field-path=updated_at\\,order=ascending --async',
       'gcloud firestore indexes fields update updated_at --project=my-proj-1 --collection-group=fcm_registration_tokens --index=order=ascending --index=order=descending --index=array-config=contains --async --quiet',
       'gcloud firestore fields ttls update expire_at --project=my-proj-1 --collection-group=cron_runs --enable-ttl --async --quiet',
       'gcloud firestore fields ttls update expires_at --project=my-proj-1 --collection-group=login_failures --enable-ttl --async --quiet',
       'gcloud firestore fields ttls update expires_at --project=my-proj-1 --collection-group=notification_requests --enable-ttl --async --quiet',
+      'gcloud firestore fields ttls update expires_at --project=my-proj-1 --collection-group=device_tombstones --enable-ttl --async --quiet',
+      'gcloud firestore fields ttls update expires_at --project=my-proj-1 --collection-group=user_tombstones --enable-ttl --async --quiet',
       `npm run --silent scheduler -- ${SCHEDULER_ARGS}`,
       ...['add-device', 'remove-device', 'cron', 'notify-user'].map(
         fn =>

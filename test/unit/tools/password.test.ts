@@ -6,12 +6,12 @@ import {
   checkPassword,
   promptNewPassword,
   readPasswordFromStdin,
-  type PasswordInput,
 } from '../../../tools/user/password';
+import type {TerminalInput} from '../../../tools/cli/hidden-prompt';
 
 /** A stand-in terminal: what is typed goes in, what the command prints comes out. */
 function terminal() {
-  const input = new PassThrough() as PassThrough & PasswordInput;
+  const input = new PassThrough() as PassThrough & TerminalInput;
   const rawModes: boolean[] = [];
   input.isTTY = true;
   input.setRawMode = (mode: boolean) => rawModes.push(mode);

@@ -197,6 +197,7 @@ describe('npm run scheduler', () => {
     expect(problems!.split('\n')).toEqual([
       '--region needs a value',
       'unknown option --bogus',
+      'unexpected argument "value"',
       '--dry-run takes no value',
       'unexpected argument "stray"',
       '--project (or GOOGLE_CLOUD_PROJECT) is required',

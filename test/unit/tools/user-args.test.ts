@@ -28,6 +28,25 @@ describe('npm run user: arguments', () => {
     });
   });
 
+  it('parses unthrottle with an email, lower-cased, and refuses a missing or malformed one', () => {
+    expect(parseUserArgs(['unthrottle', 'Alice@Example.com'])).toEqual({
+      kind: 'unthrottle',
+      email: 'alice@example.com',
+    });
+    expect(parseUserArgs(['unthrottle'])).toEqual({
+      kind: 'invalid',
+      problems: ['an email is required'],
+    });
+    expect(parseUserArgs(['unthrottle', 'alice', 'x', '--force'])).toEqual({
+      kind: 'invalid',
+      problems: [
+        '--force is not an option of unthrottle',
+        'the email must be an email address, got "alice"',
+        'unexpected argument(s): x',
+      ],
+    });
+  });
+
   it('asks for the password at a prompt unless --password-stdin is given', () => {
     expect(
       parseUserArgs(['create', '--id', '2', '--email', 'a@b.c']),
@@ -55,11 +74,11 @@ describe('npm run user: arguments', () => {
   );
 
   it.each([
-    [[], ['a command is required: create, list, show, delete']],
+    [[], ['a command is required: create, list, show, delete, unthrottle']],
     [
       ['remove', '--bogus'],
       [
-        'unknown command "remove" (the commands are: create, list, show, delete)',
+        'unknown command "remove" (the commands are: create, list, show, delete, unthrottle)',
         'unknown option --bogus',
       ],
     ],
@@ -88,7 +107,8 @@ describe('npm run user: arguments', () => {
         '--limit must be a whole number from 1 to 1000, got "0"',
       ],
     ],
-    [['list', '--email='], ['--email needs a prefix']],
+    [['list', '--email='], ['--email needs a value']],
+    [['list', '--email', ' '], ['--email needs a prefix']],
     [
       ['create', '--id', 'a/b', '--email', 'nope', '--cost=3', '--bogus'],
       [
@@ -98,14 +118,7 @@ describe('npm run user: arguments', () => {
         '--cost must be a whole number from 4 to 15, got "3"',
       ],
     ],
-    [
-      ['create', '--id', '--email', 'a@b.c'],
-      [
-        '--id needs a value',
-        'unexpected argument(s): a@b.c',
-        '--email is required',
-      ],
-    ],
+    [['create', '--id', '--email', 'a@b.c'], ['--id needs a value']],
   ])('refuses %j with every problem: %j', (argv, problems) => {
     expect(parseUserArgs(argv)).toEqual({kind: 'invalid', problems});
   });

@@ -64,7 +64,9 @@ describe('deploy.sh app settings', () => {
       'prod.env',
       '# set by the operator\nBCRYPT_COST=12\nexport FORWARDED_FOR_HOPS="2"\n',
     );
-    const first = deploy([...FLAGS, '--env-file', prod], cli);
+    // Behind an external load balancer: FORWARDED_FOR_HOPS=2 goes with its ingress.
+    const LB = [...FLAGS, '--devices-ingress', 'internal-and-gclb'];
+    const first = deploy([...LB, '--env-file', prod], cli);
     expect(first.stderr).toBe('');
     expect(first.status).toBe(0);
     for (const fn of FUNCTIONS)
@@ -74,7 +76,7 @@ describe('deploy.sh app settings', () => {
       });
 
     // The next deployment, without the env file: the dry run shows the settings kept.
-    const dryRun = deploy(['--dry-run', ...FLAGS], cli);
+    const dryRun = deploy(['--dry-run', ...LB], cli);
     expect(dryRun.stderr).toBe('');
     expect(dryRun.status).toBe(0);
     expect(printedEnv(dryRun.stdout, 'add-device')).toEqual([
@@ -93,7 +95,7 @@ describe('deploy.sh app settings', () => {
     ]);
 
     // And the real run deploys them again.
-    const second = deploy(FLAGS, cli);
+    const second = deploy(LB, cli);
     expect(second.status).toBe(0);
     for (const fn of FUNCTIONS)
       expect(cli.state().functions[fn]!.env).toMatchObject({
@@ -101,6 +103,33 @@ describe('deploy.sh app settings', () => {
         FORWARDED_FOR_HOPS: '2',
       });
   });
+
+  it.each([
+    [
+      'FORWARDED_FOR_HOPS=2\n',
+      [],
+      'deploy.sh: FORWARDED_FOR_HOPS=2 needs --devices-ingress internal-and-gclb: with the function URLs open, a client would choose the address it is counted under; nothing was changed\n',
+    ],
+    [
+      'BCRYPT_COST=12\n',
+      ['--devices-ingress', 'internal-and-gclb'],
+      'deploy.sh: --devices-ingress internal-and-gclb needs FORWARDED_FOR_HOPS=2 (in the env file): behind the load balancer, the last X-Forwarded-For entry is the load balancer itself; nothing was changed\n',
+    ],
+  ])(
+    'refuses %j with %j: the client address would be forged, or be the load balancer',
+    (settings, flags, message) => {
+      const prod = envFile(dir, 'prod.env', settings);
+      for (const run of [['--dry-run'], []]) {
+        const {status, stderr} = deploy(
+          [...run, ...FLAGS, ...flags, '--env-file', prod],
+          cli,
+        );
+        expect(status).toBe(1);
+        expect(stderr).toBe(message);
+      }
+      expect(cli.state().functions).toEqual(READY.functions);
+    },
+  );
 
   it('the env file overrides what is deployed, flags override both, and NAME= removes a setting', () => {
     const state = structuredClone(READY);
@@ -132,7 +161,7 @@ describe('deploy.sh app settings', () => {
       '  DEVICE_GROUPS=firestore  (flags)',
       '  FCM_SENDER_ID=123456789012  (deployed)',
       '  GOOGLE_CLOUD_PROJECT=my-proj-1  (flags)',
-      '  LOG_EXECUTION_ID=true  (deployed; not read by the app, kept)',
+      '  LOG_EXECUTION_ID=****  (deployed; not read by the app, kept)',
       '  LOG_LEVEL=WARNING  (prod.env)',
       // A name that a secret would have: never printed.
       '  SENTRY_TOKEN=****  (deployed; not read by the app, kept)',

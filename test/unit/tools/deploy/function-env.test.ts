@@ -224,7 +224,7 @@ describe('describePlan', () => {
     expect(describePlan(plan)).toEqual([
       '  AUTH_REALM="Shop \\"one\\""  (prod.env)',
       '  DEVICE_GROUPS=firestore  (flags)',
-      '  LOG_EXECUTION_ID=true  (deployed; not read by the app, kept)',
+      '  LOG_EXECUTION_ID=****  (deployed; not read by the app, kept)',
       '  X_API_KEY=****  (deployed; not read by the app, kept)',
     ]);
   });

@@ -42,7 +42,7 @@ describe('plan-env', () => {
         'C=3',
       ]),
     ).toEqual({
-      kind: 'ok',
+      kind: 'run',
       args: {
         out: dir,
         envFile: undefined,
@@ -81,9 +81,9 @@ describe('plan-env', () => {
     ).toEqual({
       kind: 'invalid',
       problems: [
+        'unexpected argument "stray"',
         '--deployed must follow a --function',
         '--set must be NAME=VALUE, got "novalue"',
-        'unexpected argument "stray"',
         '--out is required',
         '--function f needs an --entry-point',
       ],

@@ -2,11 +2,44 @@
  * FCM device groups over FCM's HTTP API (https://fcm.googleapis.com/fcm/notification).
  * Remote errors are turned into outcomes at this boundary: the texts FCM documents lead
  * to recovery, anything else (5xx, timeouts, unknown texts) to a 503 AppError.
+ *
+ * Both changes are idempotent and recover on their own where the remote state says how.
  */
-import {unavailable} from '../platform/errors';
-import type {DeviceGroups} from '../devices/device-groups';
-import type {AccessTokenSource} from './access-token';
-import type {Logger} from '../platform/logger';
+import {unavailable} from '../../platform/errors';
+import type {AccessTokenSource} from '../../fcm/access-token';
+import {redactTokens} from '../../fcm/endpoints';
+import type {Logger} from '../../platform/logger';
+
+export interface DeviceGroups {
+  /**
+   * Ensures `tokens` are members of the group `name`, creating the group when needed.
+   * @param knownKey - the key stored for the group, or null when none is known
+   * @param signal - the caller's lease: every remote call ends when it aborts
+   * @returns the group's notification key
+   */
+  add(
+    name: string,
+    knownKey: string | null,
+    tokens: readonly string[],
+    signal: AbortSignal,
+  ): Promise<string>;
+
+  /**
+   * Ensures `tokens` are not members of the group `name`. A missing group, or tokens that
+   * are not members, count as done. Removing the last member deletes the group.
+   */
+  remove(
+    name: string,
+    knownKey: string | null,
+    tokens: readonly string[],
+    signal: AbortSignal,
+  ): Promise<void>;
+}
+
+/** The group name of a user: `{prefix}_users-{id}`, as the Laravel app named them. */
+export function groupName(prefix: string, userId: string): string {
+  return `${prefix}_users-${userId}`;
+}
 
 export interface FcmDeviceGroupsOptions {
   /** `https://fcm.googleapis.com` in production, `http://host:port` for the emulator. */
@@ -28,22 +61,6 @@ export const FCM_ERRORS = {
 } as const;
 
 type Outcome = {ok: true; key: string} | {ok: false; error: string};
-
-/** Token-like runs in a remote text, which must never reach the logs whole. */
-const TOKEN_LIKE = /[A-Za-z0-9_:-]{24,}/g;
-
-/** A remote text safe to log: anything token-shaped is cut to its first 6 characters. */
-export function redactTokens(text: string): string {
-  return text.replace(TOKEN_LIKE, run => `${run.slice(0, 6)}…[redacted]`);
-}
-
-/** Production base URL of the device-group API. */
-export const FCM_BASE_URL = 'https://fcm.googleapis.com';
-
-/** The base URL to use for `FCM_EMULATOR_HOST`, if set. */
-export function fcmBaseUrl(emulatorHost: string | undefined): string {
-  return emulatorHost ? `http://${emulatorHost}` : FCM_BASE_URL;
-}
 
 /** The FCM backend, which can also look a group's key up by name (used by the Laravel import). */
 export interface FcmDeviceGroups extends DeviceGroups {

@@ -22,11 +22,10 @@ import type {
   Transaction,
   WriteBatch,
 } from 'firebase-admin/firestore';
-import {LEASES} from '../firestore/collections';
-import {firestoreSdk} from '../firestore/client';
-import type {Db} from '../firestore/db';
-import {GRPC, grpcCode} from '../firestore/deadline';
-import {busy} from '../platform/errors';
+import {LEASES} from '../../firestore/collections';
+import {firestoreSdk} from '../../firestore/client';
+import type {Db} from '../../firestore/db';
+import {busy} from '../../platform/errors';
 
 export interface PendingOp {
   op: 'add' | 'remove';
@@ -34,6 +33,10 @@ export interface PendingOp {
   /** The token itself: a repair must be able to remove it from FCM by value. */
   registration_id: string;
 }
+
+/** A lease document as stored (undefined when there is none). */
+const leaseData = (snapshot: {data(): unknown}) =>
+  snapshot.data() as LeaseDoc | undefined;
 
 interface LeaseDoc {
   holder: string | null;
@@ -160,8 +163,7 @@ export class UserLeases {
   async claimed(claim: LeaseClaim): Promise<HeldLease> {
     const ref = await this.ref(claim.userId);
     const snapshot = await this.db.callWithDeadline(() => ref.get());
-    if ((snapshot.data() as LeaseDoc | undefined)?.holder !== claim.holder)
-      throw busy(); // expired and taken over already: only a stalled instance gets here
+    if (leaseData(snapshot)?.holder !== claim.holder) throw busy(); // expired and taken over already: only a stalled instance gets here
     return {
       userId: claim.userId,
       ref,
@@ -247,16 +249,10 @@ export class UserLeases {
       lease: {userId, ref, writeTime, leftover, signal},
     });
     const create = async (): Promise<Attempt> => {
-      try {
-        const result = await this.db.raceDeadline(() =>
-          ref.create(fields(op ? [op] : [])),
-        );
-        return held(result.writeTime, []);
-      } catch (err) {
-        if (grpcCode(err) !== GRPC.ALREADY_EXISTS)
-          return this.db.callWithDeadline(() => Promise.reject(err));
-        return {kind: 'busy'};
-      }
+      const created = await this.db.createIfAbsent(ref, fields(op ? [op] : []));
+      return created.kind === 'created'
+        ? held(created.writeTime, [])
+        : {kind: 'busy'};
     };
     // The first attempt just creates the lease; waiters poll with a read (cheaper than a
     // failing write) and only write when the lease looks free.
@@ -266,7 +262,7 @@ export class UserLeases {
     }
     const current = await this.db.callWithDeadline(() => ref.get());
     if (!current.exists) return create();
-    const seen = current.data() as LeaseDoc;
+    const seen = leaseData(current)!;
     const seenExpiry = (seen.acquired_at?.toMillis() ?? 0) + (seen.ttl_ms ?? 0);
     if (seen.holder !== null && current.readTime.toMillis() < seenExpiry)
       return {kind: 'busy'};
@@ -278,7 +274,7 @@ export class UserLeases {
           tx.create(ref, fields(op ? [op] : [])); // released meanwhile: take it
           return [];
         }
-        const doc = snapshot.data() as LeaseDoc;
+        const doc = leaseData(snapshot)!;
         const expiresAt =
           (doc.acquired_at?.toMillis() ?? 0) + (doc.ttl_ms ?? 0);
         const free =
@@ -293,8 +289,7 @@ export class UserLeases {
     );
     if (!Array.isArray(taken)) return taken;
     const mine = await this.db.callWithDeadline(() => ref.get());
-    if ((mine.data() as LeaseDoc | undefined)?.holder !== holder)
-      return {kind: 'busy'};
+    if (leaseData(mine)?.holder !== holder) return {kind: 'busy'};
     return held(mine.updateTime!, taken);
   }
 

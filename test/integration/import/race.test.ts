@@ -1,0 +1,6 @@
+/** The importer racing the API, with the `fcm` backend (see race.suite.ts). */
+import {describeImportRace} from './race.suite';
+
+jest.setTimeout(180_000);
+
+describeImportRace('fcm');

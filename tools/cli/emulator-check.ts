@@ -11,7 +11,15 @@ import net from 'node:net';
 export const EMULATORS = {
   FIRESTORE_EMULATOR_HOST: 'Firestore emulator',
   FCM_EMULATOR_HOST: 'FCM emulator',
+  PUBSUB_EMULATOR_HOST: 'Pub/Sub emulator',
 } as const;
+
+/** The port `npm start` gives each emulator by default, for examples in messages. */
+const DEFAULT_PORTS: Record<EmulatorVariable, number> = {
+  FIRESTORE_EMULATOR_HOST: 40021,
+  FCM_EMULATOR_HOST: 40022,
+  PUBSUB_EMULATOR_HOST: 40023,
+};
 
 export type EmulatorVariable = keyof typeof EMULATORS;
 
@@ -50,7 +58,7 @@ export function checkEmulator(
   )
     return Promise.resolve({
       kind: 'down',
-      problem: `${variable} must be HOST:PORT (like 127.0.0.1:${variable === 'FCM_EMULATOR_HOST' ? 40022 : 40021}), got "${host}": fix it, or unset it.`,
+      problem: `${variable} must be HOST:PORT (like 127.0.0.1:${DEFAULT_PORTS[variable]}), got "${host}": fix it, or unset it.`,
     });
   return new Promise(resolve => {
     const socket = net.connect({host: hostname, port});

@@ -23,12 +23,22 @@ const TOOLS: ReadonlyArray<
   {
     env: 'PORT',
     defaultDoc: '`40020`',
-    doc: 'port of the local stack (`npm start` only); its emulators use PORT+1 and PORT+2',
+    doc: 'port of the local stack (`npm start` only); its emulators use PORT+1, PORT+2 and PORT+3',
+  },
+  {
+    env: 'PUBSUB_EMULATOR_HOST',
+    defaultDoc: 'unset',
+    doc: '`host:port` of a Pub/Sub emulator (read by `@google-cloud/pubsub` itself): where notifyUsers and `npm run notify -- --users` publish',
   },
   {
     env: 'FIRESTORE_EMULATOR_BIN',
     defaultDoc: 'found with `gcloud info`',
     doc: "path of the official emulator's launcher (local stack and tests); if set but missing, `npm start` fails",
+  },
+  {
+    env: 'PUBSUB_EMULATOR_BIN',
+    defaultDoc: 'found with `gcloud info`',
+    doc: "path of the official Pub/Sub emulator's launcher (local stack and tests); if set but missing, `npm start` fails",
   },
 ];
 

@@ -8,14 +8,16 @@ export const DEFAULT_PORT = 40020;
 export const USAGE = `Usage: npm start [-- --persist DIR]
 
 Starts the whole stack on this machine: the official Cloud Firestore emulator, the FCM
-device-group emulator, and the four functions behind one router, with the demo user of
-the API reference. Data lives in memory and is reset on each start, unless --persist is given.
+device-group emulator, the official Pub/Sub emulator (batches: npm run notify -- --users),
+and the functions behind one router, with the demo user of the API reference. Data lives in
+memory and is reset on each start, unless --persist is given.
 
 Options:
   --persist DIR   keep the data in DIR (the Firestore documents, and the FCM emulator's groups
                   and deliveries): loaded at start, saved when the stack stops (Ctrl+C, SIGTERM,
                   SIGHUP; a second Ctrl+C stops without saving, DIR keeping the previous save);
-                  needs the official emulator. .local-data is ignored by git.
+                  needs the official emulator. .local-data is ignored by git. Pub/Sub's
+                  undelivered messages are not kept.
   -h, --help      show this help
 
 Environment:
@@ -24,10 +26,14 @@ Environment:
                             Firebase project created after 2026-12-01 must use). Give the
                             same value to npm run notify and the other commands.
   PORT                      the router's port (default ${DEFAULT_PORT}); the Firestore emulator
-                            listens on PORT+1 and the FCM emulator on PORT+2
+                            listens on PORT+1, the FCM emulator on PORT+2 and the Pub/Sub
+                            emulator on PORT+3
   FIRESTORE_EMULATOR_HOST   use this running Firestore emulator instead of starting one
   FCM_EMULATOR_HOST         use this running FCM emulator instead of starting one
+  PUBSUB_EMULATOR_HOST      use this running Pub/Sub emulator instead of starting one
   FIRESTORE_EMULATOR_BIN    the emulator launcher to run (default: found with \`gcloud info\`)
+  PUBSUB_EMULATOR_BIN       the Pub/Sub emulator's launcher (default: found with \`gcloud info\`)
+  NOTIFY_TOPIC              the topic of batches (default notifications)
   GOOGLE_CLOUD_PROJECT      the Firestore project (default demo-device-registration)
   DEVICE_GROUP_PREFIX       prefix of FCM device-group names (default local)`;
 
@@ -36,6 +42,7 @@ export interface StackOptions {
   port: number;
   firestorePort: number;
   fcmPort: number;
+  pubsubPort: number;
   /** Where the Firestore data is kept between runs; absent: in memory only. */
   persistDir?: string;
 }
@@ -57,10 +64,10 @@ export function parseStackArgs(
     problems.push(`unexpected argument(s): ${parsed.positionals.join(' ')}`);
   const rawPort = env.PORT?.trim() || String(DEFAULT_PORT);
   const port = Number(rawPort);
-  // The emulators take the two ports above PORT.
-  if (!/^\d+$/.test(rawPort) || port > 65533)
+  // The emulators take the three ports above PORT.
+  if (!/^\d+$/.test(rawPort) || port > 65532)
     problems.push(
-      `PORT must be a port number from 0 to 65533, got "${env.PORT}"`,
+      `PORT must be a port number from 0 to 65532, got "${env.PORT}"`,
     );
   const persistDir = stringFlag(parsed, 'persist');
   if (problems.length) return {kind: 'invalid', problems};
@@ -70,6 +77,7 @@ export function parseStackArgs(
       port,
       firestorePort: port === 0 ? 0 : port + 1,
       fcmPort: port === 0 ? 0 : port + 2,
+      pubsubPort: port === 0 ? 0 : port + 3,
       persistDir,
     },
   };

@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole stack on one machine. The official Firestore emulator (or the
- * environment's), the local FCM device-group emulator (or the environment's), the demo
- * user of the API reference, and the four functions behind one server on PORT (40020).
+ * environment's), the local FCM device-group emulator (or the environment's), the official
+ * Pub/Sub emulator (or the environment's, or none), the demo user of the API reference, and
+ * the functions behind one server on PORT (40020).
  * Exit codes: 0 stopped on request (or --help), 2 bad command line, 1 failed, an emulator
  * died, or the data could not be saved.
  */
@@ -29,10 +30,14 @@ function banner({url, emulators, seed, data}: LocalStack): string {
     `  DELETE ${url}/api/users/1/fcm_registration_tokens   (removeDevice)`,
     `  GET    ${url}/api/cron                               (cron, App Engine compatibility mode)`,
     `  POST   ${url}/api/users/1/notifications              (notifyUser: refuses all here; use npm run notify)`,
+    `  POST   ${url}/api/notifications                      (notifyUsers: refuses all here; use npm run notify -- --users)`,
     `Device groups: DEVICE_GROUPS=${process.env.DEVICE_GROUPS === 'firestore' ? 'firestore' : 'fcm'}`,
     `  Docs   ${url}/docs`,
     `Firestore emulator: ${emulators.firestoreHost} (${emulators.firestoreKind}), project ${process.env.GOOGLE_CLOUD_PROJECT}`,
     `FCM emulator:       http://${emulators.fcmHost} (${emulators.fcmKind}); groups: http://${emulators.fcmHost}/emulator/projects/emulator/groups`,
+    emulators.pubsubHost
+      ? `Pub/Sub emulator:   ${emulators.pubsubHost} (${emulators.pubsubKind}); topic ${process.env.NOTIFY_TOPIC?.trim() || 'notifications'} pushes to deliverNotification here`
+      : `Pub/Sub emulator:   none, so no batches (${emulators.pubsubMissing})`,
     `Data: ${data}`,
     demo,
     `Add users: FIRESTORE_EMULATOR_HOST=${emulators.firestoreHost} GOOGLE_CLOUD_PROJECT=${process.env.GOOGLE_CLOUD_PROJECT} npm run user -- create --id 2 --email someone@example.com`,
@@ -64,11 +69,14 @@ async function main(argv: string[]): Promise<number> {
     ...(process.env.FCM_EMULATOR_HOST
       ? []
       : [{port: options.fcmPort, role: 'FCM emulator'}]),
+    ...(process.env.PUBSUB_EMULATOR_HOST
+      ? []
+      : [{port: options.pubsubPort, role: 'Pub/Sub emulator'}]),
   ]);
   if (taken.length) {
     throw new StackError(
       `\n  ${taken.join('\n  ')}\nStop what holds the port, or run this stack on other ports: ` +
-        `PORT=${options.port + 10} npm start (uses ${options.port + 10}-${options.port + 12}).`,
+        `PORT=${options.port + 10} npm start (uses ${options.port + 10}-${options.port + 13}).`,
     );
   }
 

@@ -43,7 +43,7 @@ async function occupant(port: number): Promise<string> {
   if (root && isStackIndex(root.text))
     return 'probably another `npm start` (its router)';
   if (root?.status === 200 && root.text.trim() === 'Ok')
-    return 'probably another `npm start` (Firestore emulator)';
+    return 'probably another `npm start` (Firestore or Pub/Sub emulator)';
   const groups = await ask('/emulator/projects/emulator/groups');
   if (groups?.status === 200 && groups.text.startsWith('{"groups":'))
     return 'probably another `npm start` (FCM emulator)';

@@ -7,6 +7,10 @@ import path from 'node:path';
 import type {StackOptions} from './args';
 import {startEmulators, type LocalEmulators} from './emulators';
 import {saveStack} from './persist';
+import {
+  removeNotifySubscriptions,
+  setUpNotifyTopics,
+} from '../pubsub-emulator/topics';
 import type {ExtraRoute} from './router';
 import {seedDemoUser, type SeedResult} from './seed';
 import {checkFunctionsConfig, localSettings} from './settings';
@@ -56,21 +60,27 @@ export async function startLocalStack(
   process.env.METADATA_SERVER_DETECTION ??= 'none';
   // Loading the functions takes a while; do it while the emulators start (they read their
   // configuration on first use, not at import, so the variables set below still apply).
-  const modules = Promise.all([import('./router'), import('./extra-routes')]);
+  const modules = Promise.all([
+    import('./router'),
+    import('./extra-routes'),
+    import('./push-route'),
+  ]);
   const emulators = await startEmulators({
     firestorePort: opts.firestorePort ?? 0,
     fcmPort: opts.fcmPort ?? 0,
+    pubsubPort: opts.pubsubPort ?? 0,
     persistDir: opts.persistDir,
     onFailure: opts.onFailure,
   });
   try {
     process.env.FIRESTORE_EMULATOR_HOST = emulators.firestoreHost;
     process.env.FCM_EMULATOR_HOST = emulators.fcmHost;
+    if (emulators.pubsubHost)
+      process.env.PUBSUB_EMULATOR_HOST = emulators.pubsubHost;
     Object.assign(process.env, localSettings(process.env));
     const projectId = process.env.GOOGLE_CLOUD_PROJECT!;
-    const [seed, [{createLocalServer}, {localExtraRoutes}]] = await Promise.all(
-      [seedDemoUser(projectId), modules],
-    );
+    const [seed, [{createLocalServer}, {localExtraRoutes}, {pushRoute}]] =
+      await Promise.all([seedDemoUser(projectId), modules]);
     // Filled once the port is known: the index and the served docs name the real origin.
     const extra: ExtraRoute[] = [];
     const server = createLocalServer(extra);
@@ -78,12 +88,27 @@ export async function startLocalStack(
       server.once('error', reject);
       server.listen(port, '127.0.0.1', resolve);
     });
-    const url = `http://localhost:${(server.address() as AddressInfo).port}`;
+    const routerPort = (server.address() as AddressInfo).port;
+    const url = `http://localhost:${routerPort}`;
+    const topics = emulators.pubsubHost && {
+      emulatorHost: emulators.pubsubHost,
+      projectId,
+      topic: process.env.NOTIFY_TOPIC?.trim() || 'notifications',
+    };
+    // Batches: NOTIFY_TOPIC and its dead-letter topic push to deliverNotification here.
+    if (topics)
+      await setUpNotifyTopics({
+        ...topics,
+        pushBase: `http://127.0.0.1:${routerPort}`,
+        minBackoffMs: 1_000,
+        maxBackoffMs: 10_000,
+        maxDeliveryAttempts: 15,
+      });
     const persistDir = opts.persistDir && path.resolve(opts.persistDir);
     const data = persistDir
       ? `kept in ${persistDir}: loaded at start, saved when the stack stops`
       : 'in memory, reset on each start (keep it with `npm start -- --persist DIR`)';
-    extra.push(...localExtraRoutes(url, data));
+    extra.push(pushRoute(), ...localExtraRoutes(url, data));
 
     const closeServer = async (cut?: AbortSignal) => {
       const closed = new Promise<void>(resolve =>
@@ -108,6 +133,9 @@ export async function startLocalStack(
         stopping ??= (async (): Promise<StopOutcome> => {
           try {
             await closeServer(cut);
+            // An emulator the stack did not start outlives it: stop its pushes to this router.
+            if (topics && emulators.pubsubKind === 'external')
+              await removeNotifySubscriptions(topics).catch(() => undefined);
             if (!persistDir) return {kind: 'stopped'};
             try {
               await saveStack({

@@ -48,7 +48,7 @@ describe('a stale emulator variable', () => {
       `npm start failed: ${sentence('FIRESTORE_EMULATOR_HOST', dead, 'start that emulator, or unset FIRESTORE_EMULATOR_HOST and `npm start` runs its own')}`,
     );
     expect(run.ms).toBeLessThan(20_000);
-    for (const p of [port, port + 1, port + 2])
+    for (const p of [port, port + 1, port + 2, port + 3])
       expect(await isListening(p)).toBe(false);
   });
 

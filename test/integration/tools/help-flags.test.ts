@@ -83,7 +83,7 @@ describe('--help and unknown flags', () => {
 
   it('started nothing and changed no file', async () => {
     expect(fingerprint()).toEqual(before);
-    for (const p of [port, port + 1, port + 2])
+    for (const p of [port, port + 1, port + 2, port + 3])
       expect(await isListening(p)).toBe(false);
   });
 });

@@ -23,7 +23,7 @@ describe('npm start with an invalid configuration', () => {
         'LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, got "LOUD". ' +
         'The functions would not start; fix the environment and run npm start again.',
     );
-    for (const p of [port, port + 1, port + 2])
+    for (const p of [port, port + 1, port + 2, port + 3])
       expect(await isListening(p)).toBe(false);
   });
 });

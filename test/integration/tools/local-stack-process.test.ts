@@ -13,6 +13,7 @@ import {
   cleanEnv,
   cleanUpAfterAll,
   commandLine,
+  firestoreJvm,
   descendants,
   freePortBlock,
   isListening,
@@ -45,7 +46,7 @@ describe('npm start: the command line', () => {
     );
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(
-      'error: unknown option --bogus\nerror: --persist needs a value\nerror: PORT must be a port number from 0 to 65533, got "abc"\n',
+      'error: unknown option --bogus\nerror: --persist needs a value\nerror: PORT must be a port number from 0 to 65532, got "abc"\n',
     );
   });
 
@@ -116,8 +117,9 @@ describeWithFirestore('npm start: processes and ports', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(
       `port ${portA} (for the router) is in use — probably another \`npm start\` (its router)\n` +
-        `  port ${portA + 1} (for the Firestore emulator) is in use — probably another \`npm start\` (Firestore emulator)\n` +
-        `  port ${portA + 2} (for the FCM emulator) is in use — probably another \`npm start\` (FCM emulator)\n`,
+        `  port ${portA + 1} (for the Firestore emulator) is in use — probably another \`npm start\` (Firestore or Pub/Sub emulator)\n` +
+        `  port ${portA + 2} (for the FCM emulator) is in use — probably another \`npm start\` (FCM emulator)\n` +
+        `  port ${portA + 3} (for the Pub/Sub emulator) is in use — probably another \`npm start\` (Firestore or Pub/Sub emulator)\n`,
     );
     expect(run.stderr).not.toContain('BindException');
     console.log(`a second npm start on taken ports failed after ${run.ms} ms`);
@@ -132,7 +134,7 @@ describeWithFirestore('npm start: processes and ports', () => {
     a.child.kill('SIGTERM');
     await a.finished;
     expect(await survivors(pids)).toEqual([]);
-    for (const port of [portA, portA + 1, portA + 2])
+    for (const port of [portA, portA + 1, portA + 2, portA + 3])
       expect(await isListening(port)).toBe(false);
     // The other stack is untouched.
     expect((await fetch(`http://localhost:${portB}/`)).status).toBe(200);
@@ -140,7 +142,7 @@ describeWithFirestore('npm start: processes and ports', () => {
 
   it('stops with a non-zero exit when its Firestore emulator dies under it', async () => {
     const pids = [b.child.pid!, ...descendants(b.child.pid!)];
-    const jvm = pids.find(pid => commandLine(pid)?.startsWith('java '));
+    const jvm = firestoreJvm(pids);
     expect(jvm).toBeDefined();
     process.kill(jvm!, 'SIGKILL');
     const end = await b.finished;
@@ -163,7 +165,7 @@ describeWithFirestore('npm start: SIGHUP', () => {
     stack.child.kill('SIGHUP');
     await stack.finished;
     expect(await survivors(pids)).toEqual([]);
-    for (const p of [port, port + 1, port + 2])
+    for (const p of [port, port + 1, port + 2, port + 3])
       expect(await isListening(p)).toBe(false);
   });
 });

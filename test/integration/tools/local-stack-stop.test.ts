@@ -13,6 +13,7 @@ import {
   cleanEnv,
   cleanUpAfterAll,
   commandLine,
+  firestoreJvm,
   freePortBlock,
   isListening,
   sleep,
@@ -70,7 +71,7 @@ async function groupMembers(port: number): Promise<string[]> {
 
 async function expectNothingLeft(pids: number[], port: number): Promise<void> {
   expect(await survivors(pids)).toEqual([]);
-  for (const p of [port, port + 1, port + 2])
+  for (const p of [port, port + 1, port + 2, port + 3])
     expect(await isListening(p)).toBe(false);
 }
 
@@ -123,7 +124,7 @@ describeWithFirestore('npm start: Ctrl+C in a terminal', () => {
     const second = await start(port, dir);
     expect(await register(port, 'unsaved-token')).toBe(201);
     // A frozen emulator makes the save wait, as a large export would.
-    const jvm = second.pids.find(pid => commandLine(pid)?.startsWith('java '));
+    const jvm = firestoreJvm(second.pids);
     expect(jvm).toBeDefined();
     process.kill(jvm!, 'SIGSTOP');
     ctrlC(second.stack);

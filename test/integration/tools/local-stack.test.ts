@@ -40,6 +40,7 @@ describeWithFirestore('local stack (npm start)', () => {
     expect(stack.emulators).toMatchObject({
       firestoreKind: 'external',
       fcmKind: 'external',
+      pubsubKind: 'external',
     });
   });
 
@@ -102,6 +103,18 @@ describeWithFirestore('local stack (npm start)', () => {
           method: 'POST',
           url: `${u}/api/users/{user}/notifications`,
           summary: "Send a notification to a user's devices",
+        },
+        {
+          function: 'notifyUsers',
+          method: 'POST',
+          url: `${u}/api/notifications`,
+          summary: 'Send a notification to many users, in the background',
+        },
+        {
+          function: 'notifyUsers',
+          method: 'GET',
+          url: `${u}/api/notifications/{batch}`,
+          summary: 'Follow the delivery of a batch',
         },
       ],
       data: 'in memory, reset on each start (keep it with `npm start -- --persist DIR`)',

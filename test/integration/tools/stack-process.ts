@@ -36,6 +36,8 @@ export function cleanEnv(
     'GCLOUD_PROJECT',
     'PORT',
     'FIRESTORE_EMULATOR_BIN',
+    'PUBSUB_EMULATOR_HOST',
+    'PUBSUB_EMULATOR_BIN',
   ])
     if (!(name in extra)) delete env[name];
   return env;
@@ -148,13 +150,15 @@ function canBind(port: number): Promise<boolean> {
 }
 
 /**
- * A base port whose next two ports are free too (PORT, PORT+1, PORT+2 of a stack), below
+ * A base port whose next three ports are free too (PORT to PORT+3 of a stack), below
  * Linux's ephemeral range (32768+) so that no outgoing connection takes one meanwhile.
  */
 export async function freePortBlock(): Promise<number> {
   for (;;) {
     const base = 20000 + Math.floor(Math.random() * 12000);
-    const free = await Promise.all([base, base + 1, base + 2].map(canBind));
+    const free = await Promise.all(
+      [base, base + 1, base + 2, base + 3].map(canBind),
+    );
     if (free.every(Boolean)) return base;
   }
 }
@@ -184,6 +188,13 @@ export function descendants(pid: number): number[] {
       }
   }
   return found;
+}
+
+/** The official Firestore emulator's JVM among `pids` (the stack also runs Pub/Sub's). */
+export function firestoreJvm(pids: readonly number[]): number | undefined {
+  return pids.find(pid =>
+    /^java .*cloud-firestore-emulator/.test(commandLine(pid) ?? ''),
+  );
 }
 
 /** The command line of a process, or undefined when it is gone. */

@@ -4,26 +4,44 @@
  */
 import type {NotificationMessage} from '../../shared/notify';
 import {listFlag, parseFlags, stringFlag} from '../cli/flags';
+import {usersFromFlag} from './users';
 
 export const USAGE = `Usage: npm run notify -- --user ID [--title TEXT] [--body TEXT] [--data KEY=VALUE ...] [options]
+       npm run notify -- --users ID,ID,... | --users-file FILE  [the same options]
 Sends a notification to every device of a user, through the same code as the notifyUser
 function, with the configuration of the environment (DEVICE_GROUPS, GOOGLE_CLOUD_PROJECT,
 FCM_PROJECT_ID, FCM_EMULATOR_HOST, FIRESTORE_EMULATOR_HOST, ...; see docs/sending.md).
+With --users or --users-file it sends to many users as notifyUsers does: it records batches
+of up to 1000 users and publishes them to NOTIFY_TOPIC (PUBSUB_EMULATOR_HOST names the
+emulator; npm start runs one, and the deliverNotification it pushes to), then follows them
+with a progress bar and prints each batch's final status as JSON.
 
-  --user ID                 (required) the user's id
+  --user ID                 one user's id
+  --users ID,ID,...         many users (comma-separated)
+  --users-file FILE         many users, one id per line
   --title TEXT              the notification's title
   --body TEXT               the notification's body
   --data KEY=VALUE          a data field; repeat for more
-  --idempotency-key KEY     send at most once per key and user within 24 hours
+  --idempotency-key KEY     send at most once per key and user within 24 hours; with many
+                            users, the batches' keys are KEY-1, KEY-2, ... (a second run with
+                            the same users sends nothing more)
   -h, --help                this text
 
-At least one of --title, --body or --data is required. "sent" counts the devices FCM
-accepted the message for. Exit status: 0 when every device was sent to (or the user has
-none), 1 when any was not, nothing sent included (stderr says why), or the send failed,
-2 for bad options.`;
+One of --user, --users or --users-file, and at least one of --title, --body or --data, are
+required. "sent" counts the devices FCM accepted the message for. Exit status: 0 when every
+device was sent to (or the user has none; with many users: when every user ended sent or
+without devices), 1 when any was not, nothing sent included (stderr says why), or the send
+failed, 2 for bad options.`;
+
+/** Who the command sends to: one user, or many (a batch per 1000). */
+export type Recipients =
+  | {kind: 'user'; userId: string}
+  | {kind: 'users'; users: string[]}
+  /** Read by the command, so that the parse stays pure. */
+  | {kind: 'users-file'; file: string};
 
 export interface NotifyArgs {
-  userId: string;
+  recipients: Recipients;
   message: NotificationMessage;
   idempotencyKey: string | undefined;
 }
@@ -35,6 +53,8 @@ export type ParsedNotifyArgs =
 
 const OPTIONS = {
   user: {type: 'string'},
+  users: {type: 'string'},
+  'users-file': {type: 'string'},
   title: {type: 'string'},
   body: {type: 'string'},
   data: {type: 'string', multiple: true},
@@ -52,9 +72,31 @@ export function parseNotifyArgs(argv: readonly string[]): ParsedNotifyArgs {
     const value = stringFlag(parsed, name);
     return value === '' ? undefined : value;
   };
-  const userId = text('user');
-  if (userId === undefined && !problems.some(p => p.startsWith('--user ')))
-    problems.push('--user is required');
+  const given = (['user', 'users', 'users-file'] as const).filter(
+    name => parsed.values[name] !== undefined,
+  );
+  let recipients: Recipients | undefined;
+  if (given.length > 1)
+    problems.push(
+      `${given.map(g => `--${g}`).join(' and ')} exclude each other`,
+    );
+  else if (given.length === 0)
+    problems.push('one of --user, --users or --users-file is required');
+  else if (given[0] === 'user') {
+    const userId = text('user');
+    if (userId !== undefined) recipients = {kind: 'user', userId};
+    else if (!problems.includes('--user needs a value'))
+      problems.push('--user needs a value');
+  } else if (given[0] === 'users') {
+    const list = usersFromFlag(stringFlag(parsed, 'users') ?? '');
+    if (list.kind === 'ok') recipients = {kind: 'users', users: list.users};
+    else problems.push(...list.problems);
+  } else {
+    const file = text('users-file');
+    if (file !== undefined) recipients = {kind: 'users-file', file};
+    else if (!problems.includes('--users-file needs a value'))
+      problems.push('--users-file needs a value');
+  }
   const data: Record<string, string> = {};
   const pairs = listFlag(parsed, 'data');
   for (const pair of pairs) {
@@ -76,9 +118,9 @@ export function parseNotifyArgs(argv: readonly string[]): ParsedNotifyArgs {
     pairs.length === 0
   )
     problems.push('at least one of --title, --body or --data is required');
-  if (problems.length > 0) return {kind: 'invalid', problems};
+  if (problems.length > 0 || !recipients) return {kind: 'invalid', problems};
   return {
     kind: 'run',
-    args: {userId: userId!, message, idempotencyKey: text('idempotency-key')},
+    args: {recipients, message, idempotencyKey: text('idempotency-key')},
   };
 }

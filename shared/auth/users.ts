@@ -106,7 +106,8 @@ export async function upsertUser(
         isContention(err) ||
         code === GRPC.DEADLINE_EXCEEDED ||
         code === GRPC.UNAVAILABLE;
-      if (attempt >= 3 || !transient) throw err;
+      if (attempt >= UPSERT_RUNS || !transient) throw err;
+      await new Promise(resolve => setTimeout(resolve, 50 * attempt));
     }
   }
 }
@@ -154,3 +155,6 @@ async function upsertOnce(
  * retries as contention.)
  */
 const UPSERT_ATTEMPTS = 20;
+
+/** Whole transactions run by upsertUser before a transient failure is the caller's. */
+const UPSERT_RUNS = 5;

@@ -124,8 +124,16 @@ describeWithFirestore('users: unique emails', () => {
       const lost = results.find(
         r => r.status === 'rejected',
       ) as PromiseRejectedResult;
-      expect(lost.reason).toBeInstanceOf(AppError);
-      expect((lost.reason as AppError).status).toBe(409);
+      // Compared whole, so that a failure shows what the loser got instead.
+      expect({
+        type: (lost.reason as Error).constructor.name,
+        message: String(lost.reason),
+        status: (lost.reason as AppError).status,
+      }).toEqual({
+        type: 'AppError',
+        message: `AppError: The email ${email} is already taken.`,
+        status: 409,
+      });
       expect((await owners())[email]).toBe(won[0]);
     }
     expect((await userIds()).length).toBe(2);

@@ -48,9 +48,9 @@ App settings (the functions' environment; see "Settings" in docs/deployment.md)
   --cron-url URL                     CRON_URL          cron's URL, also its OIDC audience
                                      (default https://REGION-PROJECT.cloudfunctions.net/cron)
   --notify-callers EMAIL[,EMAIL...]  NOTIFY_CALLERS    the service accounts allowed to call
-                                     notifyUser: each gets roles/run.invoker on it and is on its
-                                     allow-list (NOTIFY_SERVICE_ACCOUNTS). Without any, notifyUser
-                                     refuses every request (fail closed)
+                                     notifyUser and notifyUsers: each gets roles/run.invoker on
+                                     both and is on their allow-list (NOTIFY_SERVICE_ACCOUNTS).
+                                     Without any, both refuse every request (fail closed)
   --notify-url URL                   NOTIFY_URL        notifyUser's URL, also its OIDC audience
                                      (default https://REGION-PROJECT.cloudfunctions.net/notify-user)
   --notify-users-url URL             NOTIFY_USERS_URL  notifyUsers' URL, also its OIDC audience and

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Deploys the device registration API to one Google Cloud project: the Firestore rules
-# (firestore.rules, through the Firebase Rules API), the 2nd-gen Cloud Functions of the
-# FUNCTIONS table below (each with its runtime service account, capacity and environment),
-# the invoker bindings of the private ones, the Firestore indexes and TTL policies and the
-# Cloud Scheduler job; then it prints each function's URL.
+# (firestore.rules, through the Firebase Rules API), the Pub/Sub topics of batches
+# (NOTIFY_TOPIC and its dead-letter topic), the 2nd-gen Cloud Functions of the FUNCTIONS
+# table below (each with its runtime service account, capacity and environment), the
+# invoker bindings of the private ones, the trigger subscriptions' retry and dead-letter
+# policies, the Firestore indexes and TTL policies and the Cloud Scheduler job; then it
+# prints each HTTP function's URL.
 #
 # A run first checks the project (login, APIs, database, service accounts; --check does only
 # that), then runs every local check (build, Scheduler settings, rules file, and each
@@ -46,11 +48,17 @@ App settings (the functions' environment; see "Settings" in docs/deployment.md)
   --cron-url URL                     CRON_URL          cron's URL, also its OIDC audience
                                      (default https://REGION-PROJECT.cloudfunctions.net/cron)
   --notify-callers EMAIL[,EMAIL...]  NOTIFY_CALLERS    the service accounts allowed to call
-                                     notifyUser: each gets roles/run.invoker on it and is on its
-                                     allow-list (NOTIFY_SERVICE_ACCOUNTS). Without any, notifyUser
-                                     refuses every request (fail closed)
+                                     notifyUser and notifyUsers: each gets roles/run.invoker on
+                                     both and is on their allow-list (NOTIFY_SERVICE_ACCOUNTS).
+                                     Without any, both refuse every request (fail closed)
   --notify-url URL                   NOTIFY_URL        notifyUser's URL, also its OIDC audience
                                      (default https://REGION-PROJECT.cloudfunctions.net/notify-user)
+  --notify-users-url URL             NOTIFY_USERS_URL  notifyUsers' URL, also its OIDC audience and
+                                     the base of its status URLs; the --notify-callers call it too
+                                     (default https://REGION-PROJECT.cloudfunctions.net/notify-users)
+  --notify-topic TOPIC               NOTIFY_TOPIC      the Pub/Sub topic of batches (default
+                                     notifications); its dead-letter topic is TOPIC-dead-letter.
+                                     Both are created when missing (docs/sending.md, "Batches")
 
 Service accounts (--print-iam-setup prints the commands that create them)
   --devices-runtime-service-account EMAIL
@@ -62,6 +70,16 @@ Service accounts (--print-iam-setup prints the commands that create them)
   --cron-runtime-service-account EMAIL
                                      CRON_RUNTIME_SERVICE_ACCOUNT     cron runs as it
                                      (default cron-runtime@PROJECT.iam.gserviceaccount.com)
+  --batches-runtime-service-account EMAIL
+                                     BATCHES_RUNTIME_SERVICE_ACCOUNT  notifyUsers runs as it
+                                     (default batches-runtime@PROJECT.iam.gserviceaccount.com)
+  --deliver-runtime-service-account EMAIL
+                                     DELIVER_RUNTIME_SERVICE_ACCOUNT  deliverNotification runs as it
+                                     (default deliver-runtime@PROJECT.iam.gserviceaccount.com)
+  --deliver-trigger-service-account EMAIL
+                                     DELIVER_TRIGGER_SERVICE_ACCOUNT  the identity of
+                                     deliverNotification's Eventarc triggers: the only one allowed
+                                     to invoke it (default deliver-invoker@PROJECT.iam.gserviceaccount.com)
   --scheduler-service-account EMAIL  SCHEDULER_SERVICE_ACCOUNT        Cloud Scheduler signs cron's
                                      OIDC token as it; the only identity allowed to invoke cron
                                      (default cron-invoker@PROJECT.iam.gserviceaccount.com)
@@ -76,12 +94,14 @@ Runtime and schedule
   --time-zone TZ                     TIME_ZONE         the Scheduler job's IANA zone (default Etc/UTC)
 
 Capacity, per group of functions (flags only): devices = addDevice and removeDevice,
-notify = notifyUser, cron = cron. GROUP is one of the three.
+notify = notifyUser, cron = cron, batches = notifyUsers, deliver = deliverNotification
+(both of its deployments). GROUP is one of the five.
   --GROUP-concurrency N              requests one instance serves at once
                                      (default 16; cron 1)
   --GROUP-cpu VCPU                   (default 1; concurrency above 1 needs 1 or more)
   --GROUP-memory SIZE                (default 512Mi)
-  --GROUP-max-instances N            (default 20; cron 3)
+  --GROUP-max-instances N            (default 20; cron 3; deliver 10, which keeps batch sends
+                                     under FCM's quota: docs/sending.md, "Capacity")
   --GROUP-min-instances N            instances kept running (default 0). A new device function
                                      instance takes about 1 s more than a warm one to its first
                                      answer (docs/deployment.md); a kept one is billed while idle
@@ -102,16 +122,31 @@ USAGE
 
 # The functions, one row each: name, entry point, group, who may call it, timeout. The group
 # names the runtime service account (--GROUP-runtime-service-account) and the capacity flags
-# (--GROUP-concurrency, ...). A `private` function lets only the accounts `invokers` names
-# call it. Adding a function is one row here (a new group: one word in ACCOUNT_GROUPS, its
-# options in `opt`, its roles in group_roles).
+# (--GROUP-concurrency, ...). A `private` HTTP function lets only the accounts `invokers`
+# names call it. `topic` and `dead-letter` are event functions triggered by NOTIFY_TOPIC or
+# its dead-letter topic through Eventarc (with --retry), invoked only by the trigger's
+# account; deliverNotification is deployed once for each (it tells them apart by the
+# event's topic). Adding a function is one row here (a new group: one word in
+# ACCOUNT_GROUPS, its options in `opt`, its roles in group_roles).
 FUNCTIONS=(
-  'add-device     addDevice     devices  public   60s'
-  'remove-device  removeDevice  devices  public   60s'
-  'cron           cron          cron     private  540s'
-  'notify-user    notifyUser    notify   private  60s'
+  'add-device                        addDevice            devices  public       60s'
+  'remove-device                     removeDevice         devices  public       60s'
+  'cron                              cron                 cron     private      540s'
+  'notify-user                       notifyUser           notify   private      60s'
+  'notify-users                      notifyUsers          batches  private      60s'
+  'deliver-notification              deliverNotification  deliver  topic        60s'
+  'deliver-notification-dead-letter  deliverNotification  deliver  dead-letter  60s'
 )
-ACCOUNT_GROUPS=(devices notify cron)
+ACCOUNT_GROUPS=(devices notify cron batches deliver)
+
+# The trigger subscription of NOTIFY_TOPIC: Pub/Sub redelivers a failed event after a backoff
+# from MIN_RETRY_DELAY to MAX_RETRY_DELAY (Pub/Sub's limit: 600s), and moves it to the
+# dead-letter topic after MAX_DELIVERY_ATTEMPTS deliveries (5 to 100). It stays above
+# NOTIFY_MAX_ATTEMPTS (default 5): the app records a user `failed` itself long before, and a
+# redelivery that only waits out FCM's quota counts here too (docs/sending.md, "Failures").
+MAX_DELIVERY_ATTEMPTS=15
+MIN_RETRY_DELAY=10s
+MAX_RETRY_DELAY=600s
 
 # The APIs a deployment uses, each for a reason (docs/deployment.md lists them).
 REQUIRED_APIS=(
@@ -123,8 +158,10 @@ REQUIRED_APIS=(
   firestore.googleapis.com        # the database, its indexes and TTL policies
   firebaserules.googleapis.com    # the Firestore rules release
   cloudscheduler.googleapis.com   # the job that calls cron
-  fcm.googleapis.com              # FCM: HTTP v1 sends (notifyUser) and device groups
+  fcm.googleapis.com              # FCM: HTTP v1 sends (notifyUser, deliverNotification) and device groups
   iam.googleapis.com              # the runtime service accounts
+  pubsub.googleapis.com           # the topics of batches (notifyUsers publishes, deliverNotification is triggered)
+  eventarc.googleapis.com         # deliverNotification's triggers (2nd gen delivers Pub/Sub events through Eventarc)
 )
 
 # Options that take a value, with their starting values (environment or default).
@@ -138,9 +175,14 @@ declare -A opt=(
   [cron-url]=${CRON_URL:-}
   [notify-callers]=${NOTIFY_CALLERS:-}
   [notify-url]=${NOTIFY_URL:-}
+  [notify-users-url]=${NOTIFY_USERS_URL:-}
+  [notify-topic]=${NOTIFY_TOPIC:-notifications}
   [devices-runtime-service-account]=${DEVICES_RUNTIME_SERVICE_ACCOUNT:-}
   [notify-runtime-service-account]=${NOTIFY_RUNTIME_SERVICE_ACCOUNT:-}
   [cron-runtime-service-account]=${CRON_RUNTIME_SERVICE_ACCOUNT:-}
+  [batches-runtime-service-account]=${BATCHES_RUNTIME_SERVICE_ACCOUNT:-}
+  [deliver-runtime-service-account]=${DELIVER_RUNTIME_SERVICE_ACCOUNT:-}
+  [deliver-trigger-service-account]=${DELIVER_TRIGGER_SERVICE_ACCOUNT:-}
   [scheduler-service-account]=${SCHEDULER_SERVICE_ACCOUNT:-}
   [runtime]=${RUNTIME:-nodejs22}
   [devices-ingress]=${DEVICES_INGRESS:-all}
@@ -160,6 +202,16 @@ declare -A opt=(
   [cron-memory]=512Mi
   [cron-max-instances]=3
   [cron-min-instances]=0
+  [batches-concurrency]=16
+  [batches-cpu]=1
+  [batches-memory]=512Mi
+  [batches-max-instances]=20
+  [batches-min-instances]=0
+  [deliver-concurrency]=16
+  [deliver-cpu]=1
+  [deliver-memory]=512Mi
+  [deliver-max-instances]=10
+  [deliver-min-instances]=0
 )
 mode=deploy
 dry_run=false
@@ -249,9 +301,12 @@ for group in "${ACCOUNT_GROUPS[@]}"; do
 done
 [ -n "${opt[scheduler-service-account]}" ] ||
   opt[scheduler-service-account]=cron-invoker@$in_project.iam.gserviceaccount.com
+[ -n "${opt[deliver-trigger-service-account]}" ] ||
+  opt[deliver-trigger-service-account]=deliver-invoker@$in_project.iam.gserviceaccount.com
 [ -n "${opt[cron-url]}" ] || opt[cron-url]=https://${region:-REGION}-$in_project.cloudfunctions.net/cron
 # Used only when callers are given and no audience is set yet (see the notify-user settings).
 default_notify_url=https://${region:-REGION}-$in_project.cloudfunctions.net/notify-user
+default_notify_users_url=https://${region:-REGION}-$in_project.cloudfunctions.net/notify-users
 
 # check NAME ENV_VAR PATTERN DESCRIPTION: the value of --NAME must match PATTERN (a bash
 # regex); an empty value is reported as missing.
@@ -296,12 +351,17 @@ for group in "${ACCOUNT_GROUPS[@]}"; do
   check "$group-runtime-service-account" '' "$email" 'a service account email'
 done
 check scheduler-service-account '' "$email" 'a service account email'
+check deliver-trigger-service-account '' "$email" 'a service account email'
 check runtime '' '^nodejs[0-9]+$' 'a Node.js runtime such as nodejs22'
 check devices-ingress DEVICES_INGRESS '^(all|internal-and-gclb)$' 'all or internal-and-gclb'
 optional device-group-prefix '^[A-Za-z0-9_.-]{1,64}$' '1-64 letters, digits, dots, dashes or underscores'
 check time-zone '' '^[A-Za-z0-9_+/-]+$' 'an IANA time zone such as Europe/Amsterdam'
 check cron-url '' '^https://[^[:space:]]+$' 'an https URL'
 optional notify-url '^https://[^[:space:]]+$' 'an https URL'
+optional notify-users-url '^https://[^[:space:]]+$' 'an https URL'
+# config.ts's NOTIFY_TOPIC shape, shortened by the dead-letter suffix (255 characters in all).
+check notify-topic NOTIFY_TOPIC '^[A-Za-z][A-Za-z0-9._~%+-]{2,200}$' 'a Pub/Sub topic id (3-201 letters, digits and ._~%+-, starting with a letter)'
+[[ ${opt[notify-topic]} != goog* ]] || errors+=("--notify-topic must not start with \"goog\" (Pub/Sub reserves it)")
 if [ -n "${opt[env-file]}" ] && [ ! -f "${opt[env-file]}" ]; then
   errors+=("--env-file ${opt[env-file]}: no such file")
 fi
@@ -355,7 +415,10 @@ for group in "${ACCOUNT_GROUPS[@]}"; do
   account[$group]=${opt[$group-runtime-service-account]}
 done
 scheduler_sa=${opt[scheduler-service-account]}
+trigger_sa=${opt[deliver-trigger-service-account]}
 cron_url=${opt[cron-url]}
+topic=${opt[notify-topic]}
+dead_letter_topic=$topic-dead-letter
 
 # Prints a command as shell input (so the output of --print-iam-setup can be piped to bash).
 show() {
@@ -367,19 +430,27 @@ show() {
 
 # group_roles GROUP: the project roles of the group's runtime account. FCM's role goes only
 # to the accounts that call FCM with the chosen backend (docs/deployment-security.md).
+# notifyUsers' publisher role is on NOTIFY_TOPIC alone, granted by deploy.sh with the topic.
 group_roles() {
   echo roles/datastore.user
-  if [ "$1" = notify ] || [ "$device_groups" = fcm ]; then
-    echo roles/firebasecloudmessaging.admin
-  fi
+  case $1 in
+    notify | deliver) echo roles/firebasecloudmessaging.admin ;;
+    devices | cron) if [ "$device_groups" = fcm ]; then echo roles/firebasecloudmessaging.admin; fi ;;
+  esac
 }
+# Every account deploy.sh expects to exist: the runtime ones, then the two invoker identities.
+all_accounts=()
+for group in "${ACCOUNT_GROUPS[@]}"; do all_accounts+=("${account[$group]}"); done
+all_accounts+=("$scheduler_sa" "$trigger_sa")
 
 if [ "$mode" = print-iam-setup ]; then
   echo "# Service accounts and project roles for the device registration API in $project"
-  echo "# (--device-groups $device_groups). Why each role: docs/deployment-security.md. The invoker"
-  echo '# bindings (roles/run.invoker on cron for the scheduler account, on notify-user for each'
-  echo '# --notify-callers account) are made by deploy.sh itself.'
-  for sa in "${account[devices]}" "${account[notify]}" "${account[cron]}" "$scheduler_sa"; do
+  echo "# (--device-groups $device_groups). Why each role: docs/deployment-security.md. The bindings"
+  echo '# on single resources are made by deploy.sh itself: roles/run.invoker on cron for the'
+  echo '# scheduler account, on notify-user and notify-users for each --notify-callers account, on'
+  echo "# the deliver-notification functions for the trigger account; roles/pubsub.publisher on"
+  echo "# the topic $topic for notifyUsers' account; the Pub/Sub service agent's roles for dead letters."
+  for sa in "${all_accounts[@]}"; do
     if [[ $sa == *@"$project".iam.gserviceaccount.com ]]; then
       show gcloud iam service-accounts create "${sa%@*}" "--project=$project" \
         "--display-name=device registration: ${sa%@*}"
@@ -434,6 +505,9 @@ not_found() {
 problems=0
 missing_apis=()
 cloudfunctions_enabled=true
+pubsub_enabled=true
+# The project's number: the Pub/Sub service agent is service-NUMBER@gcp-sa-pubsub.
+project_number=''
 item() { # item ok|MISSING|WRONG TEXT [FIX...]
   local state=$1 text=$2 fix
   shift 2
@@ -442,7 +516,7 @@ item() { # item ok|MISSING|WRONG TEXT [FIX...]
   for fix in "$@"; do printf '           %s\n' "$fix"; done
 }
 check_project() {
-  local who adc_fix number enabled db missing_accounts=()
+  local who adc_fix enabled db missing_accounts=()
   echo "==> checking project $project"
   who=$(read_gcloud auth list --filter=status:ACTIVE '--format=value(account)' | head -n 1) || who=''
   if [ -z "$who" ]; then
@@ -456,18 +530,18 @@ check_project() {
   else
     item MISSING 'application default credentials (the Scheduler job and the rules release use them)' "$adc_fix"
   fi
-  if ! number=$(read_gcloud projects describe "$project" '--format=value(projectNumber)') || [ -z "$number" ]; then
+  if ! project_number=$(read_gcloud projects describe "$project" '--format=value(projectNumber)') || [ -z "$project_number" ]; then
     item MISSING "project $project can be read by $who: $(last_error)" \
       'fix: check --project, or ask for a role on the project (gcloud projects list shows yours)'
     return
   fi
-  item ok "project $project (number $number)"
+  item ok "project $project (number $project_number)"
   if [ -n "${opt[fcm-sender-id]}" ]; then
-    if [ "${opt[fcm-sender-id]}" = "$number" ]; then
+    if [ "${opt[fcm-sender-id]}" = "$project_number" ]; then
       item ok '--fcm-sender-id is the project number'
     else
       item WRONG "--fcm-sender-id ${opt[fcm-sender-id]} is not the number of $project" \
-        "fix: --fcm-sender-id $number"
+        "fix: --fcm-sender-id $project_number"
     fi
   fi
   enabled=$(read_gcloud services list --enabled "--project=$project" '--format=value(config.name)') || {
@@ -481,6 +555,7 @@ check_project() {
     item ok "the ${#REQUIRED_APIS[@]} APIs a deployment uses are enabled"
   else
     grep -qxF cloudfunctions.googleapis.com <<<"$enabled" || cloudfunctions_enabled=false
+    grep -qxF pubsub.googleapis.com <<<"$enabled" || pubsub_enabled=false
     if [ "$mode" = check ]; then
       item MISSING "APIs not enabled: ${missing_apis[*]}" \
         "fix: gcloud services enable ${missing_apis[*]} --project=$project"
@@ -511,13 +586,13 @@ check_project() {
       "fix: gcloud services enable iam.googleapis.com --project=$project"
     return
   fi
-  for sa in "${account[devices]}" "${account[notify]}" "${account[cron]}" "$scheduler_sa"; do
+  for sa in "${all_accounts[@]}"; do
     if ! read_gcloud iam service-accounts describe "$sa" "--project=$project" '--format=value(email)' >/dev/null; then
       missing_accounts+=("$sa")
     fi
   done
   if [ ${#missing_accounts[@]} -eq 0 ]; then
-    item ok 'the runtime and scheduler service accounts exist'
+    item ok 'the runtime and invoker service accounts exist'
   else
     item MISSING "service accounts: ${missing_accounts[*]}" \
       "fix: ./deploy.sh --project=$project --device-groups=${device_groups:-fcm|firestore} --print-iam-setup (review, then run its commands)"
@@ -562,27 +637,35 @@ if $dry_run; then cat "$tmp/rules"; fi
 common_settings=(--set "GOOGLE_CLOUD_PROJECT=$project" --set "DEVICE_GROUPS=$device_groups")
 [ -z "${opt[fcm-sender-id]}" ] || common_settings+=(--set "FCM_SENDER_ID=${opt[fcm-sender-id]}")
 [ -z "${opt[device-group-prefix]}" ] || common_settings+=(--set "DEVICE_GROUP_PREFIX=${opt[device-group-prefix]}")
+# notify_settings URL DEFAULT_URL: the allow-list of notifyUser or notifyUsers (the same callers).
+notify_settings() {
+  if [ ${#notify_callers[@]} -gt 0 ]; then
+    printf '%s\n' --set "NOTIFY_SERVICE_ACCOUNTS=$(IFS=,; echo "${notify_callers[*]}")"
+  fi
+  # A deployed audience stays unless the URL flag changes it: the callers ask for it.
+  if [ -n "$1" ]; then
+    printf '%s\n' --set "NOTIFY_OIDC_AUDIENCE=$1"
+  elif [ ${#notify_callers[@]} -gt 0 ]; then
+    printf '%s\n' --default "NOTIFY_OIDC_AUDIENCE=$2"
+  fi
+}
 function_settings() {
   case $1 in
     cron) printf '%s\n' --set "CRON_OIDC_AUDIENCE=$cron_url" --set "CRON_SERVICE_ACCOUNT=$scheduler_sa" ;;
-    notify-user)
-      if [ ${#notify_callers[@]} -gt 0 ]; then
-        printf '%s\n' --set "NOTIFY_SERVICE_ACCOUNTS=$(IFS=,; echo "${notify_callers[*]}")"
-      fi
-      # A deployed audience stays unless --notify-url changes it: the callers ask for it.
-      if [ -n "${opt[notify-url]}" ]; then
-        printf '%s\n' --set "NOTIFY_OIDC_AUDIENCE=${opt[notify-url]}"
-      elif [ ${#notify_callers[@]} -gt 0 ]; then
-        printf '%s\n' --default "NOTIFY_OIDC_AUDIENCE=$default_notify_url"
-      fi
+    notify-user) notify_settings "${opt[notify-url]}" "$default_notify_url" ;;
+    notify-users)
+      notify_settings "${opt[notify-users-url]}" "$default_notify_users_url"
+      printf '%s\n' --set "NOTIFY_TOPIC=$topic"
       ;;
+    deliver-notification*) printf '%s\n' --set "NOTIFY_TOPIC=$topic" ;;
   esac
 }
-# invokers NAME: the accounts given roles/run.invoker on a private function.
+# invokers NAME: the accounts given roles/run.invoker on a private or event function.
 invokers() {
   case $1 in
     cron) echo "$scheduler_sa" ;;
-    notify-user) if [ ${#notify_callers[@]} -gt 0 ]; then printf '%s\n' "${notify_callers[@]}"; fi ;;
+    notify-user | notify-users) if [ ${#notify_callers[@]} -gt 0 ]; then printf '%s\n' "${notify_callers[@]}"; fi ;;
+    deliver-notification*) echo "$trigger_sa" ;;
   esac
 }
 
@@ -622,6 +705,14 @@ if [ "${opt[devices-ingress]}" = internal-and-gclb ] && [ "$hops" -lt 2 ]; then
   echo "deploy.sh: --devices-ingress internal-and-gclb needs FORWARDED_FOR_HOPS=2 (in the env file): behind the load balancer, the last X-Forwarded-For entry is the load balancer itself; nothing was changed" >&2
   exit 1
 fi
+# deliverNotification records a user `failed` after NOTIFY_MAX_ATTEMPTS sends; Pub/Sub must
+# not dead-letter the event first (every redelivery counts there, waits included).
+attempts=$(sed -n 's/^NOTIFY_MAX_ATTEMPTS: *"\{0,1\}\([0-9]*\)"\{0,1\}$/\1/p' "$tmp/deliver-notification.yaml")
+attempts=${attempts:-5}
+if [ "$attempts" -ge "$MAX_DELIVERY_ATTEMPTS" ]; then
+  echo "deploy.sh: NOTIFY_MAX_ATTEMPTS=$attempts must be below the trigger subscription's $MAX_DELIVERY_ATTEMPTS delivery attempts (else Pub/Sub gives up on a user before the app records why); nothing was changed" >&2
+  exit 1
+fi
 
 # ---- Changes: from here on, a dry run prints the commands instead ----
 if [ ${#missing_apis[@]} -gt 0 ]; then
@@ -631,6 +722,56 @@ fi
 
 echo '==> Firestore rules: release firestore.rules (clients get no access; the functions are not subject to rules)'
 run npm run --silent release-rules -- "--project=$project" --rules=firestore.rules
+
+# Pub/Sub's service agent: it moves a message to the dead-letter topic (publisher there,
+# subscriber on the trigger subscription) and signs the push's OIDC token as the trigger account.
+pubsub_agent=serviceAccount:service-$project_number@gcp-sa-pubsub.iam.gserviceaccount.com
+# ensure_topic TOPIC: creates the topic unless it exists (it is never changed or deleted).
+ensure_topic() {
+  if $pubsub_enabled && read_gcloud pubsub topics describe "$1" "--project=$project" '--format=value(name)' >/dev/null; then
+    echo "topic exists: $1"
+  elif ! $pubsub_enabled || not_found; then
+    run gcloud pubsub topics create "$1" "--project=$project"
+  else
+    echo "deploy.sh: cannot read the topic $1: $(last_error)" >&2
+    exit 1
+  fi
+}
+echo "==> Pub/Sub topics of batches: $topic and its dead-letter topic"
+ensure_topic "$topic"
+ensure_topic "$dead_letter_topic"
+# Adding a binding that exists changes nothing. Each is on one resource only.
+run gcloud pubsub topics add-iam-policy-binding "$topic" "--project=$project" \
+  "--member=serviceAccount:${account[batches]}" --role=roles/pubsub.publisher
+run gcloud pubsub topics add-iam-policy-binding "$dead_letter_topic" "--project=$project" \
+  "--member=$pubsub_agent" --role=roles/pubsub.publisher
+# Only for a service agent made before 2021-04-08 (newer ones have it), and only on this account.
+run gcloud iam service-accounts add-iam-policy-binding "$trigger_sa" "--project=$project" \
+  "--member=$pubsub_agent" --role=roles/iam.serviceAccountTokenCreator
+
+# find_subscription FUNCTION: sets `sub` to the Pub/Sub subscription of the function's
+# Eventarc trigger. A dry run prints the two reads (the function is not deployed yet) and
+# goes on with the placeholders TRIGGER and SUBSCRIPTION.
+find_subscription() {
+  local describe=(gcloud functions describe "$1" --v2 "--region=$region" "--project=$project"
+    '--format=value(eventTrigger.trigger)')
+  local trigger_name name
+  if $dry_run; then
+    run "${describe[@]}"
+    run gcloud eventarc triggers describe TRIGGER "--location=$region" "--project=$project" \
+      '--format=value(transport.pubsub.subscription)'
+    sub=SUBSCRIPTION
+    return
+  fi
+  trigger_name=$("${describe[@]}")
+  name=$(gcloud eventarc triggers describe "${trigger_name##*/}" "--location=$region" "--project=$project" \
+    '--format=value(transport.pubsub.subscription)')
+  if [ -z "$name" ]; then
+    echo "deploy.sh: the trigger of $1 (${trigger_name:-none}) names no Pub/Sub subscription" >&2
+    exit 1
+  fi
+  sub=${name##*/}
+}
 
 # capacity GROUP: the capacity flags of a group's functions.
 capacity() {
@@ -642,19 +783,42 @@ for row in "${FUNCTIONS[@]}"; do
   read -r fn entry group access timeout <<<"$row"
   access_flag=--allow-unauthenticated
   [ "$access" = public ] || access_flag=--no-allow-unauthenticated
+  case $access in
+    topic) trigger=(--trigger-topic="$topic" --retry "--trigger-service-account=$trigger_sa") ;;
+    dead-letter) trigger=(--trigger-topic="$dead_letter_topic" --retry "--trigger-service-account=$trigger_sa") ;;
+    *) trigger=(--trigger-http) ;;
+  esac
   mapfile -t group_capacity < <(capacity "$group")
   [ "$group" = devices ] && group_capacity+=("--ingress-settings=${opt[devices-ingress]}")
   run gcloud functions deploy "$fn" --gen2 "--region=$region" "--project=$project" "--runtime=${opt[runtime]}" \
-    --source=. --trigger-http "--entry-point=$entry" "$access_flag" "--timeout=$timeout" \
+    --source=. "${trigger[@]}" "--entry-point=$entry" "$access_flag" "--timeout=$timeout" \
     "--service-account=${account[$group]}" "${group_capacity[@]}" "--env-vars-file=$tmp/$fn.yaml" --quiet
   # roles/run.invoker on this function alone. Removing an account from a list does not revoke
   # its binding: see docs/deployment-security.md.
-  if [ "$access" = private ]; then
+  if [ "$access" != public ]; then
     while read -r member; do
       run gcloud functions add-invoker-policy-binding "$fn" "--region=$region" "--project=$project" \
         "--member=serviceAccount:$member"
     done < <(invokers "$fn")
   fi
+  # The trigger's subscription, which Eventarc made (and makes again if the trigger changes):
+  # its backoff, and for NOTIFY_TOPIC its dead-letter policy. Each update sets every flag of
+  # its group (an omitted one would go back to its default).
+  case $access in
+    topic)
+      find_subscription "$fn"
+      run gcloud pubsub subscriptions update "$sub" "--project=$project" \
+        "--dead-letter-topic=$dead_letter_topic" "--max-delivery-attempts=$MAX_DELIVERY_ATTEMPTS" \
+        "--min-retry-delay=$MIN_RETRY_DELAY" "--max-retry-delay=$MAX_RETRY_DELAY"
+      run gcloud pubsub subscriptions add-iam-policy-binding "$sub" "--project=$project" \
+        "--member=$pubsub_agent" --role=roles/pubsub.subscriber
+      ;;
+    dead-letter)
+      find_subscription "$fn"
+      run gcloud pubsub subscriptions update "$sub" "--project=$project" \
+        "--min-retry-delay=$MIN_RETRY_DELAY" "--max-retry-delay=$MAX_RETRY_DELAY"
+      ;;
+  esac
 done
 
 # Creating an index that exists fails with ALREADY_EXISTS; that is the state we want.
@@ -711,7 +875,8 @@ run npm run --silent scheduler -- "${scheduler_args[@]}"
 
 echo '==> function URLs'
 for row in "${FUNCTIONS[@]}"; do
-  read -r fn _ <<<"$row"
+  read -r fn _ _ access _ <<<"$row"
+  [ "$access" = public ] || [ "$access" = private ] || continue
   describe=(gcloud functions describe "$fn" --v2 "--region=$region" "--project=$project"
     '--format=value(serviceConfig.uri)')
   if $dry_run; then

@@ -195,7 +195,7 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
     }
     yaml.set(fn.name, envVarsYaml(plan));
     if (
-      fn.entryPoint === 'notifyUser' &&
+      (fn.entryPoint === 'notifyUser' || fn.entryPoint === 'notifyUsers') &&
       checked.config.notify.serviceAccounts.length === 0
     )
       notes.push(

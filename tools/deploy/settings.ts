@@ -18,6 +18,8 @@ export const FLAG_SETTINGS: Readonly<Record<string, string>> = {
   CRON_SERVICE_ACCOUNT: '--scheduler-service-account',
   NOTIFY_OIDC_AUDIENCE: '--notify-url',
   NOTIFY_SERVICE_ACCOUNTS: '--notify-callers',
+  // deploy.sh creates the topic and the triggers: the name has one place, its flag.
+  NOTIFY_TOPIC: '--notify-topic',
 };
 
 /** Variables of local runs that must never reach a deployed function, with the reason. */

@@ -1,5 +1,5 @@
 import {spawnSync} from 'node:child_process';
-import {readFileSync} from 'node:fs';
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {
   ROOT,
@@ -23,13 +23,28 @@ const DEVICES_SA = 'devices-runtime@my-proj-1.iam.gserviceaccount.com';
 const NOTIFY_SA = 'notify-runtime@my-proj-1.iam.gserviceaccount.com';
 const CRON_SA = 'cron-runtime@my-proj-1.iam.gserviceaccount.com';
 const INVOKER_SA = 'cron-invoker@my-proj-1.iam.gserviceaccount.com';
+const BATCHES_SA = 'batches-runtime@my-proj-1.iam.gserviceaccount.com';
+const DELIVER_SA = 'deliver-runtime@my-proj-1.iam.gserviceaccount.com';
+const TRIGGER_SA = 'deliver-invoker@my-proj-1.iam.gserviceaccount.com';
+const PUBSUB_AGENT =
+  'serviceAccount:service-123456789012@gcp-sa-pubsub.iam.gserviceaccount.com';
+const FUNCTION_NAMES = [
+  'add-device',
+  'remove-device',
+  'cron',
+  'notify-user',
+  'notify-users',
+  'deliver-notification',
+  'deliver-notification-dead-letter',
+];
+const HTTP_FUNCTIONS = FUNCTION_NAMES.slice(0, 5);
 const URL = 'https://europe-west1-my-proj-1.cloudfunctions.net/cron';
 const COMMON =
   '--gen2 --region=europe-west1 --project=my-proj-1 --runtime=nodejs22 --source=. --trigger-http';
-const NOTE = [
-  '==> note: notify-user refuses every request (500): no caller is allowed. Deploy again with',
+const NOTE = ['notify-user', 'notify-users'].flatMap(fn => [
+  `==> note: ${fn} refuses every request (500): no caller is allowed. Deploy again with`,
   '    --notify-callers EMAIL[,EMAIL...] (or NOTIFY_CALLERS) to allow the services that send.',
-];
+]);
 const SCHEDULER_ARGS = `--project=my-proj-1 --region=europe-west1 --url=${URL} --service-account=${INVOKER_SA} --time-zone=Etc/UTC`;
 /** The temporary folder deploy.sh writes the env-vars files to, as printed. */
 const TMP = /\/\S*\/deploy\.\w+\//g;
@@ -42,15 +57,33 @@ const READS = [
   'gcloud projects describe my-proj-1 --format=value(projectNumber)',
   'gcloud services list --enabled --project=my-proj-1 --format=value(config.name)',
   'gcloud firestore databases describe --database=(default) --project=my-proj-1 --format=value(type)',
-  ...[DEVICES_SA, NOTIFY_SA, CRON_SA, INVOKER_SA].map(
+  ...[
+    DEVICES_SA,
+    NOTIFY_SA,
+    CRON_SA,
+    BATCHES_SA,
+    DELIVER_SA,
+    INVOKER_SA,
+    TRIGGER_SA,
+  ].map(
     sa =>
       `gcloud iam service-accounts describe ${sa} --project=my-proj-1 --format=value(email)`,
   ),
   'npm run --silent gcp-build',
-  ...['add-device', 'remove-device', 'cron', 'notify-user'].map(
+  ...FUNCTION_NAMES.map(
     fn =>
       `gcloud functions describe ${fn} --v2 --region=europe-west1 --project=my-proj-1 --format=json`,
   ),
+  // Describe-or-create: the topics are read, and created only when missing.
+  ...['notifications', 'notifications-dead-letter'].map(
+    topic =>
+      `gcloud pubsub topics describe ${topic} --project=my-proj-1 --format=value(name)`,
+  ),
+];
+/** A dry run's reads of an event function's trigger subscription, and its settings. */
+const SUBSCRIPTION_PLAN = (fn: string) => [
+  `gcloud functions describe ${fn} --v2 --region=europe-west1 --project=my-proj-1 --format=value\\(eventTrigger.trigger\\)`,
+  'gcloud eventarc triggers describe TRIGGER --location=europe-west1 --project=my-proj-1 --format=value\\(transport.pubsub.subscription\\)',
 ];
 
 describe('deploy.sh', () => {
@@ -80,8 +113,17 @@ describe('deploy.sh', () => {
     const capacity =
       '--concurrency=16 --cpu=1 --memory=512Mi --min-instances=0 --max-instances=20';
     const devices = `${capacity} --ingress-settings=all`;
+    const eventFn = (name: string, topic: string) =>
+      `gcloud functions deploy ${name} --gen2 --region=europe-west1 --project=my-proj-1 --runtime=nodejs22 --source=. --trigger-topic=${topic} --retry --trigger-service-account=${TRIGGER_SA} --entry-point=deliverNotification --no-allow-unauthenticated --timeout=60s --service-account=${DELIVER_SA} --concurrency=16 --cpu=1 --memory=512Mi --min-instances=0 --max-instances=10 --env-vars-file=TMP/${name}.yaml --quiet`;
+    const triggerInvoker = (name: string) =>
+      `gcloud functions add-invoker-policy-binding ${name} --region=europe-west1 --project=my-proj-1 --member=serviceAccount:${TRIGGER_SA}`;
     expect(normal(commands)).toEqual([
       'npm run --silent release-rules -- --project=my-proj-1 --rules=firestore.rules',
+      'gcloud pubsub topics create notifications --project=my-proj-1',
+      'gcloud pubsub topics create notifications-dead-letter --project=my-proj-1',
+      `gcloud pubsub topics add-iam-policy-binding notifications --project=my-proj-1 --member=serviceAccount:${BATCHES_SA} --role=roles/pubsub.publisher`,
+      `gcloud pubsub topics add-iam-policy-binding notifications-dead-letter --project=my-proj-1 --member=${PUBSUB_AGENT} --role=roles/pubsub.publisher`,
+      `gcloud iam service-accounts add-iam-policy-binding ${TRIGGER_SA} --project=my-proj-1 --member=${PUBSUB_AGENT} --role=roles/iam.serviceAccountTokenCreator`,
       deployFn(
         'add-device',
         'addDevice',
@@ -116,6 +158,23 @@ describe('deploy.sh', () => {
         NOTIFY_SA,
         capacity,
       ),
+      deployFn(
+        'notify-users',
+        'notifyUsers',
+        '--no-allow-unauthenticated',
+        '60s',
+        BATCHES_SA,
+        capacity,
+      ),
+      eventFn('deliver-notification', 'notifications'),
+      triggerInvoker('deliver-notification'),
+      ...SUBSCRIPTION_PLAN('deliver-notification'),
+      'gcloud pubsub subscriptions update SUBSCRIPTION --project=my-proj-1 --dead-letter-topic=notifications-dead-letter --max-delivery-attempts=15 --min-retry-delay=10s --max-retry-delay=600s',
+      `gcloud pubsub subscriptions add-iam-policy-binding SUBSCRIPTION --project=my-proj-1 --member=${PUBSUB_AGENT} --role=roles/pubsub.subscriber`,
+      eventFn('deliver-notification-dead-letter', 'notifications-dead-letter'),
+      triggerInvoker('deliver-notification-dead-letter'),
+      ...SUBSCRIPTION_PLAN('deliver-notification-dead-letter'),
+      'gcloud pubsub subscriptions update SUBSCRIPTION --project=my-proj-1 --min-retry-delay=10s --max-retry-delay=600s',
       'gcloud firestore indexes composite create --project=my-proj-1 --collection-group=fcm_registration_tokens --query-scope=collection --field-config=field-path=user_id\\,order=ascending --field-config=field-path=updated_at\\,order=ascending --async',
       'gcloud firestore indexes fields update updated_at --project=my-proj-1 --collection-group=fcm_registration_tokens --index=order=ascending --index=order=descending --index=array-config=contains --async --quiet',
       'gcloud firestore fields ttls update expire_at --project=my-proj-1 --collection-group=cron_runs --enable-ttl --async --quiet',
@@ -123,8 +182,12 @@ describe('deploy.sh', () => {
       'gcloud firestore fields ttls update expires_at --project=my-proj-1 --collection-group=notification_requests --enable-ttl --async --quiet',
       'gcloud firestore fields ttls update expires_at --project=my-proj-1 --collection-group=device_tombstones --enable-ttl --async --quiet',
       'gcloud firestore fields ttls update expires_at --project=my-proj-1 --collection-group=user_tombstones --enable-ttl --async --quiet',
+      ...['notification_batches', 'recipients', 'sends'].map(
+        group =>
+          `gcloud firestore fields ttls update delete_after --project=my-proj-1 --collection-group=${group} --enable-ttl --async --quiet`,
+      ),
       `npm run --silent scheduler -- ${SCHEDULER_ARGS}`,
-      ...['add-device', 'remove-device', 'cron', 'notify-user'].map(
+      ...HTTP_FUNCTIONS.map(
         fn =>
           `gcloud functions describe ${fn} --v2 --region=europe-west1 --project=my-proj-1 --format=value\\(serviceConfig.uri\\)`,
       ),
@@ -137,7 +200,7 @@ describe('deploy.sh', () => {
       '  PATCH https://firebaserules.googleapis.com/v1/projects/my-proj-1/releases/cloud.firestore (POST https://firebaserules.googleapis.com/v1/projects/my-proj-1/releases when there is none)',
     );
     expect(stdout).toContain('"timeZone": "Etc/UTC"');
-    expect(stdout.trim().split('\n').slice(-3)).toEqual([
+    expect(stdout.trim().split('\n').slice(-5)).toEqual([
       ...NOTE,
       `==> done (dry run: nothing was changed): cron runs every minute at ${URL}`,
     ]);
@@ -155,19 +218,34 @@ describe('deploy.sh', () => {
     const at = commands.findIndex(c =>
       c.startsWith('gcloud functions deploy notify-user '),
     );
-    expect(commands.slice(at + 1, at + 3)).toEqual([
-      'gcloud functions add-invoker-policy-binding notify-user --region=europe-west1 --project=my-proj-1 --member=serviceAccount:sender@my-proj-1.iam.gserviceaccount.com',
-      'gcloud functions add-invoker-policy-binding notify-user --region=europe-west1 --project=my-proj-1 --member=serviceAccount:shop@other-proj.iam.gserviceaccount.com',
+    const invoker = (fn: string, sa: string) =>
+      `gcloud functions add-invoker-policy-binding ${fn} --region=europe-west1 --project=my-proj-1 --member=serviceAccount:${sa}`;
+    expect(commands.slice(at + 1, at + 5)).toEqual([
+      invoker('notify-user', 'sender@my-proj-1.iam.gserviceaccount.com'),
+      invoker('notify-user', 'shop@other-proj.iam.gserviceaccount.com'),
+      expect.stringMatching(/^gcloud functions deploy notify-users /),
+      invoker('notify-users', 'sender@my-proj-1.iam.gserviceaccount.com'),
     ]);
-    const env = stdout.slice(stdout.indexOf('==> environment of notify-user'));
-    expect(env.split('\n').slice(0, 7)).toEqual([
+    expect(commands[at + 5]).toBe(
+      invoker('notify-users', 'shop@other-proj.iam.gserviceaccount.com'),
+    );
+    const env = stdout.slice(stdout.indexOf('==> environment of notify-user '));
+    expect(env.split('\n').slice(0, 14)).toEqual([
       '==> environment of notify-user (deployed, then flags; the later wins)',
       '  DEVICE_GROUPS=fcm  (flags)',
       '  FCM_SENDER_ID=123456789012  (flags)',
       '  GOOGLE_CLOUD_PROJECT=my-proj-1  (flags)',
       '  NOTIFY_OIDC_AUDIENCE=https://europe-west1-my-proj-1.cloudfunctions.net/notify-user  (default)',
       '  NOTIFY_SERVICE_ACCOUNTS=sender@my-proj-1.iam.gserviceaccount.com,shop@other-proj.iam.gserviceaccount.com  (flags)',
-      '==> Firestore rules: release firestore.rules (clients get no access; the functions are not subject to rules)',
+      // notifyUsers: the same callers, its own URL as audience, and the topic.
+      '==> environment of notify-users (deployed, then flags; the later wins)',
+      '  DEVICE_GROUPS=fcm  (flags)',
+      '  FCM_SENDER_ID=123456789012  (flags)',
+      '  GOOGLE_CLOUD_PROJECT=my-proj-1  (flags)',
+      '  NOTIFY_OIDC_AUDIENCE=https://europe-west1-my-proj-1.cloudfunctions.net/notify-users  (default)',
+      '  NOTIFY_SERVICE_ACCOUNTS=sender@my-proj-1.iam.gserviceaccount.com,shop@other-proj.iam.gserviceaccount.com  (flags)',
+      '  NOTIFY_TOPIC=notifications  (flags)',
+      '==> environment of deliver-notification (deployed, then flags; the later wins)',
     ]);
     expect(stdout).not.toContain('==> note');
   });
@@ -203,6 +281,21 @@ describe('deploy.sh', () => {
       'cron-min-instances': '0',
       'notify-url': 'https://notify-user-abc.a.run.app',
       'notify-callers': 's@my-proj-1.iam.gserviceaccount.com',
+      'notify-users-url': 'https://notify-users-abc.a.run.app',
+      'notify-topic': 'announcements',
+      'batches-runtime-service-account': 'b@my-proj-1.iam.gserviceaccount.com',
+      'deliver-runtime-service-account': 'r@my-proj-1.iam.gserviceaccount.com',
+      'deliver-trigger-service-account': 't@my-proj-1.iam.gserviceaccount.com',
+      'batches-concurrency': '4',
+      'batches-cpu': '1',
+      'batches-memory': '256Mi',
+      'batches-max-instances': '3',
+      'batches-min-instances': '0',
+      'deliver-concurrency': '8',
+      'deliver-cpu': '2',
+      'deliver-memory': '1Gi',
+      'deliver-max-instances': '30',
+      'deliver-min-instances': '1',
     };
     const spaced = deploy(
       [
@@ -218,7 +311,17 @@ describe('deploy.sh', () => {
     expect(spaced.stderr).toBe('');
     expect(spaced.status).toBe(0);
     expect(normal(joined.commands)).toEqual(normal(spaced.commands));
-    const [, addDevice, , cron, , notify] = normal(spaced.commands);
+    const deployOf = (fn: string) =>
+      normal(spaced.commands).find(c =>
+        c.startsWith(`gcloud functions deploy ${fn} `),
+      )!;
+    const [addDevice, cron, notify, notifyUsers, deliver] = [
+      'add-device',
+      'cron',
+      'notify-user',
+      'notify-users',
+      'deliver-notification',
+    ].map(deployOf);
     expect(addDevice).toContain(
       '--region=europe-west1 --project=my-proj-1 --runtime=nodejs24',
     );
@@ -231,7 +334,28 @@ describe('deploy.sh', () => {
     expect(notify).toContain(
       '--service-account=n@my-proj-1.iam.gserviceaccount.com --concurrency=32 --cpu=1 --memory=256Mi --min-instances=2 --max-instances=5 ',
     );
+    expect(notifyUsers).toContain(
+      '--service-account=b@my-proj-1.iam.gserviceaccount.com --concurrency=4 --cpu=1 --memory=256Mi --min-instances=0 --max-instances=3 ',
+    );
+    expect(deliver).toContain(
+      '--trigger-topic=announcements --retry --trigger-service-account=t@my-proj-1.iam.gserviceaccount.com ',
+    );
+    expect(deliver).toContain(
+      '--service-account=r@my-proj-1.iam.gserviceaccount.com --concurrency=8 --cpu=2 --memory=1Gi --min-instances=1 --max-instances=30 ',
+    );
+    expect(deployOf('deliver-notification-dead-letter')).toContain(
+      '--trigger-topic=announcements-dead-letter --retry ',
+    );
+    expect(spaced.commands).toEqual(
+      expect.arrayContaining([
+        'gcloud pubsub topics create announcements --project=my-proj-1',
+        'gcloud pubsub topics add-iam-policy-binding announcements --project=my-proj-1 --member=serviceAccount:b@my-proj-1.iam.gserviceaccount.com --role=roles/pubsub.publisher',
+        'gcloud pubsub subscriptions update SUBSCRIPTION --project=my-proj-1 --dead-letter-topic=announcements-dead-letter --max-delivery-attempts=15 --min-retry-delay=10s --max-retry-delay=600s',
+      ]),
+    );
     for (const line of [
+      '  NOTIFY_OIDC_AUDIENCE=https://notify-users-abc.a.run.app  (flags)',
+      '  NOTIFY_TOPIC=announcements  (flags)',
       '  DEVICE_GROUPS=firestore  (flags)',
       '  DEVICE_GROUP_PREFIX=shop  (flags)',
       '  CRON_OIDC_AUDIENCE=https://cron-abc.a.run.app  (flags)',
@@ -259,18 +383,26 @@ describe('deploy.sh', () => {
         CRON_URL: 'https://cron-abc.a.run.app',
         NOTIFY_URL: 'https://notify-user-abc.a.run.app',
         NOTIFY_CALLERS: 's@other-proj.iam.gserviceaccount.com',
+        NOTIFY_TOPIC: 'news',
+        DELIVER_TRIGGER_SERVICE_ACCOUNT:
+          'trigger@other-proj.iam.gserviceaccount.com',
       },
     );
     expect(stderr).toBe('');
     expect(status).toBe(0);
-    expect(commands[1]).toContain(
+    const deployOf = (fn: string) =>
+      commands.find(c => c.startsWith(`gcloud functions deploy ${fn} `))!;
+    expect(deployOf('add-device')).toContain(
       '--region=europe-west1 --project=other-proj --runtime=nodejs24',
     );
-    expect(commands[1]).toContain(
+    expect(deployOf('add-device')).toContain(
       '--service-account=api@other-proj.iam.gserviceaccount.com',
     );
-    expect(commands[3]).toContain(
+    expect(deployOf('cron')).toContain(
       '--service-account=cron-runtime@other-proj.iam.gserviceaccount.com',
+    );
+    expect(deployOf('deliver-notification')).toContain(
+      '--trigger-topic=news --retry --trigger-service-account=trigger@other-proj.iam.gserviceaccount.com ',
     );
     for (const line of [
       '  DEVICE_GROUPS=firestore  (flags)',
@@ -429,7 +561,7 @@ describe('deploy.sh', () => {
       ...table.slice(0, table.indexOf('\n)')).matchAll(/\[([a-z-]+)\]=/g),
     ].map(m =>
       m[1]!.replace(
-        /^(devices|notify|cron)-(concurrency|cpu|memory|max-instances|min-instances)$/,
+        /^(devices|notify|cron|batches|deliver)-(concurrency|cpu|memory|max-instances|min-instances)$/,
         'GROUP-$2',
       ),
     );
@@ -464,13 +596,20 @@ describe('deploy.sh', () => {
       create('devices-runtime'),
       create('notify-runtime'),
       create('cron-runtime'),
+      create('batches-runtime'),
+      create('deliver-runtime'),
       create('cron-invoker'),
+      create('deliver-invoker'),
       binding(DEVICES_SA, 'roles/datastore.user'),
       binding(DEVICES_SA, 'roles/firebasecloudmessaging.admin'),
       binding(NOTIFY_SA, 'roles/datastore.user'),
       binding(NOTIFY_SA, 'roles/firebasecloudmessaging.admin'),
       binding(CRON_SA, 'roles/datastore.user'),
       binding(CRON_SA, 'roles/firebasecloudmessaging.admin'),
+      // notifyUsers only records and publishes (its publisher role is on the topic alone).
+      binding(BATCHES_SA, 'roles/datastore.user'),
+      binding(DELIVER_SA, 'roles/datastore.user'),
+      binding(DELIVER_SA, 'roles/firebasecloudmessaging.admin'),
     ]);
 
     // With firestore, only notifyUser calls FCM (its HTTP v1 sends).
@@ -485,7 +624,10 @@ describe('deploy.sh', () => {
     expect(lines(firestore.stdout)).toEqual([
       create('notify-runtime'),
       create('cron-runtime'),
+      create('batches-runtime'),
+      create('deliver-runtime'),
       create('cron-invoker'),
+      create('deliver-invoker'),
       binding(
         'api@shared-proj.iam.gserviceaccount.com',
         'roles/datastore.user',
@@ -493,6 +635,9 @@ describe('deploy.sh', () => {
       binding(NOTIFY_SA, 'roles/datastore.user'),
       binding(NOTIFY_SA, 'roles/firebasecloudmessaging.admin'),
       binding(CRON_SA, 'roles/datastore.user'),
+      binding(BATCHES_SA, 'roles/datastore.user'),
+      binding(DELIVER_SA, 'roles/datastore.user'),
+      binding(DELIVER_SA, 'roles/firebasecloudmessaging.admin'),
     ]);
     expect(firestore.stdout).toContain(
       '# api@shared-proj.iam.gserviceaccount.com is not an account of my-proj-1: create it where it belongs.',
@@ -501,32 +646,47 @@ describe('deploy.sh', () => {
     expect(firestore.stdout).toContain(
       `# gcloud projects remove-iam-policy-binding my-proj-1 --member=serviceAccount:${CRON_SA} --role=roles/firebasecloudmessaging.admin --condition=None`,
     );
-    // The scheduler's account gets no project role: deploy.sh grants it run.invoker on cron alone.
-    expect(firestore.stdout).not.toContain(
-      `serviceAccount:${INVOKER_SA} --role`,
-    );
+    // The invoker accounts get no project role: deploy.sh grants each run.invoker on its
+    // functions alone.
+    for (const sa of [INVOKER_SA, TRIGGER_SA])
+      expect(firestore.stdout).not.toContain(`serviceAccount:${sa} --role`);
   });
 
   it('without --dry-run, runs the commands and prints each function URL at the end', () => {
     const {status, stdout, stderr} = deploy(FLAGS, cli);
     expect(stderr).toBe('');
     expect(status).toBe(0);
-    expect(stdout.trim().split('\n').slice(-8)).toEqual([
+    expect(stdout.trim().split('\n').slice(-11)).toEqual([
       '==> function URLs',
-      'add-device: https://add-device-xyz-ew.a.run.app',
-      'remove-device: https://remove-device-xyz-ew.a.run.app',
-      'cron: https://cron-xyz-ew.a.run.app',
-      'notify-user: https://notify-user-xyz-ew.a.run.app',
+      ...HTTP_FUNCTIONS.map(fn => `${fn}: https://${fn}-xyz-ew.a.run.app`),
       ...NOTE,
       `==> done: cron runs every minute at ${URL}`,
     ]);
     const deployed = cli.calls().filter(c => c[2] === 'deploy');
-    expect(deployed.map(c => c[3])).toEqual([
-      'add-device',
-      'remove-device',
-      'cron',
-      'notify-user',
+    expect(deployed.map(c => c[3])).toEqual(FUNCTION_NAMES);
+    expect(cli.state().topics).toEqual([
+      'notifications',
+      'notifications-dead-letter',
     ]);
+    // Each trigger's subscription, found through the function and its Eventarc trigger.
+    expect(
+      cli
+        .calls()
+        .map(c => c.join(' '))
+        .filter(c => /^gcloud (eventarc|pubsub subscriptions)/.test(c)),
+    ).toEqual([
+      'gcloud eventarc triggers describe deliver-notification-123456 --location=europe-west1 --project=my-proj-1 --format=value(transport.pubsub.subscription)',
+      'gcloud pubsub subscriptions update eventarc-r-deliver-notification-123456-sub-789 --project=my-proj-1 --dead-letter-topic=notifications-dead-letter --max-delivery-attempts=15 --min-retry-delay=10s --max-retry-delay=600s',
+      `gcloud pubsub subscriptions add-iam-policy-binding eventarc-r-deliver-notification-123456-sub-789 --project=my-proj-1 --member=${PUBSUB_AGENT} --role=roles/pubsub.subscriber`,
+      'gcloud eventarc triggers describe deliver-notification-dead-letter-123456 --location=europe-west1 --project=my-proj-1 --format=value(transport.pubsub.subscription)',
+      'gcloud pubsub subscriptions update eventarc-r-deliver-notification-dead-letter-123456-sub-789 --project=my-proj-1 --min-retry-delay=10s --max-retry-delay=600s',
+    ]);
+    expect(cli.state().functions['deliver-notification']!.env).toEqual({
+      DEVICE_GROUPS: 'fcm',
+      FCM_SENDER_ID: '123456789012',
+      GOOGLE_CLOUD_PROJECT: 'my-proj-1',
+      NOTIFY_TOPIC: 'notifications',
+    });
     expect(cli.state().functions.cron!.env).toEqual({
       CRON_OIDC_AUDIENCE: URL,
       CRON_SERVICE_ACCOUNT: INVOKER_SA,
@@ -546,6 +706,51 @@ describe('deploy.sh', () => {
       'npm run --silent release-rules -- --project=my-proj-1 --rules=firestore.rules',
       `npm run --silent scheduler -- ${SCHEDULER_ARGS}`,
     ]);
+    // A second deployment finds both topics and creates neither.
+    const again = deploy(['--dry-run', ...FLAGS], cli);
+    expect(again.status).toBe(0);
+    expect(again.stdout).toContain('topic exists: notifications\n');
+    expect(again.stdout).toContain('topic exists: notifications-dead-letter\n');
+    expect(again.commands.filter(c => c.includes('topics create'))).toEqual([]);
+  });
+
+  it("refuses NOTIFY_MAX_ATTEMPTS at or above the trigger subscription's delivery attempts, before any change", () => {
+    const dir = path.join(cli.bin, 'env');
+    mkdirSync(dir);
+    const file = path.join(dir, 'prod.env');
+    writeFileSync(file, 'NOTIFY_MAX_ATTEMPTS=15\n');
+    const {status, stderr} = deploy([...FLAGS, `--env-file=${file}`], cli);
+    expect(stderr).toBe(
+      "deploy.sh: NOTIFY_MAX_ATTEMPTS=15 must be below the trigger subscription's 15 delivery attempts (else Pub/Sub gives up on a user before the app records why); nothing was changed\n",
+    );
+    expect(status).toBe(1);
+    expect(
+      cli
+        .calls()
+        .filter(
+          c => c[2] === 'deploy' || (c[2] === 'topics' && c[3] === 'create'),
+        ),
+    ).toEqual([]);
+  });
+
+  it('--notify-topic is checked as config.ts checks NOTIFY_TOPIC, and the env file may not set it', () => {
+    const bad = deploy(['--dry-run', ...FLAGS, '--notify-topic=goog-x'], cli);
+    expect(bad.stderr).toBe(
+      'deploy.sh: --notify-topic must not start with "goog" (Pub/Sub reserves it)\nRun ./deploy.sh --help for every option.\n',
+    );
+    expect(bad.status).toBe(2);
+    const short = deploy(['--dry-run', ...FLAGS, '--notify-topic=ab'], cli);
+    expect(short.stderr).toContain(
+      'deploy.sh: --notify-topic must be a Pub/Sub topic id (3-201 letters, digits and ._~%+-, starting with a letter), got "ab"\n',
+    );
+    const dir = path.join(cli.bin, 'env');
+    mkdirSync(dir);
+    const file = path.join(dir, 'prod.env');
+    writeFileSync(file, 'NOTIFY_TOPIC=other\n');
+    const viaFile = deploy(['--dry-run', ...FLAGS, `--env-file=${file}`], cli);
+    expect(viaFile.stderr).toContain('NOTIFY_TOPIC');
+    expect(viaFile.stderr).toContain('--notify-topic');
+    expect(viaFile.status).toBe(1);
   });
 
   const shellcheck = spawnSync('shellcheck', ['--version']).status === 0;

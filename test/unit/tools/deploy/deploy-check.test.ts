@@ -57,9 +57,9 @@ describe('deploy.sh --check', () => {
         '  ok       gcloud is logged in as ops@example.com',
         `  ok       ${ADC}`,
         '  ok       project my-proj-1 (number 123456789012)',
-        '  ok       the 10 APIs a deployment uses are enabled',
+        '  ok       the 12 APIs a deployment uses are enabled',
         '  ok       Firestore database (default) in Native mode',
-        '  ok       the runtime and scheduler service accounts exist',
+        '  ok       the runtime and invoker service accounts exist',
         '==> my-proj-1 is ready for ./deploy.sh',
         '',
       ].join('\n'),
@@ -71,7 +71,8 @@ describe('deploy.sh --check', () => {
       'projects describe',
       'services list',
       'firestore databases',
-      ...Array(4).fill('iam service-accounts'),
+      // The five runtime accounts, the scheduler's and the trigger's.
+      ...Array(7).fill('iam service-accounts'),
     ]);
   });
 

@@ -217,6 +217,14 @@ describe('deploy.sh app settings', () => {
           'deploy.sh: cron: FCM_EMULATOR_HOST points FCM at a local emulator (deployed): remove it with a line "FCM_EMULATOR_HOST=" in the env file',
           `deploy.sh: cron: ${refused(cronEnv)}`,
           `deploy.sh: notify-user: ${refused(devicesEnv)}`,
+          ...[
+            'notify-users',
+            'deliver-notification',
+            'deliver-notification-dead-letter',
+          ].map(
+            fn =>
+              `deploy.sh: ${fn}: ${refused({...devicesEnv, NOTIFY_TOPIC: 'notifications'})}`,
+          ),
           "deploy.sh: the functions' environment is refused (above); nothing was changed",
           '',
         ].join('\n'),

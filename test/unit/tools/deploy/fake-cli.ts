@@ -34,6 +34,8 @@ export interface FakeProject {
   /** The (default) database's type, or '' when there is none. */
   database: '' | 'FIRESTORE_NATIVE' | 'DATASTORE_MODE';
   missingAccounts: string[];
+  /** Pub/Sub topics that exist. */
+  topics: string[];
   /** Deployed functions: their environment, as `functions deploy` left it. */
   functions: Record<string, {env: Record<string, string>}>;
 }
@@ -49,6 +51,8 @@ export const ALL_APIS = [
   'cloudscheduler.googleapis.com',
   'fcm.googleapis.com',
   'iam.googleapis.com',
+  'pubsub.googleapis.com',
+  'eventarc.googleapis.com',
 ];
 
 export const READY: FakeProject = {
@@ -58,6 +62,7 @@ export const READY: FakeProject = {
   enabledApis: ALL_APIS,
   database: 'FIRESTORE_NATIVE',
   missingAccounts: [],
+  topics: [],
   functions: {},
 };
 
@@ -98,6 +103,7 @@ export function fakeCli(state: FakeProject = READY): FakeCli {
         'utf8',
       ).trim() as FakeProject['database'],
       missingAccounts: lines('missing-accounts'),
+      topics: lines('topics'),
       functions: Object.fromEntries(
         readdirSync(file('functions')).map(name => [
           name.replace(/\.json$/, ''),
@@ -119,6 +125,7 @@ export function fakeCli(state: FakeProject = READY): FakeCli {
         file('missing-accounts'),
         s.missingAccounts.map(a => `${a}\n`).join(''),
       );
+      writeFileSync(file('topics'), s.topics.map(t => `${t}\n`).join(''));
       rmSync(file('functions'), {recursive: true, force: true});
       mkdirSync(file('functions'));
       for (const [name, fn] of Object.entries(s.functions))
@@ -144,9 +151,14 @@ const READ_ENV = [
   'CRON_URL',
   'NOTIFY_CALLERS',
   'NOTIFY_URL',
+  'NOTIFY_USERS_URL',
+  'NOTIFY_TOPIC',
   'DEVICES_RUNTIME_SERVICE_ACCOUNT',
   'NOTIFY_RUNTIME_SERVICE_ACCOUNT',
   'CRON_RUNTIME_SERVICE_ACCOUNT',
+  'BATCHES_RUNTIME_SERVICE_ACCOUNT',
+  'DELIVER_RUNTIME_SERVICE_ACCOUNT',
+  'DELIVER_TRIGGER_SERVICE_ACCOUNT',
   'SCHEDULER_SERVICE_ACCOUNT',
   'FUNCTIONS_SERVICE_ACCOUNT',
   'RUNTIME',

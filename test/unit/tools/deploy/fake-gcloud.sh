@@ -2,8 +2,8 @@
 # A stand-in for gcloud and npm in the tests of deploy.sh (test/unit/tools/deploy/fake-cli.ts
 # copies it as both). It logs each call to $dir/calls (arguments separated by \x1f) and, as
 # gcloud, answers from the project state in $dir: account, adc, project-number, apis,
-# database, missing-accounts, functions/NAME.json (a deployed function's environment, which
-# `functions deploy` writes from the YAML deploy.sh gives it: one `NAME: "json"` a line).
+# database, missing-accounts, topics, functions/NAME.json (a deployed function's environment,
+# which `functions deploy` writes from the YAML deploy.sh gives it: one `NAME: "json"` a line).
 dir=$(dirname "$0")
 tool=$(basename "$0")
 { printf '%s' "$tool"; [ $# -eq 0 ] || printf '\x1f%s' "$@"; printf '\n'; } >>"$dir/calls"
@@ -47,9 +47,17 @@ case "${words[*]}" in
     uri="https://${words[2]}-xyz-ew.a.run.app"
     if [ "$(flag format)" = json ]; then
       printf '{"name":"%s","serviceConfig":{"uri":"%s","environmentVariables":%s}}\n' "${words[2]}" "$uri" "$(cat "$env")"
+    elif [ "$(flag format)" = 'value(eventTrigger.trigger)' ]; then
+      echo "projects/p/locations/r/triggers/${words[2]}-123456"
     else
       echo "$uri"
     fi ;;
+  'eventarc triggers describe '*)
+    echo "projects/p/subscriptions/eventarc-r-${words[3]}-sub-789" ;;
+  'pubsub topics describe '*)
+    grep -qxF "${words[3]}" "$dir/topics" || fail pubsub.topics.describe "NOT_FOUND: Resource not found (resource=${words[3]})."
+    echo "projects/p/topics/${words[3]}" ;;
+  'pubsub topics create '*) echo "${words[3]}" >>"$dir/topics" ;;
   'functions deploy '*)
     { printf '{'; sed -nE 's/^([A-Z_][A-Z0-9_]*): (".*")$/"\1":\2/p' "$(flag env-vars-file)" | paste -sd, -; printf '}'; } \
       >"$dir/functions/${words[2]}.json" ;;

@@ -28,6 +28,8 @@ export const LOCAL_ONLY: Readonly<Record<string, string>> = {
   FIRESTORE_EMULATOR_HOST: 'points Firestore at a local emulator',
   PORT: 'is the local stack’s port (Cloud Run sets its own)',
   FIRESTORE_EMULATOR_BIN: 'is read by the local tools only',
+  PUBSUB_EMULATOR_HOST: 'points Pub/Sub at a local emulator',
+  PUBSUB_EMULATOR_BIN: 'is read by the local tools only',
 };
 
 /** The environment variables the app reads: every row of config.ts's settings table. */

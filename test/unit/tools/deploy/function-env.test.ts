@@ -177,6 +177,8 @@ describe('settings', () => {
       'FIRESTORE_EMULATOR_BIN',
       'FIRESTORE_EMULATOR_HOST',
       'PORT',
+      'PUBSUB_EMULATOR_BIN',
+      'PUBSUB_EMULATOR_HOST',
     ]);
   });
 

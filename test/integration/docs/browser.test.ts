@@ -1,6 +1,6 @@
 /**
  * Opens /docs, as served by the local server, in headless Chromium (Debian's `chromium`
- * driven by playwright-core) and checks that the page shows the four operations, all of
+ * driven by playwright-core) and checks that the page shows the six operations, all of
  * it loaded from the local server. Set DOCS_SCREENSHOT=update to refresh docs/docs-page.png.
  */
 import fs from 'node:fs';
@@ -55,7 +55,7 @@ describeWithChromium('the /docs page in Chromium', () => {
     await new Promise<void>(resolve => server?.close(() => resolve()));
   });
 
-  it('shows the four operations, with nothing loaded from elsewhere', async () => {
+  it('shows the six operations, with nothing loaded from elsewhere', async () => {
     const page = await browser.newPage({viewport: {width: 1280, height: 900}});
     const requested: string[] = [];
     const problems: string[] = [];
@@ -93,6 +93,8 @@ describeWithChromium('the /docs page in Chromium', () => {
       'POST /api/users/{user}/fcm_registration_tokens Add a device',
       'DELETE /api/users/{user}/fcm_registration_tokens Remove a device',
       "POST /api/users/{user}/notifications Send a notification to a user's devices",
+      'POST /api/notifications Send a notification to many users, in the background',
+      'GET /api/notifications/{batch} Follow the delivery of a batch',
     ]);
     await expect(page.locator('.info .title').textContent()).resolves.toContain(
       'Device registration API',

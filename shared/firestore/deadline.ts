@@ -9,6 +9,7 @@ import {isAppError, unavailable} from '../platform/errors';
 
 /** gRPC status codes the Firestore SDK uses. */
 export const GRPC = {
+  INVALID_ARGUMENT: 3,
   DEADLINE_EXCEEDED: 4,
   ALREADY_EXISTS: 6,
   FAILED_PRECONDITION: 9,
@@ -23,13 +24,19 @@ export function grpcCode(err: unknown): number | undefined {
 }
 
 /**
- * True when a transaction gave up on contention: ABORTED, or the SDK's own "Exceeded maximum
- * number of retries allowed." (a plain Error without a code, thrown when its backoff, capped
- * at 10 retries, runs out before the transaction's attempts do).
+ * True when a transaction gave up on contention: ABORTED, the emulator's closed transaction,
+ * or the SDK's own "Exceeded maximum number of retries allowed." (a plain Error without a
+ * code, thrown when its backoff, capped at 10 retries, runs out before the transaction's
+ * attempts do).
  */
 export function isContention(err: unknown): boolean {
   return (
     grpcCode(err) === GRPC.ABORTED ||
+    // The emulator's way of aborting a transaction that lost a lock to another: its next
+    // call answers this (firebase/firebase-tools#4473); seen in CI on two racing creates.
+    (grpcCode(err) === GRPC.INVALID_ARGUMENT &&
+      (err as {details?: unknown}).details ===
+        'Transaction is invalid or closed.') ||
     (err instanceof Error &&
       err.message === 'Exceeded maximum number of retries allowed.')
   );

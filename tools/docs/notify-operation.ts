@@ -11,7 +11,13 @@ import {quotaExceeded} from '../../shared/notify/notifier';
 import {tokenId} from '../../shared/firestore/collections';
 import {EXAMPLE_TOKEN} from './examples';
 import type {OperationDoc} from './operation-doc';
-import {MESSAGES, messageBody, thrownBody, type JsonSchema} from './schemas';
+import {
+  MESSAGES,
+  fieldErrorsBody,
+  messageBody,
+  thrownBody,
+  type JsonSchema,
+} from './schemas';
 
 export const NOTIFY_TAG = 'Notifications';
 
@@ -175,23 +181,7 @@ export const notifyUserDoc: OperationDoc = {
       description:
         "The message is invalid (Laravel's shape: messages per dotted field), or the Idempotency-Key was used with another body.",
       body: {
-        schema: {
-          type: 'object',
-          properties: {
-            message: {const: 'The given data was invalid.'},
-            errors: {
-              type: 'object',
-              additionalProperties: {
-                type: 'array',
-                items: {type: 'string'},
-                minItems: 1,
-              },
-              minProperties: 1,
-            },
-          },
-          required: ['message', 'errors'],
-          additionalProperties: false,
-        },
+        schema: fieldErrorsBody,
         example: INVALID_BODY,
       },
     },

@@ -14,7 +14,13 @@ import {notificationMessageSchema} from '../../shared/notify/message';
 import {EXAMPLE_BATCH_ID} from './examples';
 import {NOTIFY_TAG} from './notify-operation';
 import type {OperationDoc, ResponseDoc} from './operation-doc';
-import {MESSAGES, messageBody, thrownBody, type JsonSchema} from './schemas';
+import {
+  MESSAGES,
+  fieldErrorsBody,
+  messageBody,
+  thrownBody,
+  type JsonSchema,
+} from './schemas';
 
 const EXAMPLE_AUDIENCE =
   'https://europe-west1-my-project.cloudfunctions.net/notify-users';
@@ -32,23 +38,7 @@ const INVALID_BODY = thrownBody(() =>
 );
 
 const validation: ResponseDoc['body'] = {
-  schema: {
-    type: 'object',
-    properties: {
-      message: {const: 'The given data was invalid.'},
-      errors: {
-        type: 'object',
-        additionalProperties: {
-          type: 'array',
-          items: {type: 'string'},
-          minItems: 1,
-        },
-        minProperties: 1,
-      },
-    },
-    required: ['message', 'errors'],
-    additionalProperties: false,
-  },
+  schema: fieldErrorsBody,
   example: INVALID_BODY,
 };
 

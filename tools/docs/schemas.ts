@@ -107,6 +107,25 @@ export const validationErrorBody: JsonSchema = {
   additionalProperties: false,
 };
 
+/** A 422 in Laravel's shape whose fields are dotted paths of a body (the notify operations). */
+export const fieldErrorsBody: JsonSchema = {
+  type: 'object',
+  properties: {
+    message: {const: 'The given data was invalid.'},
+    errors: {
+      type: 'object',
+      additionalProperties: {
+        type: 'array',
+        items: {type: 'string'},
+        minItems: 1,
+      },
+      minProperties: 1,
+    },
+  },
+  required: ['message', 'errors'],
+  additionalProperties: false,
+};
+
 export const cronFailureBody: JsonSchema = {
   type: 'object',
   properties: {

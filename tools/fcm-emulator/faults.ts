@@ -8,7 +8,9 @@ import {
   fcmError,
   googleError,
   isRecord,
+  isWhole,
   json,
+  parseRetryAfter,
   type FcmErrorCode,
   type Parsed,
   type Reply,
@@ -186,9 +188,6 @@ export interface PendingSendFault extends SendFaultSpec {
   remaining: number | null;
 }
 
-// FCM sends Retry-After with 429s; 60 s is the back-off FCM's docs suggest starting from.
-const DEFAULT_QUOTA_RETRY_AFTER_SECONDS = 60;
-
 /** Validates a `POST .../send-faults` body; a typo fails loudly instead of injecting nothing. */
 export function parseSendFaultSpec(body: unknown): Parsed<SendFaultSpec> {
   if (!isRecord(body)) return fail('send fault must be a JSON object');
@@ -208,22 +207,10 @@ export function parseSendFaultSpec(body: unknown): Parsed<SendFaultSpec> {
     error: error as FcmErrorCode,
     count: count as number | null,
   };
-  if (retryAfterSeconds !== undefined) {
-    if (error !== 'UNAVAILABLE' && error !== 'QUOTA_EXCEEDED')
-      return fail(
-        'retryAfterSeconds is only allowed with UNAVAILABLE or QUOTA_EXCEEDED',
-      );
-    if (!isWhole(retryAfterSeconds, 0))
-      return fail('retryAfterSeconds must be a non-negative integer');
-    spec.retryAfterSeconds = retryAfterSeconds as number;
-  } else if (error === 'QUOTA_EXCEEDED') {
-    spec.retryAfterSeconds = DEFAULT_QUOTA_RETRY_AFTER_SECONDS;
-  }
+  const retryAfter = parseRetryAfter(error as FcmErrorCode, retryAfterSeconds);
+  if (!retryAfter.ok) return retryAfter;
+  if (retryAfter.value !== undefined) spec.retryAfterSeconds = retryAfter.value;
   return {ok: true, value: spec};
-}
-
-function isWhole(value: unknown, min: number): boolean {
-  return typeof value === 'number' && Number.isInteger(value) && value >= min;
 }
 
 /** Send faults per project, consumed oldest first by sends to their token. */

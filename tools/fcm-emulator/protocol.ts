@@ -88,6 +88,39 @@ export function fail(error: string): {ok: false; error: string} {
   return {ok: false, error};
 }
 
+/** A whole number of at least `min`. */
+export function isWhole(value: unknown, min: number): boolean {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min;
+}
+
+// FCM sends Retry-After with 429s; 60 s is the back-off FCM's docs suggest starting from.
+const DEFAULT_QUOTA_RETRY_AFTER_SECONDS = 60;
+
+/**
+ * A send fault's `Retry-After` (seconds): allowed with UNAVAILABLE and QUOTA_EXCEEDED only,
+ * and always there with QUOTA_EXCEEDED (60 when omitted).
+ */
+export function parseRetryAfter(
+  error: FcmErrorCode,
+  retryAfterSeconds: unknown,
+): Parsed<number | undefined> {
+  if (retryAfterSeconds === undefined)
+    return {
+      ok: true,
+      value:
+        error === 'QUOTA_EXCEEDED'
+          ? DEFAULT_QUOTA_RETRY_AFTER_SECONDS
+          : undefined,
+    };
+  if (error !== 'UNAVAILABLE' && error !== 'QUOTA_EXCEEDED')
+    return fail(
+      'retryAfterSeconds is only allowed with UNAVAILABLE or QUOTA_EXCEEDED',
+    );
+  if (!isWhole(retryAfterSeconds, 0))
+    return fail('retryAfterSeconds must be a non-negative integer');
+  return {ok: true, value: retryAfterSeconds as number};
+}
+
 /** FCM notification keys start with this prefix; clients sometimes sanity-check it. */
 export const NOTIFICATION_KEY_PREFIX = 'APA91b';
 

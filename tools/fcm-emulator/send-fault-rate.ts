@@ -8,6 +8,8 @@ import {
   FCM_ERROR_CODES,
   fail,
   isRecord,
+  isWhole,
+  parseRetryAfter,
   type FcmErrorCode,
   type Parsed,
 } from './protocol';
@@ -35,9 +37,6 @@ export interface ActiveSendFaultRate extends SendFaultRateSpec {
 
 const FIELDS = ['error', 'oneIn', 'durationMs', 'retryAfterSeconds'];
 
-const isWhole = (value: unknown, min: number) =>
-  typeof value === 'number' && Number.isInteger(value) && value >= min;
-
 /** Validates the body; a typo fails loudly instead of injecting nothing. */
 export function parseSendFaultRate(body: unknown): Parsed<SendFaultRateSpec> {
   if (!isRecord(body)) return fail('send fault rate must be a JSON object');
@@ -54,17 +53,9 @@ export function parseSendFaultRate(body: unknown): Parsed<SendFaultRateSpec> {
     oneIn: oneIn as number,
     durationMs: durationMs as number | null,
   };
-  if (retryAfterSeconds !== undefined) {
-    if (error !== 'UNAVAILABLE' && error !== 'QUOTA_EXCEEDED')
-      return fail(
-        'retryAfterSeconds is only allowed with UNAVAILABLE or QUOTA_EXCEEDED',
-      );
-    if (!isWhole(retryAfterSeconds, 0))
-      return fail('retryAfterSeconds must be a non-negative integer');
-    spec.retryAfterSeconds = retryAfterSeconds as number;
-  } else if (error === 'QUOTA_EXCEEDED') {
-    spec.retryAfterSeconds = 60;
-  }
+  const retryAfter = parseRetryAfter(error as FcmErrorCode, retryAfterSeconds);
+  if (!retryAfter.ok) return retryAfter;
+  if (retryAfter.value !== undefined) spec.retryAfterSeconds = retryAfter.value;
   return {ok: true, value: spec};
 }
 

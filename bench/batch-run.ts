@@ -20,7 +20,7 @@
  * function's process (batch-probe.ts) says where the time goes.
  */
 import {spawn} from 'node:child_process';
-import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type {Firestore} from 'firebase-admin/firestore';
@@ -381,6 +381,7 @@ export async function runBatchBench(): Promise<void> {
     process.stdout.write(`Wrote the "batch" entry of ${file}\n`);
   } finally {
     for (const close of closers.reverse()) await close().catch(() => undefined);
+    rmSync(tokenFile, {force: true});
     await pubsub.stop();
     await emulators.stop();
   }

@@ -17,3 +17,19 @@ export function track<T extends ChildProcess>(child: T): T {
   child.once('exit', () => running.delete(child));
   return child;
 }
+
+/**
+ * Stopped half-way, a benchmark writes nothing: the first SIGINT, SIGTERM or SIGHUP says so
+ * and exits, and exiting kills what it started (above, and the emulators' own exit hooks),
+ * whichever process of the group got the signal.
+ */
+export function stopOnSignals(err: (text: string) => void): void {
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      err(`\n${signal}: stopping the benchmark; no results are written.\n`);
+      process.exit(130);
+    });
+}

@@ -19,6 +19,7 @@ import http from 'node:http';
 import type {AddressInfo} from 'node:net';
 import {getApps, initializeApp} from 'firebase-admin/app';
 import {getFirestore} from 'firebase-admin/firestore';
+import {sendV1} from './fcm-send';
 import {installFirestoreCounter} from './firestore-counter';
 import {countResponse, serveStats} from './process-stats';
 
@@ -67,21 +68,8 @@ async function groupCall(user: string, token: string): Promise<boolean> {
   return res.ok;
 }
 
-async function sendOne(token: string): Promise<boolean> {
-  const project = process.env.GOOGLE_CLOUD_PROJECT ?? 'emulator';
-  const res = await fetch(`${fcmBase}/v1/projects/${project}/messages:send`, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/json',
-      Authorization: 'Bearer owner',
-    },
-    body: JSON.stringify({
-      message: {token, notification: {title: 'Bench', body: 'floor'}},
-    }),
-  });
-  await res.arrayBuffer();
-  return res.ok;
-}
+const sendOne = (token: string) =>
+  sendV1(fcmBase, process.env.GOOGLE_CLOUD_PROJECT ?? 'emulator', token);
 
 async function readJson(req: http.IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];

@@ -5,6 +5,7 @@
  */
 import {noArguments} from '../tools/cli/flags';
 import {exitWith, stdio} from '../tools/cli/exit';
+import {stopOnSignals} from './children';
 
 export const USAGE = `Usage: npm run bench
 
@@ -30,16 +31,7 @@ export async function main(
 ): Promise<number> {
   const done = noArguments(argv, USAGE, io);
   if (done !== null) return done;
-  // Stopped half-way, it writes nothing; exiting kills what it started (children.ts, and the
-  // Firestore emulator's own exit hook), whichever process of the group got the signal.
-  let stopping = false;
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
-    process.on(signal, () => {
-      if (stopping) return;
-      stopping = true;
-      io.err(`\n${signal}: stopping the benchmark; no results are written.\n`);
-      process.exit(130);
-    });
+  stopOnSignals(io.err);
   const {runBenchmark} = await import('./benchmark');
   await runBenchmark();
   return 0;

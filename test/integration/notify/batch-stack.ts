@@ -8,16 +8,13 @@
  * runtime of a process uses, is the first project's), one after the other; each has its
  * own FCM sender id.
  */
-import {spawn, type ChildProcess} from 'node:child_process';
 import http, {type Server} from 'node:http';
 import type {AddressInfo} from 'node:net';
-import path from 'node:path';
 import * as functions from '@google-cloud/functions-framework';
 import {getTestServer} from '@google-cloud/functions-framework/testing';
 import {PubSub} from '@google-cloud/pubsub';
-import {Firestore, Timestamp} from 'firebase-admin/firestore';
+import {Firestore} from 'firebase-admin/firestore';
 import {makeNotifyUsers} from '../../../functions/notify-users';
-import {tokenId} from '../../../shared/firestore/collections';
 import type {BatchStatus} from '../../../shared/notify/batch';
 import {parseConfig} from '../../../shared/platform/config';
 import {createLogger} from '../../../shared/platform/logger';
@@ -27,7 +24,12 @@ import {
   type Delivery,
   type FcmControl,
 } from '../../../tools/fcm-emulator/control';
+import {
+  startFunctionProcess,
+  type FunctionProcess,
+} from '../../../tools/cli/function-process';
 import {findFreePort} from '../../../tools/firestore-emulator/free-port';
+import {seedDeviceUsers} from '../../../tools/firestore-emulator/seed-devices';
 import {
   removeNotifySubscriptions,
   setUpNotifyTopics,
@@ -38,7 +40,7 @@ import {
   uniqueProjectId,
   uniqueSenderId,
 } from '../../support/emulators';
-import {buildOnce, isListening, ROOT} from '../tools/stack-process';
+import {buildOnce} from '../tools/stack-process';
 import {
   AUDIENCE,
   OTHER_SENDER,
@@ -51,10 +53,6 @@ export {buildOnce};
 
 export const TOPIC = 'notifications';
 const KID = 'local-test-key';
-const FRAMEWORK = path.join(
-  ROOT,
-  'node_modules/@google-cloud/functions-framework/build/src/main.js',
-);
 
 /** What the batch tests tune so that a 1,000-user batch takes seconds. */
 export const FAST_RETRIES = {
@@ -80,19 +78,7 @@ export interface BatchStackOptions {
 }
 
 /** deliverNotification's process. */
-export interface FunctionProcess {
-  port: number;
-  /** Its JSON log lines so far. */
-  logs(): Array<Record<string, unknown>>;
-  /** Everything it printed, and whether it is running. */
-  output(): string;
-  running(): boolean;
-  /** Kills it at once (SIGKILL), as a crash would. */
-  kill(): void;
-  /** Starts it again on the same port. */
-  restart(): Promise<void>;
-  stop(): Promise<void>;
-}
+export type {FunctionProcess};
 
 export interface BatchStack {
   /** notifyUsers' address. */
@@ -147,64 +133,16 @@ async function startFunction(
   env: NodeJS.ProcessEnv,
   port: number,
 ): Promise<FunctionProcess> {
-  const logs: Array<Record<string, unknown>> = [];
-  let child: ChildProcess;
-  let output = '';
-  const spawnOnce = async () => {
-    child = spawn(
-      process.execPath,
-      [
-        FRAMEWORK,
-        '--target=deliverNotification',
-        '--signature-type=cloudevent',
-      ],
-      {cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe']},
-    );
-    let partial = '';
-    const onData = (chunk: Buffer) => {
-      const lines = (partial + chunk.toString()).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) {
-        output += `${line}\n`;
-        if (!line.startsWith('{')) continue;
-        try {
-          logs.push(JSON.parse(line) as Record<string, unknown>);
-        } catch {
-          continue;
-        }
-        // Held by the quiet-logs environment: shown under a failing test only.
-        process.stdout.write(`${line}\n`);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    // With NODE_ENV=production (as deployed) the framework prints nothing when it serves.
-    const deadline = Date.now() + 30_000;
-    while (!(await isListening(port))) {
-      if (child.exitCode !== null || Date.now() > deadline)
-        throw new Error(`deliverNotification did not start:\n${output}`);
-      await new Promise(resolve => setTimeout(resolve, 50));
-    }
-  };
-  await spawnOnce();
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise(resolve => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
-  };
-  return {
+  return startFunctionProcess({
+    target: 'deliverNotification',
+    signatureType: 'cloudevent',
     port,
-    logs: () => logs,
-    output: () => output,
-    running: () => child.exitCode === null && child.signalCode === null,
-    kill: () => child.kill('SIGKILL'),
-    stop,
-    async restart() {
-      await stop();
-      await spawnOnce();
+    env,
+    // Held by the quiet-logs environment: shown under a failing test only.
+    onLine: line => {
+      if (line.startsWith('{')) process.stdout.write(`${line}\n`);
     },
-  };
+  });
 }
 
 /**
@@ -367,36 +305,13 @@ export async function startBatchStack(
         await new Promise(resolve => setTimeout(resolve, 300));
       }
     },
-    async seedUsers(ids, devices) {
-      const at = Timestamp.now();
-      const writer = db.bulkWriter();
-      const tokens = new Map<string, string[]>();
-      for (const id of ids) {
-        const list = Array.from(
-          {length: devices},
-          (_, i) => `batch-${id}-${i}-${'x'.repeat(40)}`,
-        );
-        tokens.set(id, list);
-        for (const token of list)
-          void writer.set(
-            db.collection('fcm_registration_tokens').doc(tokenId(token)),
-            {
-              user_id: id,
-              registration_id: token,
-              created_at: at,
-              updated_at: at,
-            },
-          );
-        void writer.set(db.collection('users').doc(id), {
-          email: `${id}@example.com`,
-          devices: Object.fromEntries(
-            list.map(t => [tokenId(t), {registration_id: t, updated_at: at}]),
-          ),
-        });
-      }
-      await writer.close();
-      return tokens;
-    },
+    seedUsers: (ids, devices) =>
+      seedDeviceUsers(
+        db,
+        ids,
+        devices,
+        (id, i) => `batch-${id}-${i}-${'x'.repeat(40)}`,
+      ),
     deliveries: () => fcm.deliveries(senderId),
     async publish(topic, data) {
       await pubsub.topic(topic).publishMessage({json: data});

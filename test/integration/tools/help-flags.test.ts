@@ -41,6 +41,7 @@ const COMMANDS: Array<[string[], RegExp]> = [
   [['run', 'scheduler'], /^Usage: npm run scheduler -- --project ID/],
   [['run', 'bench'], /^Usage: npm run bench\n/],
   [['run', 'bench:login'], /^Usage: npm run bench:login\n/],
+  [['run', 'bench:batch'], /^Usage: npm run bench:batch\n/],
   [['run', 'docs'], /^Usage: npm run docs\n/],
 ];
 

@@ -7,6 +7,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import {isListening} from '../../../tools/cli/function-process';
+
+export {isListening};
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -126,18 +129,6 @@ export async function startStack(
 
 export function sleep(ms: number): Promise<void> {
   return new Promise(resolve => setTimeout(resolve, ms));
-}
-
-/** Whether a TCP listener accepts on 127.0.0.1:port. */
-export function isListening(port: number): Promise<boolean> {
-  return new Promise(resolve => {
-    const socket = net.connect({host: '127.0.0.1', port});
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /** Whether 127.0.0.1:port can be bound now (what `npm start` needs), not merely unanswered. */

@@ -119,17 +119,20 @@ async function upsertOnce(
   const email = normalizeEmail(user.email);
   const userRef = db.collection(USERS).doc(user.id);
   const emailRef = db.collection(USER_EMAILS).doc(emailId(email));
-  await db.runTransaction(
+  // A taken email is answered by the transaction, not thrown out of it: the SDK sends the
+  // rollback of a throwing transaction without waiting, so a command that exits at once left
+  // the email's lock held in the emulator (the next create or delete of it timed out). An
+  // answer commits nothing, which releases the locks.
+  const taken = await db.runTransaction(
     async tx => {
       const [existing, owner] = await tx.getAll(userRef, emailRef);
       const ownerId = owner!.exists ? owner!.get('user_id') : undefined;
-      if (ownerId !== undefined && ownerId !== user.id) throw emailTaken(email);
+      if (ownerId !== undefined && ownerId !== user.id) return true;
       // Users written before emails had owners have no claim yet: ask the users too.
       const sameEmail = await tx.get(
         db.collection(USERS).where('email', '==', email).limit(2),
       );
-      if (sameEmail.docs.some(doc => doc.id !== user.id))
-        throw emailTaken(email);
+      if (sameEmail.docs.some(doc => doc.id !== user.id)) return true;
       const oldEmail = existing!.get('email') as unknown;
       if (typeof oldEmail === 'string' && normalizeEmail(oldEmail) !== email) {
         const oldRef = db.collection(USER_EMAILS).doc(emailId(oldEmail));
@@ -142,9 +145,11 @@ async function upsertOnce(
       const fields: Partial<UserDoc> = {email, password: user.passwordHash};
       if (user.name !== undefined) fields.name = user.name;
       tx.set(userRef, fields, {merge: true});
+      return false;
     },
     {maxAttempts: UPSERT_ATTEMPTS},
   );
+  if (taken) throw emailTaken(email);
 }
 
 /**

@@ -176,6 +176,27 @@ describeWithFirestore('npm run user: the saved user', () => {
     );
   });
 
+  it('refuses a taken email, and leaves it free for its owner to update at once', async () => {
+    expect((await create('11', 'taken@example.com', 'owner pass')).code).toBe(
+      0,
+    );
+    const refused = await create('12', 'taken@example.com', 'other pass');
+    expect({code: refused.code, stderr: refused.stderr}).toEqual({
+      code: 1,
+      stderr: 'The email taken@example.com is already taken.\n',
+    });
+    expect((await stack.db.collection('users').doc('12').get()).exists).toBe(
+      false,
+    );
+    // The refused create's transaction let go of the email: a refusal used to leave its
+    // lock held in the emulator for a minute, and this update timed out.
+    const update = await create('11', 'taken@example.com', 'new owner pass');
+    expect({code: update.code, stderr: update.stderr}).toEqual({
+      code: 0,
+      stderr: '',
+    });
+  });
+
   it("refuses a password under 8 characters, Laravel's default rule, and saves nothing", async () => {
     const run = await create('9', 'nine@example.com', 's3cRe+');
     expect(run.code).toBe(1);

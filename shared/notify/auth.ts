@@ -26,7 +26,7 @@ export function makeNotifyAuth(
   return async (req, log) => {
     if (config.oidcAudience === undefined || accounts.size === 0) {
       log.error(
-        'notifyUser refuses every request: no allow-list is configured. Set NOTIFY_OIDC_AUDIENCE and NOTIFY_SERVICE_ACCOUNTS.',
+        'notifyUser and notifyUsers refuse every request: no allow-list is configured. Set NOTIFY_OIDC_AUDIENCE and NOTIFY_SERVICE_ACCOUNTS.',
       );
       throw new AppError('internal', 'Server Error');
     }

@@ -385,7 +385,7 @@ const CHECKS: Array<(c: Parsed) => Problem[]> = [
           {
             variable: 'FCM_SENDER_ID',
             problem:
-              'is required with DEVICE_GROUPS=fcm (the Firebase project number)',
+              'is required with DEVICE_GROUPS=fcm (the Firebase project number), unless FCM_EMULATOR_HOST names an FCM emulator (127.0.0.1:40022 for npm start)',
           },
         ]
       : [];

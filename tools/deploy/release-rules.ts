@@ -16,7 +16,7 @@ import {
   type ReleaseOutcome,
 } from './rules-api';
 
-export const USAGE = `Usage: node dist/tools/deploy/release-rules.js --project ID [options]
+export const USAGE = `Usage: npm run release-rules -- --project ID [options]
 Releases a rules file as the project's Firestore rules (projects/ID/releases/${FIRESTORE_RELEASE})
 through the Firebase Rules API, with application default credentials
 (gcloud auth application-default login). Does nothing when the release already holds it.

@@ -11,8 +11,10 @@ import {exitWith, stdio} from '../cli/exit';
 export const USAGE = `Usage: npm run docs
 
 Regenerates docs/openapi.json (OpenAPI 3.1) and docs/collection.json (a Postman collection)
-from the code: the routes, the request schemas and the examples in tools/docs/. Files whose
-content is unchanged are not rewritten. The tests fail when a committed file is not current
+from the code: the routes, the request schemas and the examples in tools/docs/; and the
+settings tables between <!-- settings: ... --> markers in README.md, docs/authentication.md
+and docs/cron.md, from shared/platform/config.ts's rows. Files whose content is unchanged
+are not rewritten. The tests fail when a committed file is not current
 (see docs/api-documentation.md).
 
 Options:

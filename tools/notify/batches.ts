@@ -9,6 +9,7 @@ import type {NotifyBatches} from '../../shared/notify/batch';
 import type {NotificationMessage} from '../../shared/notify';
 import type {Logger} from '../../shared/platform/logger';
 import {createProgress} from '../cli/progress';
+import {plural} from '../cli/plural';
 
 /** The batches' caller: with the same Idempotency-Key, every run names the same batches. */
 export const CALLER = 'npm run notify';
@@ -58,7 +59,7 @@ export async function sendToMany(
     );
     ids.push(created.id);
     deps.err(
-      `batch ${created.id}: ${created.users} users${created.replayed ? ` (made by an earlier run with the key ${key}: nothing is sent twice)` : ''}\n`,
+      `batch ${created.id}: ${plural(created.users, 'user')}${created.replayed ? ` (made by an earlier run with the key ${key}: nothing is sent twice)` : ''}\n`,
     );
   }
   const bar = createProgress({

@@ -88,6 +88,13 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
   try {
     // The function's own checks: a data key FCM reserves fails here, not at FCM.
     const checked = parseNotificationMessage({...message});
+    // Against emulators, Google's clients need not ask a metadata server whether they run
+    // on Google Cloud (the Pub/Sub client's question printed a MetadataLookupWarning).
+    if (
+      EMULATOR_HOSTS.some(name => deps.env[name]) &&
+      process.env.METADATA_SERVER_DETECTION === undefined
+    )
+      process.env.METADATA_SERVER_DETECTION = 'none';
     const runtime =
       deps.runtime?.() ??
       createRuntime(
@@ -139,6 +146,12 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
     return 1;
   }
 }
+
+const EMULATOR_HOSTS = [
+  'FIRESTORE_EMULATOR_HOST',
+  'FCM_EMULATOR_HOST',
+  'PUBSUB_EMULATOR_HOST',
+] as const;
 
 if (require.main === module) {
   exitWith(

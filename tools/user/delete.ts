@@ -20,6 +20,7 @@ import {
 import {userTombstoneIn} from '../../shared/devices/tombstones';
 import {firestoreSdk} from '../../shared/firestore/client';
 import type {Runtime} from '../../shared/runtime';
+import {plural} from '../cli/plural';
 
 export type DeleteOutcome =
   | {kind: 'deleted'}
@@ -28,8 +29,6 @@ export type DeleteOutcome =
   | {kind: 'refused'; problem: string}
   /** Stopped part-way: the steps done are printed; running it again finishes. */
   | {kind: 'stopped'; problem: string};
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export async function deleteUser(
   id: string,

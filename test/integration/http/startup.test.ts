@@ -62,7 +62,7 @@ describe('the configuration check at start', () => {
           'type.googleapis.com/google.devtools.clouderrorreporting.v1beta1.ReportedErrorEvent',
         message:
           'Invalid configuration: LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, got "LOUD"; ' +
-          'FCM_SENDER_ID is required with DEVICE_GROUPS=fcm (the Firebase project number); ' +
+          'FCM_SENDER_ID is required with DEVICE_GROUPS=fcm (the Firebase project number), unless FCM_EMULATOR_HOST names an FCM emulator (127.0.0.1:40022 for npm start); ' +
           'LEASE_TTL_MS must be at least 6 × FCM_TIMEOUT_MS + FIRESTORE_TIMEOUT_MS (40000), got 1000; ' +
           'NOTIFY_SERVICE_ACCOUNTS is required when NOTIFY_OIDC_AUDIENCE is set. The function does not start.',
         variables: [

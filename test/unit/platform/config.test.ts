@@ -92,7 +92,7 @@ describe('parseConfig', () => {
     expect(error?.message).toBe(
       'Invalid configuration: FCM_TIMEOUT_MS must be a whole number, got "slow"; ' +
         'LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, got "LOUD"; ' +
-        'FCM_SENDER_ID is required with DEVICE_GROUPS=fcm (the Firebase project number); ' +
+        'FCM_SENDER_ID is required with DEVICE_GROUPS=fcm (the Firebase project number), unless FCM_EMULATOR_HOST names an FCM emulator (127.0.0.1:40022 for npm start); ' +
         'MAX_DEVICES_PER_USER must be between 1 and 20 with DEVICE_GROUPS=fcm (a device group holds 20), got 21; ' +
         'CRON_SERVICE_ACCOUNT is required when CRON_OIDC_AUDIENCE is set',
     );

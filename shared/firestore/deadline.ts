@@ -11,6 +11,7 @@ import {isAppError, unavailable} from '../platform/errors';
 export const GRPC = {
   INVALID_ARGUMENT: 3,
   DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
   ALREADY_EXISTS: 6,
   FAILED_PRECONDITION: 9,
   ABORTED: 10,

@@ -259,8 +259,10 @@ export class FcmGroupDevices implements Devices {
         token,
         users: [mine],
       } = await readDeviceState(this.deps.db, op.registration_id, [userId]);
-      if (token?.user_id === userId)
-        return {kind: 'done', result: await this.refresh(lease, token)};
+      if (token?.user_id === userId) {
+        const refreshed = await this.refresh(lease, token);
+        return refreshed ? {kind: 'done', result: refreshed} : {kind: 'retry'};
+      }
       if (token) {
         // The token is another user's: take both leases in a global order (no deadlock).
         await this.deps.leases.release(lease);
@@ -327,10 +329,15 @@ export class FcmGroupDevices implements Devices {
     });
   }
 
+  /**
+   * Refreshes a token the user has, ending the lease in the same batch. Null when the token
+   * document went away after it was read (a writer that takes no lease: the importer); the
+   * lease is then released and the caller starts over, which registers the token again.
+   */
   private async refresh(
     lease: HeldLease,
     token: StoredToken,
-  ): Promise<AddResult> {
+  ): Promise<AddResult | null> {
     const firestore = await this.deps.db.client();
     const {Timestamp} = await firestoreSdk();
     const batch = firestore.batch();
@@ -341,7 +348,13 @@ export class FcmGroupDevices implements Devices {
       Timestamp.fromDate(this.deps.clock()),
     );
     this.deps.leases.releaseIn(batch, lease);
-    await this.deps.db.callWithDeadline(() => batch.commit());
+    try {
+      await this.deps.db.callWithDeadline(() => batch.commit());
+    } catch (err) {
+      if (grpcCode((err as Error).cause) !== GRPC.NOT_FOUND) throw err;
+      await this.deps.leases.release(lease);
+      return null;
+    }
     return {token: refreshed, created: false};
   }
 

@@ -30,14 +30,23 @@ export function firestoreEmulatorHost(): string {
  * in the suite's name and a line on stderr, so a skip is visible and never reads as a pass.
  */
 export function describeWithFirestore(name: string, fn: () => void): void {
-  const missing = firestoreMissingReason();
+  describeUnless(firestoreMissingReason(), SKIP_TAG, name, fn);
+}
+
+/** `describe`, or a visible skip naming `missing` (the reason) on stderr and in the suite's name. */
+function describeUnless(
+  missing: string | undefined,
+  tag: string,
+  name: string,
+  fn: () => void,
+): void {
   if (missing === undefined) {
     describe(name, fn);
     return;
   }
   // Written straight to stderr: jest's default reporter drops console output of fully skipped files.
-  process.stderr.write(`${SKIP_TAG} "${name}" is skipped: ${missing}\n`);
-  describe.skip(`${name} ${SKIP_TAG}`, fn);
+  process.stderr.write(`${tag} "${name}" is skipped: ${missing}\n`);
+  describe.skip(`${name} ${tag}`, fn);
 }
 
 /** Why the Pub/Sub emulator is unavailable, or undefined when PUBSUB_EMULATOR_HOST is set. */
@@ -55,14 +64,12 @@ export function pubsubMissingReason(): string | undefined {
  */
 export function describeWithPubsub(name: string, fn: () => void): void {
   const firestore = firestoreMissingReason();
-  const pubsub = pubsubMissingReason();
-  if (firestore === undefined && pubsub === undefined) {
-    describe(name, fn);
-    return;
-  }
-  const tag = firestore === undefined ? PUBSUB_SKIP_TAG : SKIP_TAG;
-  process.stderr.write(`${tag} "${name}" is skipped: ${firestore ?? pubsub}\n`);
-  describe.skip(`${name} ${tag}`, fn);
+  describeUnless(
+    firestore ?? pubsubMissingReason(),
+    firestore === undefined ? PUBSUB_SKIP_TAG : SKIP_TAG,
+    name,
+    fn,
+  );
 }
 
 /**

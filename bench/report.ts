@@ -24,6 +24,8 @@ export function throughputTable(rows: RowResult[]): string {
       'Floor req/s',
       '× floor',
       'Rounds × floor',
+      '× framework floor',
+      'Rounds × framework floor',
       'Ours p50/p99 ms',
       'Floor p50/p99 ms',
       'Ours statuses',
@@ -36,12 +38,14 @@ export function throughputTable(rows: RowResult[]): string {
       r.floor.rps.toFixed(1),
       r.ratio.toFixed(2),
       r.roundRatios.map(x => x.toFixed(2)).join(', '),
+      r.frameworkRatio === undefined ? '-' : r.frameworkRatio.toFixed(2),
+      r.frameworkRoundRatios?.map(x => x.toFixed(2)).join(', ') ?? '-',
       `${r.ours.p50}/${r.ours.p99}`,
       `${r.floor.p50}/${r.floor.p99}`,
       statuses(r.ours),
       statuses(r.floor),
     ]),
-    [2, 3, 4],
+    [2, 3, 4, 6],
   );
 }
 

@@ -1,7 +1,8 @@
 /**
  * The benchmark's rows. Each row pairs a request of ours with its floor (bench/floor.ts: a bare
- * node:http server doing the same physical work) and runs them alternately, floor then ours,
- * for several rounds, so that a busy spell on this shared machine hits both. For each side
+ * node:http server doing the same physical work) and, when given, the same floor inside the
+ * Functions Framework, and runs them alternately, floor, framework floor, then ours, for
+ * several rounds, so that a busy spell on this shared machine hits both. For each side
  * it records throughput, latency, statuses and, per request served: Firestore RPCs, reads
  * and writes, the server process's CPU and the Firestore emulator's CPU.
  */
@@ -53,6 +54,11 @@ export interface RowResult {
   ratio: number;
   /** The same ratio round by round (floor segment and the ours segment after it). */
   roundRatios: number[];
+  /** The same floor's work inside the Functions Framework, as production runs a function. */
+  frameworkFloor?: SideResult;
+  /** ours req/s over the framework floor's, all rounds, and round by round. */
+  frameworkRatio?: number;
+  frameworkRoundRatios?: number[];
   note?: string;
 }
 
@@ -69,6 +75,8 @@ export interface RowSpec {
   target: string;
   floor: Side;
   ours: Side;
+  /** A server doing the floor's work inside the Functions Framework (floor.ts, framework mode). */
+  frameworkFloor?: ServerProcess;
   note?: string;
 }
 
@@ -89,13 +97,22 @@ export async function runRow(
   opts: RowOptions,
 ): Promise<RowResult> {
   const floor: Segment[] = [];
+  const framework: Segment[] = [];
   const ours: Segment[] = [];
+  const fw = spec.frameworkFloor;
+  const all = [spec.floor.server, spec.ours.server, ...(fw ? [fw] : [])];
+  const others = (server: ServerProcess) => all.filter(s => s !== server);
   for (let round = 0; round < opts.rounds; round++) {
-    floor.push(await segment(spec.floor, [spec.ours.server], opts));
-    ours.push(await segment(spec.ours, [spec.floor.server], opts));
+    floor.push(await segment(spec.floor, others(spec.floor.server), opts));
+    if (fw)
+      framework.push(
+        await segment({...spec.floor, server: fw}, others(fw), opts),
+      );
+    ours.push(await segment(spec.ours, others(spec.ours.server), opts));
   }
   const f = summarise(floor);
   const o = summarise(ours);
+  const w = fw ? summarise(framework) : undefined;
   const result: RowResult = {
     name: spec.name,
     target: spec.target,
@@ -103,10 +120,23 @@ export async function runRow(
     ours: o,
     ratio: o.rps / f.rps,
     roundRatios: o.roundRps.map((rps, i) => rps / f.roundRps[i]!),
+    ...(w
+      ? {
+          frameworkFloor: w,
+          frameworkRatio: o.rps / w.rps,
+          frameworkRoundRatios: o.roundRps.map(
+            (rps, i) => rps / w.roundRps[i]!,
+          ),
+        }
+      : {}),
     ...(spec.note ? {note: spec.note} : {}),
   };
   process.stdout.write(
-    `  ${spec.name}: ours ${o.rps.toFixed(1)} req/s ${JSON.stringify(o.statuses)}, floor ${f.rps.toFixed(1)} req/s ${JSON.stringify(f.statuses)} → × ${result.ratio.toFixed(2)} (rounds ${result.roundRatios.map(r => r.toFixed(2)).join(', ')})\n`,
+    `  ${spec.name}: ours ${o.rps.toFixed(1)} req/s ${JSON.stringify(o.statuses)}, floor ${f.rps.toFixed(1)} req/s ${JSON.stringify(f.statuses)} → × ${result.ratio.toFixed(2)} (rounds ${result.roundRatios.map(r => r.toFixed(2)).join(', ')})` +
+      (result.frameworkRatio === undefined
+        ? ''
+        : `; framework floor ${w!.rps.toFixed(1)} req/s ${JSON.stringify(w!.statuses)} → × ${result.frameworkRatio.toFixed(2)} (rounds ${result.frameworkRoundRatios!.map(r => r.toFixed(2)).join(', ')})`) +
+      '\n',
   );
   return result;
 }

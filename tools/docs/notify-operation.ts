@@ -10,7 +10,7 @@ import {
 import {quotaExceeded} from '../../shared/notify/notifier';
 import {tokenId} from '../../shared/firestore/collections';
 import {EXAMPLE_TOKEN} from './examples';
-import type {OperationDoc} from './operation-doc';
+import type {OperationDoc, ResponseDoc} from './operation-doc';
 import {
   MESSAGES,
   fieldErrorsBody,
@@ -18,6 +18,41 @@ import {
   thrownBody,
   type JsonSchema,
 } from './schemas';
+
+/** The OIDC allow-list's answers, shared by notifyUser's and notifyUsers' operations. */
+export const allowListResponses: Record<number, ResponseDoc> = {
+  401: {
+    description:
+      'The bearer token is missing or invalid (signature, issuer, expiry, audience).',
+    body: {
+      schema: messageBody(MISSING_TOKEN),
+      example: {message: MISSING_TOKEN},
+    },
+    headers: {
+      'WWW-Authenticate': {description: '`Bearer`.', schema: {type: 'string'}},
+    },
+  },
+  403: {
+    description:
+      'A valid token of an account not on the allow-list, or whose email is not verified.',
+    body: {schema: messageBody(NOT_ALLOWED), example: {message: NOT_ALLOWED}},
+  },
+  500: {
+    description:
+      'No allow-list is configured: every request is refused (fails closed).',
+    body: {
+      schema: messageBody(MESSAGES.serverError),
+      example: {message: MESSAGES.serverError},
+    },
+  },
+};
+
+/** A malformed Idempotency-Key header, or a body that is not a JSON object. */
+export const badIdempotencyKey: ResponseDoc = {
+  description:
+    'The Idempotency-Key header is malformed, or the body is not a JSON object.',
+  body: {schema: messageBody(), example: {message: MESSAGES.invalidJson}},
+};
 
 export const NOTIFY_TAG = 'Notifications';
 
@@ -135,30 +170,7 @@ export const notifyUserDoc: OperationDoc = {
         },
       },
     },
-    400: {
-      description:
-        'The Idempotency-Key header is malformed, or the body is not a JSON object.',
-      body: {schema: messageBody(), example: {message: MESSAGES.invalidJson}},
-    },
-    401: {
-      description:
-        'The bearer token is missing or invalid (signature, issuer, expiry, audience).',
-      body: {
-        schema: messageBody(MISSING_TOKEN),
-        example: {message: MISSING_TOKEN},
-      },
-      headers: {
-        'WWW-Authenticate': {
-          description: '`Bearer`.',
-          schema: {type: 'string'},
-        },
-      },
-    },
-    403: {
-      description:
-        'A valid token of an account not on the allow-list, or whose email is not verified.',
-      body: {schema: messageBody(NOT_ALLOWED), example: {message: NOT_ALLOWED}},
-    },
+    400: badIdempotencyKey,
     404: {
       description: 'No such user.',
       body: {
@@ -185,14 +197,7 @@ export const notifyUserDoc: OperationDoc = {
         example: INVALID_BODY,
       },
     },
-    500: {
-      description:
-        'No allow-list is configured: every request is refused (fails closed).',
-      body: {
-        schema: messageBody(MESSAGES.serverError),
-        example: {message: MESSAGES.serverError},
-      },
-    },
+    ...allowListResponses,
     503: {
       description:
         'FCM answered QUOTA_EXCEEDED for a device (not retried inside the request), or Firestore is unavailable. Retry after `Retry-After` seconds, with the same Idempotency-Key.',

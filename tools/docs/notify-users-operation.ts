@@ -2,7 +2,6 @@
  * The documentation of notifyUsers' two operations: creating a batch (the schema the
  * function validates with) and following it.
  */
-import {MISSING_TOKEN, NOT_ALLOWED} from '../../shared/notify/auth';
 import {MAX_USERS_PER_BATCH} from '../../shared/notify/batch/collections';
 import {KEY_MISMATCH, statusUrl} from '../../shared/notify/batch/create';
 import {
@@ -12,10 +11,13 @@ import {
 } from '../../shared/notify/batch/request';
 import {notificationMessageSchema} from '../../shared/notify/message';
 import {EXAMPLE_BATCH_ID} from './examples';
-import {NOTIFY_TAG} from './notify-operation';
+import {
+  NOTIFY_TAG,
+  allowListResponses,
+  badIdempotencyKey,
+} from './notify-operation';
 import type {OperationDoc, ResponseDoc} from './operation-doc';
 import {
-  MESSAGES,
   fieldErrorsBody,
   messageBody,
   thrownBody,
@@ -92,33 +94,6 @@ const statusBody: JsonSchema = {
   additionalProperties: false,
 };
 
-const common: Record<number, ResponseDoc> = {
-  401: {
-    description:
-      'The bearer token is missing or invalid (signature, issuer, expiry, audience).',
-    body: {
-      schema: messageBody(MISSING_TOKEN),
-      example: {message: MISSING_TOKEN},
-    },
-    headers: {
-      'WWW-Authenticate': {description: '`Bearer`.', schema: {type: 'string'}},
-    },
-  },
-  403: {
-    description:
-      'A valid token of an account not on the allow-list, or whose email is not verified.',
-    body: {schema: messageBody(NOT_ALLOWED), example: {message: NOT_ALLOWED}},
-  },
-  500: {
-    description:
-      'No allow-list is configured: every request is refused (fails closed).',
-    body: {
-      schema: messageBody(MESSAGES.serverError),
-      example: {message: MESSAGES.serverError},
-    },
-  },
-};
-
 const unavailableResponse = (what: string): ResponseDoc => ({
   description: `${what} Retry after \`Retry-After\` seconds.`,
   body: {
@@ -193,12 +168,8 @@ export const notifyUsersDoc: OperationDoc = {
         },
       },
     },
-    400: {
-      description:
-        'The Idempotency-Key header is malformed, or the body is not a JSON object.',
-      body: {schema: messageBody(), example: {message: MESSAGES.invalidJson}},
-    },
-    ...common,
+    400: badIdempotencyKey,
+    ...allowListResponses,
     422: {
       description: `The body is invalid (Laravel's shape: messages per dotted field, the message's under \`message.\`), or the Idempotency-Key was used with another body (\`${KEY_MISMATCH}\`).`,
       body: validation,
@@ -245,7 +216,7 @@ export const batchStatusDoc: OperationDoc = {
         },
       },
     },
-    ...common,
+    ...allowListResponses,
     404: {
       description:
         'No such batch (batches are kept a week after their expiry).',

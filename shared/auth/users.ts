@@ -14,7 +14,7 @@ import {
   userData,
 } from '../firestore/collections';
 import type {Db} from '../firestore/db';
-import {GRPC, grpcCode, isContention} from '../firestore/deadline';
+import {rerunTransient} from '../firestore/rerun';
 import {AppError} from '../platform/errors';
 
 export interface UserRecord {
@@ -94,22 +94,10 @@ export async function upsertUser(
   db: Firestore,
   user: {id: string; email: string; passwordHash: string; name?: string},
 ): Promise<void> {
-  // A transient failure of the emulator or the service (a lock or deadline given up
-  // under load) is retried: the transaction is safe to run again, and a racing loser
-  // should learn of the winner's claim (409) rather than of our load.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await upsertOnce(db, user);
-    } catch (err) {
-      const code = grpcCode(err);
-      const transient =
-        isContention(err) ||
-        code === GRPC.DEADLINE_EXCEEDED ||
-        code === GRPC.UNAVAILABLE;
-      if (attempt >= UPSERT_RUNS || !transient) throw err;
-      await new Promise(resolve => setTimeout(resolve, 50 * attempt));
-    }
-  }
+  // A transient failure (a lock or deadline given up under load) is run again: the
+  // transaction is safe to repeat, and a racing loser should learn of the winner's claim
+  // (409) rather than of our load.
+  return rerunTransient(() => upsertOnce(db, user), UPSERT_RUNS);
 }
 
 async function upsertOnce(

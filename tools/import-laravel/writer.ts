@@ -12,6 +12,7 @@ import type {
   Transaction,
 } from 'firebase-admin/firestore';
 import {firestoreSdk} from '../../shared/firestore/client';
+import {rerunTransient} from '../../shared/firestore/rerun';
 import {readWanted, type Docs, type Found, type Wanted} from './found';
 import {DELETE, type Write} from './writes';
 
@@ -20,9 +21,17 @@ const READ_CHUNK = 300;
 
 /**
  * Attempts of one user's transaction: contention with the live app's requests for the
- * same user is expected during a re-import, and each attempt reads again.
+ * same user is expected during a re-import, and each attempt reads again. (The SDK's
+ * backoff allows at most 11, whatever is asked.)
  */
 const TRANSACTION_ATTEMPTS = 25;
+
+/**
+ * Whole transactions of one user before the import stops on its failure: one the SDK
+ * does not retry (the emulator's closed transaction), or its attempts run out, is run
+ * again rather than end an import that may have run for hours.
+ */
+const TRANSACTION_RUNS = 5;
 
 export interface ImportWriter {
   /** What Firestore holds for the plans of `wanted`. */
@@ -83,18 +92,22 @@ export function importWriter(db: Firestore): ImportWriter {
       readWanted(paths => getAll((...r) => db.getAll(...r), db, paths), wanted),
     async apply(wanted, plan) {
       let attempts = 0;
-      const result = await db.runTransaction(
-        async tx => {
-          attempts++;
-          const found = await readWanted(
-            paths => getAll((...r) => tx.getAll(...r), db, paths),
-            [wanted],
-          );
-          const decided = plan(found);
-          await writeIn(tx, db, decided.writes);
-          return decided;
-        },
-        {maxAttempts: TRANSACTION_ATTEMPTS},
+      const result = await rerunTransient(
+        () =>
+          db.runTransaction(
+            async tx => {
+              attempts++;
+              const found = await readWanted(
+                paths => getAll((...r) => tx.getAll(...r), db, paths),
+                [wanted],
+              );
+              const decided = plan(found);
+              await writeIn(tx, db, decided.writes);
+              return decided;
+            },
+            {maxAttempts: TRANSACTION_ATTEMPTS},
+          ),
+        TRANSACTION_RUNS,
       );
       return {plan: result, attempts};
     },

@@ -213,7 +213,11 @@ export function describeImportRace(backend: Backend): void {
             Number(seed),
             () => importing,
           );
-          expect(await importer.done).toMatchObject({code: 0});
+          // A failed import shows its report in the diff, whose last line names the cause.
+          expect(await importer.done).toMatchObject({
+            code: 0,
+            stdout: expect.stringMatching(/^Laravel import completed\n/),
+          });
           expect(statuses.filter(s => !/: 20[014]$/.test(s))).toEqual([]);
 
           const state = await stack.snapshot();

@@ -3,7 +3,8 @@
  * Runs before `npm start`, `npm run user` and the other hand-run commands: compiles with
  * `tsc -b tsconfig.build.json` only when a source or build setting is newer than the last
  * build. Comparing a few hundred mtimes takes milliseconds; merely loading the TypeScript
- * compiler to learn that nothing changed takes half a second or more. Plain JavaScript,
+ * compiler to learn that nothing changed takes half a second or more. A compile runs under a
+ * lock (dist/.compiling), so that runs at once wait for one build. Plain JavaScript,
  * because it has to run before anything is compiled.
  */
 const {spawnSync} = require('node:child_process');
@@ -51,14 +52,51 @@ function isStale() {
   return newest > built;
 }
 
-if (isStale()) {
+/** Time a killed build's lock is left before another run takes it over. */
+const STALE_LOCK_MS = 600_000;
+const lock = path.join(root, 'dist', '.compiling');
+
+/**
+ * Takes the build lock, a directory (mkdir is atomic): test files in parallel workers, or
+ * two terminals, must not compile at once, nor load files another compile is rewriting.
+ */
+function takeLock() {
+  fs.mkdirSync(path.dirname(lock), {recursive: true});
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      return;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+      const held = fs.statSync(lock, {throwIfNoEntry: false});
+      if (held && Date.now() - held.mtimeMs > STALE_LOCK_MS)
+        fs.rmSync(lock, {recursive: true, force: true});
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
+  }
+}
+
+function compile() {
   const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   const run = spawnSync(process.execPath, [tsc, '-b', 'tsconfig.build.json'], {
     cwd: root,
     stdio: 'inherit',
   });
-  if (run.status !== 0) process.exit(run.status ?? 1);
+  if (run.status !== 0) return run.status ?? 1;
   // tsc -b leaves the build info alone when only timestamps moved; mark this build as current.
   const now = new Date();
   fs.utimesSync(buildInfo, now, now);
+  return 0;
+}
+
+if (isStale()) {
+  takeLock();
+  let status = 0;
+  try {
+    // Whoever held the lock may have just built it.
+    if (isStale()) status = compile();
+  } finally {
+    fs.rmSync(lock, {recursive: true, force: true});
+  }
+  process.exit(status);
 }

@@ -2,7 +2,7 @@
  * Runs the hand-run commands (`npm start`, `npm run user`) as a person would: as child
  * processes of npm, seen from outside through their output, exit code, processes and ports.
  */
-import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
+import {spawn, type ChildProcess} from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -10,18 +10,9 @@ import path from 'node:path';
 import {isListening} from '../../../tools/cli/function-process';
 
 export {isListening};
+export {buildOnce} from '../../support/build';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
-
-/** Compiles once up front, so the commands under test start from an up-to-date build. */
-export function buildOnce(): void {
-  const run = spawnSync(process.execPath, ['tools/build/compile-if-stale.js'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  if (run.status !== 0)
-    throw new Error(`build failed:\n${run.stdout}\n${run.stderr}`);
-}
 
 /** The environment of a fresh terminal: no emulator named, so `npm start` starts its own. */
 export function cleanEnv(

@@ -5,7 +5,6 @@
  * which records the --env-vars-file it was given. The real CLIs need a Google Cloud project.
  */
 import {spawnSync} from 'node:child_process';
-import {createHash} from 'node:crypto';
 import {
   chmodSync,
   copyFileSync,
@@ -15,7 +14,6 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
-  statSync,
   writeFileSync,
 } from 'node:fs';
 import os from 'node:os';
@@ -209,37 +207,5 @@ export function envFile(dir: string, name: string, text: string): string {
   return file;
 }
 
-/**
- * Compiles once before the tests that run deploy.sh (it runs the compiled tools). Test
- * files run in parallel workers: a lock keeps two of them from compiling at once.
- */
-export function buildOnce(): void {
-  const id = createHash('sha256').update(ROOT).digest('hex').slice(0, 12);
-  const lock = path.join(os.tmpdir(), `deploy-sh-build-${id}.lock`);
-  const deadline = Date.now() + 300_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      // A lock left by a killed run is older than any build takes.
-      const held = statSync(lock, {throwIfNoEntry: false});
-      if (held && Date.now() - held.mtimeMs > 600_000)
-        rmSync(lock, {recursive: true, force: true});
-      if (Date.now() > deadline)
-        throw new Error(`${lock} is held too long: remove it if no test runs`);
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
-    }
-  }
-  try {
-    const run = spawnSync(
-      process.execPath,
-      ['tools/build/compile-if-stale.js'],
-      {cwd: ROOT, encoding: 'utf8'},
-    );
-    if (run.status !== 0)
-      throw new Error(`build failed:\n${run.stdout}\n${run.stderr}`);
-  } finally {
-    rmSync(lock, {recursive: true, force: true});
-  }
-}
+/** deploy.sh runs the compiled tools: the tests that run it build first. */
+export {buildOnce} from '../../../support/build';

@@ -14,7 +14,7 @@ import {
   userData,
 } from '../firestore/collections';
 import type {Db} from '../firestore/db';
-import {rerunTransient} from '../firestore/rerun';
+import {isTransient, rerunWhile} from '../firestore/rerun';
 import {AppError} from '../platform/errors';
 
 export interface UserRecord {
@@ -97,7 +97,7 @@ export async function upsertUser(
   // A transient failure (a lock or deadline given up under load) is run again: the
   // transaction is safe to repeat, and a racing loser should learn of the winner's claim
   // (409) rather than of our load.
-  return rerunTransient(() => upsertOnce(db, user), UPSERT_RUNS);
+  return rerunWhile(() => upsertOnce(db, user), isTransient, UPSERT_RUNS);
 }
 
 async function upsertOnce(

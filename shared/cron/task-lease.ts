@@ -72,50 +72,48 @@ export class TaskLeases {
   ): Promise<AcquireResult> {
     const db = await this.db.client();
     const ref = db.collection(CRON_TASKS).doc(task);
-    return this.db.callWithDeadline(() =>
-      db.runTransaction(async (tx): Promise<AcquireResult> => {
-        const doc = taskData(await tx.get(ref));
-        if (doc.last_due_at && doc.last_due_at.toMillis() >= dueAt.getTime())
-          return {state: 'done'};
-        const live =
-          doc.holder &&
-          doc.lease_expires_at &&
-          doc.lease_expires_at.toMillis() > now.getTime();
-        if (live) return {state: 'busy'};
-        const tookOver = Boolean(doc.holder);
-        if (tookOver && doc.run_id) {
-          tx.set(
-            db.collection(CRON_RUNS).doc(doc.run_id),
-            {outcome: 'abandoned'},
-            {merge: true},
-          );
-        }
-        const holder = randomUUID();
-        const runRef = db.collection(CRON_RUNS).doc();
+    return this.db.transaction(async (tx): Promise<AcquireResult> => {
+      const doc = taskData(await tx.get(ref));
+      if (doc.last_due_at && doc.last_due_at.toMillis() >= dueAt.getTime())
+        return {state: 'done'};
+      const live =
+        doc.holder &&
+        doc.lease_expires_at &&
+        doc.lease_expires_at.toMillis() > now.getTime();
+      if (live) return {state: 'busy'};
+      const tookOver = Boolean(doc.holder);
+      if (tookOver && doc.run_id) {
         tx.set(
-          ref,
-          {
-            holder,
-            lease_expires_at: new Date(now.getTime() + this.ttlMs),
-            running_due_at: dueAt,
-            run_id: runRef.id,
-          },
+          db.collection(CRON_RUNS).doc(doc.run_id),
+          {outcome: 'abandoned'},
           {merge: true},
         );
-        tx.create(runRef, {
-          task,
-          due_at: dueAt,
-          schedule_time: scheduleTime ? scheduleTime : null,
-          started_at: now,
-          outcome: 'running',
-          expire_at: new Date(now.getTime() + RUN_RECORD_DAYS * DAY_MS),
-        });
-        return {
-          state: 'acquired',
-          lease: {task, holder, dueAt, runRef, tookOver},
-        };
-      }),
-    );
+      }
+      const holder = randomUUID();
+      const runRef = db.collection(CRON_RUNS).doc();
+      tx.set(
+        ref,
+        {
+          holder,
+          lease_expires_at: new Date(now.getTime() + this.ttlMs),
+          running_due_at: dueAt,
+          run_id: runRef.id,
+        },
+        {merge: true},
+      );
+      tx.create(runRef, {
+        task,
+        due_at: dueAt,
+        schedule_time: scheduleTime ? scheduleTime : null,
+        started_at: now,
+        outcome: 'running',
+        expire_at: new Date(now.getTime() + RUN_RECORD_DAYS * DAY_MS),
+      });
+      return {
+        state: 'acquired',
+        lease: {task, holder, dueAt, runRef, tookOver},
+      };
+    });
   }
 
   /**
@@ -133,33 +131,31 @@ export class TaskLeases {
       counts: result.counts,
       error: result.error ?? null,
     };
-    return this.db.callWithDeadline(() =>
-      db.runTransaction(async tx => {
-        const doc = taskData(await tx.get(ref));
-        const mine = doc.holder === lease.holder;
-        tx.set(lease.runRef, record, {merge: true});
-        if (mine) {
-          tx.set(
-            ref,
-            {
-              holder: null,
-              lease_expires_at: null,
-              running_due_at: null,
-              run_id: null,
-              ...(result.outcome === 'succeeded'
-                ? {last_due_at: lease.dueAt}
-                : {}),
-              last_run: {
-                run_id: lease.runRef.id,
-                due_at: lease.dueAt,
-                ...record,
-              },
+    return this.db.transaction(async tx => {
+      const doc = taskData(await tx.get(ref));
+      const mine = doc.holder === lease.holder;
+      tx.set(lease.runRef, record, {merge: true});
+      if (mine) {
+        tx.set(
+          ref,
+          {
+            holder: null,
+            lease_expires_at: null,
+            running_due_at: null,
+            run_id: null,
+            ...(result.outcome === 'succeeded'
+              ? {last_due_at: lease.dueAt}
+              : {}),
+            last_run: {
+              run_id: lease.runRef.id,
+              due_at: lease.dueAt,
+              ...record,
             },
-            {merge: true},
-          );
-        }
-        return mine;
-      }),
-    );
+          },
+          {merge: true},
+        );
+      }
+      return mine;
+    });
   }
 }

@@ -18,6 +18,7 @@ import {
   isContention,
   raceDeadline,
 } from './deadline';
+import {rerunWhile} from './rerun';
 
 /** How a create ended: written, or the document was there already (someone else's claim). */
 export type Created =
@@ -32,7 +33,7 @@ export interface Db {
   raceDeadline<T>(call: () => Promise<T>): Promise<T>;
   /**
    * Runs `work` as one transaction within the deadline. Contention that outlasts the
-   * SDK's retries is the busy 503; any other failure of Firestore is a 503 too, and an
+   * SDK's retries and a few whole runs is the busy 503; any other failure of Firestore is a 503 too, and an
    * AppError thrown by `work` passes unchanged.
    */
   transaction<T>(
@@ -45,8 +46,15 @@ export interface Db {
   createIfAbsent(ref: DocumentReference, data: DocumentData): Promise<Created>;
 }
 
-/** Attempts of one transaction under contention before answering the busy 503. */
+/** Attempts of one transaction under contention (the SDK's backoff allows at most 11). */
 const TRANSACTION_ATTEMPTS = 10;
+
+/**
+ * Whole transactions run while contention ends them, within the deadline, before the busy
+ * 503: the SDK does not retry the emulator's closed transaction, so our own races would
+ * answer 5xx.
+ */
+const TRANSACTION_RUNS = 3;
 
 /** A Db over a lazily created client (see client.ts) with `deadlineMs` per call. */
 export function createDb(
@@ -62,9 +70,14 @@ export function createDb(
       try {
         return await raceDeadline(
           () =>
-            firestore.runTransaction(tx => work(tx, firestore), {
-              maxAttempts: TRANSACTION_ATTEMPTS,
-            }),
+            rerunWhile(
+              () =>
+                firestore.runTransaction(tx => work(tx, firestore), {
+                  maxAttempts: TRANSACTION_ATTEMPTS,
+                }),
+              isContention,
+              TRANSACTION_RUNS,
+            ),
           deadlineMs,
         );
       } catch (err) {

@@ -1,9 +1,9 @@
 /**
- * A whole transaction run again, for commands that may wait (the importer, the user
- * command): Firestore gives a transaction up for reasons another run clears. Contention
- * that outlasts the SDK's own retries (its backoff stops after ten), the emulator's closed
- * transaction, a deadline or an unavailable backend. A function answers 503 with
- * Retry-After instead (db.ts), and its client runs it again.
+ * A whole transaction run again: Firestore gives a transaction up for reasons another run
+ * clears, and the SDK retries neither the emulator's closed transaction nor anything past
+ * its eleventh attempt. A function reruns contention only, within its deadline (db.ts);
+ * commands that may wait (the importer, the user command) also rerun a deadline or an
+ * unavailable backend.
  */
 import {GRPC, grpcCode, isContention} from './deadline';
 
@@ -18,11 +18,12 @@ export function isTransient(err: unknown): boolean {
 }
 
 /**
- * Runs `run` up to `runs` times while it fails transiently, pausing a little longer after
- * each failure; the last failure, or any other, passes unchanged.
+ * Runs `run` up to `runs` times while it fails with an error `retryable` takes, pausing a
+ * little longer after each failure; the last failure, or any other, passes unchanged.
  */
-export async function rerunTransient<T>(
+export async function rerunWhile<T>(
   run: () => Promise<T>,
+  retryable: (err: unknown) => boolean,
   runs: number,
   pauseMs = 50,
 ): Promise<T> {
@@ -30,7 +31,7 @@ export async function rerunTransient<T>(
     try {
       return await run();
     } catch (err) {
-      if (attempt >= runs || !isTransient(err)) throw err;
+      if (attempt >= runs || !retryable(err)) throw err;
       await new Promise(resolve => setTimeout(resolve, pauseMs * attempt));
     }
   }

@@ -12,7 +12,7 @@ import type {
   Transaction,
 } from 'firebase-admin/firestore';
 import {firestoreSdk} from '../../shared/firestore/client';
-import {rerunTransient} from '../../shared/firestore/rerun';
+import {isTransient, rerunWhile} from '../../shared/firestore/rerun';
 import {readWanted, type Docs, type Found, type Wanted} from './found';
 import {DELETE, type Write} from './writes';
 
@@ -92,7 +92,7 @@ export function importWriter(db: Firestore): ImportWriter {
       readWanted(paths => getAll((...r) => db.getAll(...r), db, paths), wanted),
     async apply(wanted, plan) {
       let attempts = 0;
-      const result = await rerunTransient(
+      const result = await rerunWhile(
         () =>
           db.runTransaction(
             async tx => {
@@ -107,6 +107,7 @@ export function importWriter(db: Firestore): ImportWriter {
             },
             {maxAttempts: TRANSACTION_ATTEMPTS},
           ),
+        isTransient,
         TRANSACTION_RUNS,
       );
       return {plan: result, attempts};

@@ -1,4 +1,5 @@
-import {isTransient, rerunTransient} from '../../../shared/firestore/rerun';
+import {isContention} from '../../../shared/firestore/deadline';
+import {isTransient, rerunWhile} from '../../../shared/firestore/rerun';
 
 /** A gRPC error as @grpc/grpc-js builds it: an Error with the status's fields. */
 const grpcError = (code: number, details: string) =>
@@ -36,27 +37,36 @@ describe('isTransient', () => {
   });
 });
 
-describe('rerunTransient', () => {
+describe('rerunWhile', () => {
   it('runs the transaction again after transient failures, and answers what it answered', async () => {
     const run = runFailing([
       grpcError(3, 'Transaction is invalid or closed.'),
       new Error('Exceeded maximum number of retries allowed.'),
     ]);
-    await expect(rerunTransient(run.fn, 5, 1)).resolves.toBe('done');
+    await expect(rerunWhile(run.fn, isTransient, 5, 1)).resolves.toBe('done');
     expect(run.calls).toBe(3);
+  });
+
+  it('runs again only on what `retryable` takes: a function gives a deadline up at once', async () => {
+    const deadline = grpcError(4, 'Deadline exceeded');
+    const run = runFailing([deadline]);
+    await expect(rerunWhile(run.fn, isContention, 5, 1)).rejects.toBe(deadline);
+    expect(run.calls).toBe(1);
   });
 
   it('passes any other failure at once, unchanged', async () => {
     const refusal = grpcError(3, 'Document path is invalid.');
     const run = runFailing([refusal]);
-    await expect(rerunTransient(run.fn, 5, 1)).rejects.toBe(refusal);
+    await expect(rerunWhile(run.fn, isTransient, 5, 1)).rejects.toBe(refusal);
     expect(run.calls).toBe(1);
   });
 
   it('gives the last transient failure up after `runs` runs', async () => {
     const failures = [1, 2, 3].map(n => grpcError(10, `lock timeout ${n}`));
     const run = runFailing([...failures, undefined]);
-    await expect(rerunTransient(run.fn, 3, 1)).rejects.toBe(failures[2]);
+    await expect(rerunWhile(run.fn, isTransient, 3, 1)).rejects.toBe(
+      failures[2],
+    );
     expect(run.calls).toBe(3);
   });
 });

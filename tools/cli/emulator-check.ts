@@ -62,7 +62,10 @@ export function checkEmulator(
     });
   return new Promise(resolve => {
     const socket = net.connect({host: hostname, port});
+    let settled = false;
     const done = (result: Reachability) => {
+      if (settled) return;
+      settled = true;
       socket.destroy();
       resolve(result);
     };
@@ -71,8 +74,10 @@ export function checkEmulator(
         kind: 'down',
         problem: `The ${EMULATORS[variable]} that ${variable}=${host} names does not answer (${why}): ${advice}.`,
       });
+    // The verdict waits one turn of the event loop: when the process was busy (loading
+    // modules) past the timeout, timers run before the I/O that may hold the connection.
     socket.setTimeout(timeoutMs, () =>
-      down(`no connection within ${timeoutMs / 1000} s`),
+      setImmediate(() => down(`no connection within ${timeoutMs / 1000} s`)),
     );
     socket.once('connect', () => done({kind: 'up'}));
     socket.once('error', (err: NodeJS.ErrnoException) =>

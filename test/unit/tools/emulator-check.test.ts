@@ -44,4 +44,20 @@ describe('checkEmulator', () => {
       `The FCM emulator that FCM_EMULATOR_HOST=127.0.0.1:${port} names does not answer (connection refused): restart what FCM_EMULATOR_HOST names.`,
     ]);
   });
+
+  it('is up when the process was busy past the timeout while the emulator accepted', async () => {
+    const server = net.createServer(socket => socket.destroy());
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+    const {port} = server.address() as net.AddressInfo;
+    const env = {FCM_EMULATOR_HOST: `127.0.0.1:${port}`};
+    try {
+      const checking = checkEmulator('FCM_EMULATOR_HOST', 'x', env, 50);
+      // Busy as a process loading modules: the timeout is due before the connect is seen.
+      const until = Date.now() + 300;
+      while (Date.now() < until);
+      expect(await checking).toEqual({kind: 'up'});
+    } finally {
+      await new Promise(resolve => server.close(resolve));
+    }
+  });
 });

@@ -164,7 +164,9 @@ describeWithFirestore('scheduled tasks', () => {
     let open!: () => void;
     gate = new Promise(resolve => (open = resolve));
     const first = invoke('2026-03-01T10:05:00Z');
-    await new Promise(resolve => setTimeout(resolve, 300)); // the first holds the lease now
+    // The first holds the lease once its task has started (and waits on the gate).
+    while (!ran.includes('every-five@2026-03-01T10:05:00.000Z'))
+      await new Promise(resolve => setTimeout(resolve, 20));
     const second = await invoke('2026-03-01T10:05:00Z');
     expect(second.reports.find(r => r.task === 'every-five')!.status).toBe(
       'busy',

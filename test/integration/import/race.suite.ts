@@ -172,7 +172,10 @@ export function describeImportRace(backend: Backend): void {
           ['--mysql', maria.url('laravel', false), '--report', '/dev/null'],
           env,
         );
-        expect(first.code).toBe(0);
+        expect(first).toMatchObject({
+          code: 0,
+          stdout: expect.stringMatching(/^Laravel import completed\n/),
+        });
       });
       afterAll(async () => {
         await Promise.all([stack?.close(), maria?.stop()]);

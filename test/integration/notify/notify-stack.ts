@@ -107,7 +107,8 @@ export async function startNotifyStack(
       DEVICE_GROUP_PREFIX: 'test',
       NOTIFY_OIDC_AUDIENCE: AUDIENCE,
       NOTIFY_SERVICE_ACCOUNTS: `${SENDER},${OTHER_SENDER}`,
-      NOTIFY_RETRY_BUDGET_MS: '3000',
+      // Room for two 1 s Retry-After waits on a loaded machine; two 2 s waits spend it.
+      NOTIFY_RETRY_BUDGET_MS: '6000',
       ...env,
     }),
     createLogger('DEBUG', line => logs.push(JSON.parse(line))),

@@ -167,9 +167,10 @@ describeWithFirestore('notifyUser, firestore backend', () => {
       new Date(Date.now() - 60_000),
     );
     await fault(dead!, 'UNREGISTERED');
-    // The revived token's first answer makes the sender wait a second (Retry-After);
-    // the device registers it again meanwhile, then FCM calls it dead.
-    await fault(revived!, 'UNAVAILABLE', {count: 1, retryAfterSeconds: 1});
+    // The revived token's first answer makes the sender wait (Retry-After, 3 s: room for
+    // the registration on a loaded machine); the device registers it again meanwhile, then
+    // FCM calls it dead.
+    await fault(revived!, 'UNAVAILABLE', {count: 1, retryAfterSeconds: 3});
     await fault(revived!, 'UNREGISTERED');
     const sending = stack.notify('1', MESSAGE);
     for (;;) {

@@ -46,7 +46,8 @@ describeWithFirestore(
       // Every 503 is logged at ERROR with its cause: expected here, so kept out of the test output.
       jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
       stack = await startDeviceStack({
-        FCM_TIMEOUT_MS: '300',
+        // Short, so that timeouts cost little, yet far above a call's time on a loaded machine.
+        FCM_TIMEOUT_MS: '1000',
         LOCK_WAIT_MS: '10000',
       });
       await stack.reset();
@@ -172,7 +173,8 @@ describeWithFirestore(
           auth: auth[user],
           body: {registration_id: `repair-${user}`},
         });
-        expect(reply.status).toBe(201);
+        // A failure shows the answer's body (the cause).
+        expect(`${reply.status} ${reply.text}`).toBe(`201 ${reply.text}`);
       }
       const state = await stack.snapshot();
       expect(violations(state)).toEqual([]);

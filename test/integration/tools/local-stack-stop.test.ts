@@ -128,7 +128,7 @@ describeWithFirestore('npm start: Ctrl+C in a terminal', () => {
     expect(jvm).toBeDefined();
     process.kill(jvm!, 'SIGSTOP');
     ctrlC(second.stack);
-    await sleep(1_500);
+    await sleep(3_000); // well past the window in which a signal is a copy of the first
     ctrlC(second.stack);
     const end = await second.stack.finished;
     expect(end.code).toBe(1);

@@ -14,8 +14,11 @@ export type SignalMeaning =
   /** A second request while stopping: stop now, without finishing the save. */
   | {kind: 'force'};
 
-/** How long after the first signal a signal still counts as a copy of it. */
-export const SAME_REQUEST_MS = 500;
+/**
+ * How long after the first signal a signal still counts as a copy of it: npm's copy comes
+ * within milliseconds, or later on a busy machine; a person's second press comes later still.
+ */
+export const SAME_REQUEST_MS = 1000;
 
 /** Returns a function that gives the meaning of each stop signal received, in order. */
 export function stopSignals(

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import {deadlineSignal} from '../../shared/platform/deadline-signal';
 
 /** The export's folder name inside the persistence directory, and the stem of its metadata file. */
 const EXPORT_NAME = 'firestore';
@@ -37,6 +38,7 @@ export async function exportFirestore(
 ): Promise<void> {
   const target = path.resolve(dir);
   const staging = fs.mkdtempSync(path.join(target, '.saving-'));
+  const deadline = deadlineSignal(cut ?? null, 30_000);
   try {
     const project = encodeURIComponent(projectId);
     const res = await fetch(
@@ -49,9 +51,7 @@ export async function exportFirestore(
           export_directory: staging,
           export_name: EXPORT_NAME,
         }),
-        signal: cut
-          ? AbortSignal.any([cut, AbortSignal.timeout(30_000)])
-          : AbortSignal.timeout(30_000),
+        signal: deadline.signal,
       },
     );
     if (!res.ok)
@@ -63,6 +63,7 @@ export async function exportFirestore(
     fs.rmSync(saved, {recursive: true, force: true});
     fs.renameSync(path.join(staging, EXPORT_NAME), saved);
   } finally {
+    deadline.done();
     fs.rmSync(staging, {recursive: true, force: true});
   }
 }

@@ -6,6 +6,7 @@
  * Both changes are idempotent and recover on their own where the remote state says how.
  */
 import {unavailable} from '../../platform/errors';
+import {deadlineSignal} from '../../platform/deadline-signal';
 import type {AccessTokenSource} from '../../fcm/access-token';
 import {redactTokens} from '../../fcm/endpoints';
 import type {Logger} from '../../platform/logger';
@@ -83,12 +84,10 @@ export function createFcmDeviceGroups(
     const operation = body?.operation ?? 'lookup';
     let response: Response;
     let text: string;
+    // One deadline per call, and never past the caller's lease.
+    const deadline = deadlineSignal(signal, options.timeoutMs);
+    const callSignal = deadline.signal;
     try {
-      // One deadline per call, and never past the caller's lease.
-      const callSignal = AbortSignal.any([
-        signal,
-        AbortSignal.timeout(options.timeoutMs),
-      ]);
       const token = await options.accessToken(callSignal);
       response = await doFetch(endpoint + query, {
         method,
@@ -105,6 +104,8 @@ export function createFcmDeviceGroups(
     } catch (cause) {
       options.log.warn('FCM request failed', {operation, cause: String(cause)});
       throw unavailable('Firebase Cloud Messaging', cause);
+    } finally {
+      deadline.done();
     }
     let parsed: {notification_key?: unknown; error?: unknown} = {};
     try {

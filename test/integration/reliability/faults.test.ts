@@ -46,8 +46,7 @@ describeWithFirestore(
       // Every 503 is logged at ERROR with its cause: expected here, so kept out of the test output.
       jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
       stack = await startDeviceStack({
-        // Short, so that timeouts cost little, yet far above a call's time on a loaded machine.
-        FCM_TIMEOUT_MS: '1000',
+        FCM_TIMEOUT_MS: '300',
         LOCK_WAIT_MS: '10000',
       });
       await stack.reset();
